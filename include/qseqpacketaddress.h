@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETADDRESS_H
+#define QSEQPACKETADDRESS_H
+
+#include "qseqpacketglobal.h"
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qmetatype.h>
+#include <QtCore/qobjectdefs.h>
+#include <QtCore/qshareddata.h>
+#include <QtCore/qstring.h>
+
+class QDebug;
+class QSeqpacketAddressPrivate;
+
+/*!
+ * \brief An AF_UNIX socket address: a filesystem path, a Linux abstract name, or unnamed.
+ *
+ * The textual form used by fromString() and toString() writes an abstract name with a leading
+ * '@' and a path as itself; a path that itself begins with '@' is written "./@...". Bytes that
+ * are not printable are escaped as \c \\xNN and a backslash as \c \\\\, so every address
+ * round-trips through its string form.
+ *
+ * An address that cannot exist (empty or over-long path, NUL inside a path, over-long abstract
+ * name) is invalid; errorString() says why, and any socket operation given it fails with
+ * QSeqpacketSocket::InvalidAddressError.
+ */
+class QSEQPACKET_EXPORT QSeqpacketAddress
+{
+    Q_GADGET
+public:
+    /*! What an address names. */
+    enum Kind {
+        Unnamed,  //!< no name: an unbound socket, or "let the kernel pick" when binding
+        Path,     //!< a socket file in the filesystem
+        Abstract  //!< a name in the Linux abstract namespace (no file)
+    };
+    Q_ENUM(Kind)
+
+    /*! Constructs an unnamed address. */
+    QSeqpacketAddress();
+    QSeqpacketAddress(const QSeqpacketAddress &other);
+    QSeqpacketAddress(QSeqpacketAddress &&other) noexcept;
+    QSeqpacketAddress &operator=(const QSeqpacketAddress &other);
+    QSeqpacketAddress &operator=(QSeqpacketAddress &&other) noexcept;
+    ~QSeqpacketAddress();
+
+    /*! An address for the socket file at \a path (encoded with QFile::encodeName()). */
+    static QSeqpacketAddress fromPath(const QString &path);
+    /*! An address for the socket file whose name is exactly the bytes \a path. */
+    static QSeqpacketAddress fromNativePath(const QByteArray &path);
+    /*! An address in the abstract namespace; \a name is the bytes after the leading NUL. */
+    static QSeqpacketAddress fromAbstractName(const QByteArray &name);
+    /*!
+     * Parses \a address: "@name" is abstract, "" is unnamed, anything else is a path
+     * ("./@x" is the path "@x"). Escapes written by toString() are decoded.
+     */
+    static QSeqpacketAddress fromString(const QString &address);
+
+    /*! True unless the address cannot exist; see errorString(). */
+    bool isValid() const;
+    /*! Why the address is invalid; empty for a valid one. */
+    QString errorString() const;
+
+    Kind kind() const;
+    /*! The socket file's path (decoded with QFile::decodeName()); empty unless kind() is Path. */
+    QString path() const;
+    /*! The path's bytes as the kernel sees them; empty unless kind() is Path. */
+    QByteArray nativePath() const;
+    /*! The abstract name without its leading NUL; empty unless kind() is Abstract. */
+    QByteArray abstractName() const;
+    /*! The textual form; fromString(toString()) == *this. */
+    QString toString() const;
+
+    /*! The longest path, in bytes, that fits a sockaddr_un (107 on Linux). */
+    static int maxPathLength();
+    /*! The longest abstract name, in bytes, that fits a sockaddr_un (107 on Linux). */
+    static int maxAbstractNameLength();
+
+    bool operator==(const QSeqpacketAddress &other) const;
+    bool operator!=(const QSeqpacketAddress &other) const { return !(*this == other); }
+
+    void swap(QSeqpacketAddress &other) noexcept { d.swap(other.d); }
+
+private:
+    friend class QSeqpacketAddressPrivate;
+    QSharedDataPointer<QSeqpacketAddressPrivate> d;
+};
+
+QSEQPACKET_EXPORT size_t qHash(const QSeqpacketAddress &address, size_t seed = 0) noexcept;
+QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketAddress &address);
+
+Q_DECLARE_SHARED(QSeqpacketAddress)
+Q_DECLARE_METATYPE(QSeqpacketAddress)
+
+#endif // QSEQPACKETADDRESS_H

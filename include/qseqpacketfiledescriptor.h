@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETFILEDESCRIPTOR_H
+#define QSEQPACKETFILEDESCRIPTOR_H
+
+#include "qseqpacketglobal.h"
+
+#include <QtCore/qmetatype.h>
+#include <QtCore/qshareddata.h>
+
+class QDebug;
+class QSeqpacketFileDescriptorPrivate;
+
+/*!
+ * \brief An owned file descriptor.
+ *
+ * Copies share ownership: the descriptor is closed exactly once, when the last copy goes, so a
+ * QSeqpacketFileDescriptor can sit in a QList and travel through queued signals. release() hands
+ * the descriptor to the caller and invalidates every copy.
+ */
+class QSEQPACKET_EXPORT QSeqpacketFileDescriptor
+{
+public:
+    /*! Constructs an invalid descriptor. */
+    QSeqpacketFileDescriptor();
+    QSeqpacketFileDescriptor(const QSeqpacketFileDescriptor &other);
+    QSeqpacketFileDescriptor(QSeqpacketFileDescriptor &&other) noexcept;
+    QSeqpacketFileDescriptor &operator=(const QSeqpacketFileDescriptor &other);
+    QSeqpacketFileDescriptor &operator=(QSeqpacketFileDescriptor &&other) noexcept;
+    /*! Closes the descriptor if this is the last copy that owns it. */
+    ~QSeqpacketFileDescriptor();
+
+    /*!
+     * Takes ownership of \a fd: it is closed when the last copy goes. A negative \a fd gives an
+     * invalid object.
+     */
+    static QSeqpacketFileDescriptor adopt(int fd);
+
+    /*! True while a descriptor is owned. */
+    bool isValid() const;
+    /*! The descriptor, still owned by this object and its copies; -1 when invalid. */
+    int descriptor() const;
+    /*! Hands the descriptor to the caller, who must close it; every copy becomes invalid. */
+    int release();
+    /*!
+     * An independent close-on-exec copy (F_DUPFD_CLOEXEC) with an ownership of its own; invalid
+     * where this one is, or where the system refuses (out of descriptors).
+     */
+    QSeqpacketFileDescriptor duplicate() const;
+    /*! Closes the descriptor now; every copy becomes invalid. */
+    void close();
+
+    /*! True when both refer to the same owned descriptor (copies of each other). */
+    bool operator==(const QSeqpacketFileDescriptor &other) const { return d == other.d; }
+    bool operator!=(const QSeqpacketFileDescriptor &other) const { return d != other.d; }
+
+    void swap(QSeqpacketFileDescriptor &other) noexcept { d.swap(other.d); }
+
+private:
+    QExplicitlySharedDataPointer<QSeqpacketFileDescriptorPrivate> d;
+};
+
+QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketFileDescriptor &fd);
+
+Q_DECLARE_SHARED(QSeqpacketFileDescriptor)
+Q_DECLARE_METATYPE(QSeqpacketFileDescriptor)
+
+#endif // QSEQPACKETFILEDESCRIPTOR_H

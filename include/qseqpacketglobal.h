@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETGLOBAL_H
+#define QSEQPACKETGLOBAL_H
+
+#include <QtCore/qglobal.h>
+
+#if defined(QSEQPACKET_STATIC)
+#  define QSEQPACKET_EXPORT
+#elif defined(QSEQPACKET_BUILD_LIBRARY)
+#  define QSEQPACKET_EXPORT Q_DECL_EXPORT
+#else
+#  define QSEQPACKET_EXPORT Q_DECL_IMPORT
+#endif
+
+#define QSEQPACKET_VERSION_STR "0.1.0"
+
+#endif // QSEQPACKETGLOBAL_H

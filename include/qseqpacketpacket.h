@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETPACKET_H
+#define QSEQPACKETPACKET_H
+
+#include "qseqpacketglobal.h"
+#include "qseqpacketcredentials.h"
+#include "qseqpacketfiledescriptor.h"
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qmetatype.h>
+#include <QtCore/qshareddata.h>
+
+class QDebug;
+class QSeqpacketPacketPrivate;
+
+/*!
+ * \brief One packet: its bytes, the file descriptors that came with it, and what the kernel said.
+ *
+ * A packet made by the application is valid when it has data (a non-null QByteArray, which may
+ * be empty) or descriptors. A received packet is always valid, even when it is empty; an invalid
+ * packet is what QSeqpacketSocket::receivePacket() returns when nothing was received.
+ */
+class QSEQPACKET_EXPORT QSeqpacketPacket
+{
+public:
+    QSeqpacketPacket(const QByteArray &data = {}, const QList<QSeqpacketFileDescriptor> &fds = {});
+    QSeqpacketPacket(const QSeqpacketPacket &other);
+    QSeqpacketPacket(QSeqpacketPacket &&other) noexcept;
+    QSeqpacketPacket &operator=(const QSeqpacketPacket &other);
+    QSeqpacketPacket &operator=(QSeqpacketPacket &&other) noexcept;
+    ~QSeqpacketPacket();
+
+    /*! False where nothing was received. */
+    bool isValid() const;
+    QByteArray data() const;
+    void setData(const QByteArray &data);
+    /*! The descriptors that came with the packet; they are closed when the last copy goes. */
+    QList<QSeqpacketFileDescriptor> fileDescriptors() const;
+    void setFileDescriptors(const QList<QSeqpacketFileDescriptor> &fds);
+    /*! True when the payload was cut to the receive buffer's size; the rest is gone. */
+    bool isTruncated() const;
+    /*! The packet's real size on the wire; larger than data().size() when truncated. */
+    qint64 originalSize() const;
+    /*! True when some descriptors did not fit and were closed by the kernel. */
+    bool areFileDescriptorsTruncated() const;
+    /*! The sender's credentials for this packet, where per-packet credentials are on. */
+    QSeqpacketCredentials credentials() const;
+    /*! When the packet was taken off the socket, in milliseconds since the epoch; 0 for a packet made by the application. */
+    qint64 receivedAt() const;
+
+    void swap(QSeqpacketPacket &other) noexcept { d.swap(other.d); }
+
+private:
+    friend class QSeqpacketPacketPrivate;
+    QSharedDataPointer<QSeqpacketPacketPrivate> d;
+};
+
+QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketPacket &packet);
+
+Q_DECLARE_SHARED(QSeqpacketPacket)
+Q_DECLARE_METATYPE(QSeqpacketPacket)
+
+#endif // QSEQPACKETPACKET_H

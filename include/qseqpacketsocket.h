@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETSOCKET_H
+#define QSEQPACKETSOCKET_H
+
+#include "qseqpacketglobal.h"
+#include "qseqpacketaddress.h"
+#include "qseqpacketcredentials.h"
+#include "qseqpacketfiledescriptor.h"
+#include "qseqpacketpacket.h"
+
+#include <QtCore/qbytearrayview.h>
+#include <QtCore/qlist.h>
+#include <QtCore/qobject.h>
+
+#include <utility>
+
+class QSeqpacketSocketPrivate;
+
+/*!
+ * \brief A connected, non-blocking AF_UNIX SOCK_SEQPACKET socket.
+ *
+ * Every sendPacket() is one packet on the wire, delivered whole and in order; file descriptors
+ * travel with packets; the peer's credentials are known. The socket never blocks the event loop:
+ * a QSocketNotifier tells it when the descriptor is readable or writable. In a thread without an
+ * event loop the waitFor...() calls drive it instead.
+ *
+ * Received packets are taken off the kernel in batches (recvmmsg) into a bounded queue that
+ * receivePacket() reads from; packets the kernel cannot take at once are kept in a send queue
+ * and written in batches (sendmmsg) when the socket becomes writable.
+ */
+class QSEQPACKET_EXPORT QSeqpacketSocket : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+public:
+    enum State {
+        UnconnectedState,
+        ConnectingState,
+        ConnectedState,
+        ClosingState
+    };
+    Q_ENUM(State)
+
+    enum SocketError {
+        NoError,
+        ConnectionRefusedError,  //!< nobody listens at the address (ECONNREFUSED), or it is not a seqpacket socket
+        ServerNotFoundError,     //!< the socket file does not exist (ENOENT)
+        SocketAccessError,       //!< permission denied (EACCES, EPERM)
+        PeerClosedError,         //!< the peer is gone (EPIPE), or the write side was shut down
+        ConnectionResetError,    //!< the peer closed with packets it had not read (ECONNRESET)
+        PacketTooLargeError,     //!< larger than the socket's send buffer allows (EMSGSIZE)
+        TooManyDescriptorsError, //!< more descriptors than the kernel takes in one packet (253)
+        WouldBlockError,         //!< with a send queue limit of 0: the kernel cannot take the packet now
+        SendQueueFullError,      //!< the send queue limit would be exceeded
+        InvalidAddressError,     //!< the address cannot exist
+        ResourceError,           //!< out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
+        OperationError,          //!< not allowed in the socket's state, or a bad argument
+        UnsupportedOperationError, //!< the kernel or system lacks the feature
+        UnknownSocketError,
+        AddressInUseError,       //!< binding: the address is taken (EADDRINUSE)
+        TimeoutError             //!< a waitFor...() call timed out (set without errorOccurred())
+    };
+    Q_ENUM(SocketError)
+
+    /*! Which direction shutdown() closes. */
+    enum ShutdownDirection {
+        ShutdownRead = 0x1,
+        ShutdownWrite = 0x2,
+        ShutdownBoth = ShutdownRead | ShutdownWrite
+    };
+    Q_ENUM(ShutdownDirection)
+
+    explicit QSeqpacketSocket(QObject *parent = nullptr);
+    /*! Closes the connection at once; unsent and unread packets and their descriptors are dropped. */
+    ~QSeqpacketSocket() override;
+
+    State state() const;
+    /*! The last error; NoError until something fails. */
+    SocketError error() const;
+    /*! What failed and the system's reason. */
+    QString errorString() const;
+
+    // --- making a connection -------------------------------------------------------------
+
+    /*!
+     * Connects to \a server. The socket is connected when this returns (the kernel queues the
+     * connection until the server accepts it) unless the server's backlog is full, in which case
+     * the socket stays in ConnectingState and retries until waitForConnected() or abort().
+     * Failure sets error() and emits errorOccurred().
+     */
+    void connectToServer(const QSeqpacketAddress &server);
+    /*! Binds to \a bindAddress first (an unnamed one lets the kernel pick an abstract name), then connects. */
+    void connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress &bindAddress);
+
+    /*!
+     * Two sockets connected to each other (socketpair), children of \a parent (owned by the caller
+     * where it is null). Where the system refuses, both are unconnected and error() says why.
+     */
+    static std::pair<QSeqpacketSocket *, QSeqpacketSocket *> createPair(QObject *parent = nullptr);
+
+    /*!
+     * Adopts \a fd, which must be a connected AF_UNIX SOCK_SEQPACKET socket; it is made
+     * non-blocking and close-on-exec. Any current connection is aborted first. On failure \a fd
+     * is left to the caller and false is returned.
+     */
+    bool setSocketDescriptor(int fd);
+    /*! The descriptor, or -1 when unconnected. */
+    int socketDescriptor() const;
+    /*!
+     * Hands the descriptor to the caller, who must close it, and leaves the socket unconnected.
+     * Queued packets the kernel does not take at once are dropped; packets already received stay
+     * readable. Returns -1 when there is none.
+     */
+    int releaseSocketDescriptor();
+    /*! Another socket on a duplicate of the same connection, a child of \a parent; nullptr on failure. */
+    QSeqpacketSocket *duplicate(QObject *parent = nullptr);
+
+    /*! The address this socket is bound to (Unnamed where it is not). */
+    QSeqpacketAddress localAddress() const;
+    /*! The address the peer is bound to (Unnamed for a client or a socket pair). */
+    QSeqpacketAddress peerAddress() const;
+    /*! The peer's pid, uid, gid (and groups where the kernel has SO_PEERGROUPS) at connect time. */
+    QSeqpacketCredentials peerCredentials() const;
+    /*!
+     * The peer's security context (SO_PEERSEC), e.g. an SELinux label. Where the system has none,
+     * returns an empty array and sets error() to UnsupportedOperationError.
+     */
+    QByteArray peerSecurityContext();
+    /*!
+     * A pidfd for the peer process (SO_PEERPIDFD, Linux 6.5). Where the kernel has none, returns an
+     * invalid descriptor and sets error() to UnsupportedOperationError.
+     */
+    QSeqpacketFileDescriptor peerProcessFileDescriptor();
+
+    // --- sending ----------------------------------------------------------------------------
+
+    /*! Sends \a data as one packet. Never blocks; see the send queue. */
+    bool sendPacket(QByteArrayView data);
+    /*! Sends \a data with \a fds (at most 253). The descriptors stay the caller's. */
+    bool sendPacket(QByteArrayView data, const QList<QSeqpacketFileDescriptor> &fds);
+    /*! Sends the data and descriptors of \a packet. */
+    bool sendPacket(const QSeqpacketPacket &packet);
+    /*! Sends one packet made of \a parts, in order (vectored I/O). */
+    bool sendPacket(const QList<QByteArrayView> &parts);
+    /*! Sends one packet made of \a parts, with \a fds. */
+    bool sendPacket(const QList<QByteArrayView> &parts, const QList<QSeqpacketFileDescriptor> &fds);
+
+    /*! Packets in the send queue, not yet taken by the kernel. */
+    qint64 packetsToWrite() const;
+    /*! Bytes in the send queue. */
+    qint64 bytesToWrite() const;
+    /*!
+     * Limits the send queue to \a bytes: a packet that would take it past the limit fails with
+     * SendQueueFullError. With 0 the socket has raw non-blocking semantics: a packet the kernel
+     * cannot take now fails with WouldBlockError. A negative value means no limit (the default).
+     */
+    void setSendQueueLimit(qint64 bytes);
+    qint64 sendQueueLimit() const;
+
+    // --- receiving --------------------------------------------------------------------------
+
+    /*! True when a packet can be read now. */
+    bool hasPendingPackets();
+    /*! The next packet's real size in bytes; -1 where none waits. */
+    qint64 pendingPacketSize();
+    /*!
+     * Takes the next packet off the queue. With \a maxSize >= 0 a longer payload is cut and the
+     * packet says so; the rest is gone. Returns an invalid packet where none waits.
+     */
+    QSeqpacketPacket receivePacket(qint64 maxSize = -1);
+    /*!
+     * Takes the next packet into \a data (at most \a maxSize bytes) without allocating and returns
+     * the bytes stored, or -1 where none waits or on bad input. \a truncated tells whether the
+     * packet was longer. Descriptors that came with it are closed.
+     */
+    qint64 receivePacket(char *data, qint64 maxSize, bool *truncated = nullptr);
+    /*! Like receivePacket() but leaves the packet on the queue; no descriptor is left behind. */
+    QSeqpacketPacket peekPacket(qint64 maxSize = -1);
+    /*! Like receivePacket(char *, qint64, bool *) but leaves the packet on the queue. */
+    qint64 peekPacket(char *data, qint64 maxSize, bool *truncated = nullptr);
+
+    /*!
+     * With \a enabled each received packet carries its sender's credentials (SO_PASSCRED). Note
+     * that the kernel then gives an unbound socket an abstract address when it first sends.
+     */
+    bool setPerPacketCredentials(bool enabled);
+    bool perPacketCredentials() const;
+
+    /*!
+     * The most descriptors accepted with one packet (1 to 253, default 253); more are closed by
+     * the kernel and the packet reports truncated descriptors.
+     */
+    void setReceiveDescriptorLimit(int count);
+    int receiveDescriptorLimit() const;
+
+    // --- ending -----------------------------------------------------------------------------
+
+    /*!
+     * Shuts down one or both directions. A write shutdown takes effect once queued packets are
+     * written; no packet can be sent after it.
+     */
+    bool shutdown(ShutdownDirection direction);
+    /*! Writes queued packets, then closes (ClosingState until then) and emits disconnected(). */
+    void disconnectFromServer();
+    /*! Closes at once, dropping unsent and unread packets. */
+    void abort();
+    /*! Reads and clears the kernel's pending socket error (SO_ERROR); NoError where none. */
+    SocketError takeError();
+
+    // --- waiting ----------------------------------------------------------------------------
+
+    bool waitForConnected(int msecs = 30000);
+    /*! Waits until a packet can be read; true at once when one already can. */
+    bool waitForPacket(int msecs = 30000);
+    /*! Waits until the send queue is empty; true at once when it is. */
+    bool waitForPacketsWritten(int msecs = 30000);
+    /*! Waits until the connection has ended (peer closed, or queued packets flushed after disconnectFromServer()). */
+    bool waitForDisconnected(int msecs = 30000);
+
+Q_SIGNALS:
+    void connected();
+    void disconnected();
+    void stateChanged(QSeqpacketSocket::State state);
+    void errorOccurred(QSeqpacketSocket::SocketError socketError);
+    /*!
+     * At least one packet waits. Emitted again after a slot that read some but not all of them; a
+     * slot that reads nothing is not called again until new packets arrive.
+     */
+    void packetReady();
+    /*! \a count queued packets reached the kernel. */
+    void packetsWritten(qint64 count);
+    /*!
+     * The peer will send nothing more (it closed or shut down its write side). Emitted after the
+     * last packet's packetReady() and just before the socket closes: packets still queued for
+     * a peer that reads are written first (ClosingState), then disconnected() follows.
+     */
+    void readChannelFinished();
+
+private:
+    Q_DECLARE_PRIVATE(QSeqpacketSocket)
+    Q_DISABLE_COPY(QSeqpacketSocket)
+    QScopedPointer<QSeqpacketSocketPrivate> d_ptr;
+    friend class QSeqpacketServer;
+    friend class QSeqpacketServerPrivate;
+};
+
+QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketSocket *socket);
+
+#endif // QSEQPACKETSOCKET_H

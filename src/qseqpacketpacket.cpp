@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+#include "qseqpacketpacket.h"
+#include "qseqpacketpacket_p.h"
+
+#include <QtCore/qdebug.h>
+
+QSeqpacketPacket::QSeqpacketPacket(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds)
+    : d(new QSeqpacketPacketPrivate)
+{
+    d->data = data;
+    d->fds = fds;
+}
+
+QSeqpacketPacket::QSeqpacketPacket(const QSeqpacketPacket &other) = default;
+QSeqpacketPacket::QSeqpacketPacket(QSeqpacketPacket &&other) noexcept = default;
+QSeqpacketPacket &QSeqpacketPacket::operator=(const QSeqpacketPacket &other) = default;
+QSeqpacketPacket &QSeqpacketPacket::operator=(QSeqpacketPacket &&other) noexcept = default;
+QSeqpacketPacket::~QSeqpacketPacket() = default;
+
+QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
+                                                       const QList<QSeqpacketFileDescriptor> &fds,
+                                                       bool fdsTruncated,
+                                                       const QSeqpacketCredentials &credentials,
+                                                       qint64 receivedAt)
+{
+    QSeqpacketPacket packet(data, fds);
+    QSeqpacketPacketPrivate *d = packet.d.data();
+    d->received = true;
+    d->fdsTruncated = fdsTruncated;
+    d->credentials = credentials;
+    d->receivedAt = receivedAt;
+    return packet;
+}
+
+QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(const QSeqpacketPacket &packet, qint64 maxSize)
+{
+    if (maxSize < 0 || packet.d->data.size() <= maxSize)
+        return packet;
+    QSeqpacketPacket cut = packet;
+    QSeqpacketPacketPrivate *d = cut.d.data();
+    d->originalSize = packet.originalSize();
+    d->data.truncate(qsizetype(maxSize));
+    d->truncated = true;
+    return cut;
+}
+
+bool QSeqpacketPacket::isValid() const
+{
+    return d->received || !d->data.isNull() || !d->fds.isEmpty();
+}
+
+QByteArray QSeqpacketPacket::data() const { return d->data; }
+void QSeqpacketPacket::setData(const QByteArray &data) { d->data = data; }
+QList<QSeqpacketFileDescriptor> QSeqpacketPacket::fileDescriptors() const { return d->fds; }
+void QSeqpacketPacket::setFileDescriptors(const QList<QSeqpacketFileDescriptor> &fds) { d->fds = fds; }
+bool QSeqpacketPacket::isTruncated() const { return d->truncated; }
+
+qint64 QSeqpacketPacket::originalSize() const
+{
+    return d->originalSize >= 0 ? d->originalSize : d->data.size();
+}
+
+bool QSeqpacketPacket::areFileDescriptorsTruncated() const { return d->fdsTruncated; }
+QSeqpacketCredentials QSeqpacketPacket::credentials() const { return d->credentials; }
+qint64 QSeqpacketPacket::receivedAt() const { return d->receivedAt; }
+
+QDebug operator<<(QDebug debug, const QSeqpacketPacket &packet)
+{
+    QDebugStateSaver saver(debug);
+    debug.nospace() << "QSeqpacketPacket(";
+    if (!packet.isValid())
+        return debug << "invalid)";
+    const QByteArray data = packet.data();
+    debug << data.size() << " bytes";
+    if (packet.isTruncated())
+        debug << " of " << packet.originalSize() << ", truncated";
+    if (!packet.fileDescriptors().isEmpty())
+        debug << ", " << packet.fileDescriptors().size() << " descriptors";
+    if (packet.areFileDescriptorsTruncated())
+        debug << ", descriptors truncated";
+    if (packet.credentials().isValid())
+        debug << ", from pid " << packet.credentials().processId();
+    constexpr qsizetype preview = 32;
+    debug << ", " << data.left(preview);
+    if (data.size() > preview)
+        debug << "...";
+    debug << ')';
+    return debug;
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: MIT
+#include "qseqpacketreceiver_p.h"
+#include "qseqpacketlogging_p.h"
+#include "qseqpacketpacket_p.h"
+#include "qseqpacketsystem_p.h"
+
+#include <QtCore/qfile.h>
+
+#include <cstring>
+#include <memory>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int BatchSize = 64;
+constexpr size_t TimestampSpace = CMSG_SPACE(sizeof(timeval));
+constexpr size_t CredentialsSpace = CMSG_SPACE(sizeof(ucred));
+constexpr size_t MaxControlSpace = TimestampSpace + CredentialsSpace
+        + CMSG_SPACE(sizeof(int) * QSeqpacketSystem::MaxDescriptorsPerPacket);
+// Pages of a slot beyond this are handed back to the kernel after a large packet, so that one
+// large packet does not pin its memory for the life of the thread.
+constexpr size_t SlotResidentBytes = 64 * 1024;
+
+// The largest packet a peer can send without privileges: its SO_SNDBUF less the kernel's 32
+// bytes, where SO_SNDBUF is at most twice net.core.wmem_max.
+size_t largestUnprivilegedPacket()
+{
+    static const size_t largest = [] {
+        size_t wmemMax = 212992; // the kernel's default
+        QFile file(QStringLiteral("/proc/sys/net/core/wmem_max"));
+        if (file.open(QIODevice::ReadOnly)) {
+            bool ok = false;
+            const qulonglong value = file.readAll().trimmed().toULongLong(&ok);
+            if (ok && value > 0)
+                wmemMax = size_t(value);
+        }
+        return 2 * wmemMax;
+    }();
+    return largest;
+}
+
+// Per-thread batch buffers, shared by every socket of the thread so that an idle socket holds
+// none. The slotMemory are reserved address space: only the pages that packets touch take memory.
+struct BatchBuffers
+{
+    BatchBuffers()
+    {
+        const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+        slotSize = (largestUnprivilegedPacket() + page - 1) / page * page;
+        void *memory = ::mmap(nullptr, slotSize * BatchSize, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (memory == MAP_FAILED) {
+            qCWarning(lcSeqpacketSocket, "%s", qPrintable(QSeqpacketSystem::describe(
+                                                    QStringLiteral("receive: mmap of the batch buffers"), errno)));
+            slotSize = 0;
+        } else {
+            slotMemory = static_cast<char *>(memory);
+        }
+    }
+    ~BatchBuffers()
+    {
+        if (slotMemory)
+            ::munmap(slotMemory, slotSize * BatchSize);
+    }
+    Q_DISABLE_COPY_MOVE(BatchBuffers)
+
+    char *slot(int i) { return slotMemory + size_t(i) * slotSize; }
+
+    char *slotMemory = nullptr;
+    size_t slotSize = 0;
+    mmsghdr headers[BatchSize];
+    iovec vectors[BatchSize];
+    alignas(cmsghdr) char control[BatchSize][MaxControlSpace];
+};
+
+BatchBuffers &batchBuffers()
+{
+    // On the heap, not in the TLS block: a library loaded with dlopen() (a QML plugin) has
+    // little static TLS to spare.
+    thread_local std::unique_ptr<BatchBuffers> buffers;
+    if (!buffers)
+        buffers = std::make_unique<BatchBuffers>();
+    return *buffers;
+}
+
+struct ControlData
+{
+    QList<QSeqpacketFileDescriptor> fds;
+    QSeqpacketCredentials credentials;
+    qint64 receivedAt = 0;
+    bool any = false;
+};
+
+ControlData parseControl(msghdr *header)
+{
+    ControlData result;
+    for (cmsghdr *c = CMSG_FIRSTHDR(header); c; c = CMSG_NXTHDR(header, c)) {
+        result.any = true;
+        if (c->cmsg_level != SOL_SOCKET)
+            continue;
+        const size_t payload = c->cmsg_len - CMSG_LEN(0);
+        if (c->cmsg_type == SCM_RIGHTS) {
+            const int count = int(payload / sizeof(int));
+            const unsigned char *data = CMSG_DATA(c);
+            for (int i = 0; i < count; ++i) {
+                int fd;
+                std::memcpy(&fd, data + i * sizeof(int), sizeof(int));
+                result.fds.append(QSeqpacketFileDescriptor::adopt(fd));
+            }
+        } else if (c->cmsg_type == SCM_CREDENTIALS && payload >= sizeof(ucred)) {
+            ucred credentials;
+            std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
+            result.credentials = QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid);
+        } else if (c->cmsg_type == SCM_TIMESTAMP && payload >= sizeof(timeval)) {
+            timeval stamp;
+            std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            result.receivedAt = qint64(stamp.tv_sec) * 1000 + stamp.tv_usec / 1000;
+        }
+    }
+    return result;
+}
+
+} // namespace
+
+int QSeqpacketReceiver::prepareDescriptor(int fd)
+{
+    int error = 0;
+    QSeqpacketSystem::setIntOption(fd, SOL_SOCKET, SO_TIMESTAMP, 1, &error);
+    return error;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int queueLimit, qint64 byteLimit)
+{
+    ReadResult total;
+    while ((queueLimit < 0 || count() < queueLimit) && (byteLimit < 0 || m_bytes < byteLimit)) {
+        int queued = 0;
+        if (::ioctl(fd, FIONREAD, &queued) == -1) {
+            total.error = errno;
+            return total;
+        }
+        const int room = queueLimit < 0 ? BatchSize : int(qMin<qsizetype>(BatchSize, queueLimit - count()));
+        BatchBuffers &buffers = batchBuffers();
+        const ReadResult batch = (buffers.slotMemory && size_t(queued) <= buffers.slotSize)
+                ? readBatch(fd, room)
+                : readSingle(fd);
+        total.packets += batch.packets;
+        total.endOfInput = batch.endOfInput;
+        total.error = batch.error;
+        // A short batch means the kernel had no more; asking again would only return EAGAIN.
+        if (batch.endOfInput || batch.error || batch.packets < room)
+            break;
+    }
+    return total;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPackets)
+{
+    BatchBuffers &buffers = batchBuffers();
+    const size_t controlSpace = TimestampSpace + CredentialsSpace + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
+    for (int i = 0; i < maxPackets; ++i) {
+        buffers.vectors[i] = { buffers.slot(i), buffers.slotSize };
+        msghdr &header = buffers.headers[i].msg_hdr;
+        std::memset(&header, 0, sizeof(header));
+        header.msg_iov = &buffers.vectors[i];
+        header.msg_iovlen = 1;
+        header.msg_control = buffers.control[i];
+        header.msg_controllen = controlSpace;
+        buffers.headers[i].msg_len = 0;
+    }
+
+    ReadResult result;
+    const int received = QSeqpacketSystem::retryOnEintr([&] {
+        return ::recvmmsg(fd, buffers.headers, unsigned(maxPackets),
+                          MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC, nullptr);
+    });
+    if (received == -1) {
+        if (errno != EAGAIN)
+            result.error = errno;
+        return result;
+    }
+
+    for (int i = 0; i < received; ++i) {
+        msghdr &header = buffers.headers[i].msg_hdr;
+        const size_t length = buffers.headers[i].msg_len;
+        ControlData control = parseControl(&header);
+        if (length == 0 && !control.any) {
+            // No timestamp: this is end-of-file, and so is every entry after it.
+            result.endOfInput = true;
+            break;
+        }
+        const size_t stored = qMin(length, buffers.slotSize);
+        QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+                QByteArray(buffers.slot(i), qsizetype(stored)), control.fds,
+                header.msg_flags & MSG_CTRUNC, control.credentials, control.receivedAt);
+        if (stored < length) {
+            // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
+            QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
+            pd->truncated = true;
+            pd->originalSize = qint64(length);
+        }
+        if (stored > SlotResidentBytes)
+            ::madvise(buffers.slot(i) + SlotResidentBytes, buffers.slotSize - SlotResidentBytes, MADV_DONTNEED);
+        m_bytes += qint64(stored);
+        m_queue.push_back(std::move(packet));
+        ++result.packets;
+    }
+    return result;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
+{
+    ReadResult result;
+    const ssize_t size = QSeqpacketSystem::retryOnEintr([&] {
+        return ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+    });
+    if (size == -1) {
+        if (errno != EAGAIN)
+            result.error = errno;
+        return result;
+    }
+    QByteArray data(qsizetype(size), Qt::Uninitialized);
+    iovec vector = { data.data(), size_t(size) };
+    alignas(cmsghdr) char control[MaxControlSpace];
+    msghdr header;
+    std::memset(&header, 0, sizeof(header));
+    header.msg_iov = &vector;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = TimestampSpace + CredentialsSpace + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
+    const ssize_t length = QSeqpacketSystem::retryOnEintr([&] {
+        return ::recvmsg(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    });
+    if (length == -1) {
+        if (errno != EAGAIN)
+            result.error = errno;
+        return result;
+    }
+    ControlData parsed = parseControl(&header);
+    if (length == 0 && !parsed.any) {
+        result.endOfInput = true;
+        return result;
+    }
+    const qsizetype stored = qMin<qsizetype>(qsizetype(length), data.size());
+    data.truncate(stored);
+    QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+            data, parsed.fds, header.msg_flags & MSG_CTRUNC, parsed.credentials, parsed.receivedAt);
+    if (stored < length) {
+        // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
+        QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
+        pd->truncated = true;
+        pd->originalSize = qint64(length);
+    }
+    m_bytes += stored;
+    m_queue.push_back(std::move(packet));
+    result.packets = 1;
+    return result;
+}
+
+QSeqpacketPacket QSeqpacketReceiver::takeHead()
+{
+    QSeqpacketPacket packet = std::move(m_queue.front());
+    m_queue.pop_front();
+    m_bytes -= packet.data().size();
+    return packet;
+}
+
+void QSeqpacketReceiver::clear()
+{
+    m_queue.clear();
+    m_bytes = 0;
+}

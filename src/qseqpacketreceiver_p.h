@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETRECEIVER_P_H
+#define QSEQPACKETRECEIVER_P_H
+
+#include "qseqpacketpacket.h"
+
+#include <deque>
+
+// The receive side of a socket: takes packets off the kernel in batches (recvmmsg) into a bounded
+// queue that the socket's receive calls read from.
+//
+// A SOCK_SEQPACKET socket returns 0 bytes both for a zero-length packet and for end-of-file. To
+// tell them apart the socket has SO_TIMESTAMP on: the kernel attaches a timestamp to every real
+// packet, even an empty one, and nothing to end-of-file.
+//
+// Batches never cut a packet: each slot of the batch buffer is larger than any packet a peer can
+// send (twice net.core.wmem_max) and than everything queued (FIONREAD); where that is not enough,
+// a packet is read on its own into a buffer of its exact size.
+class QSeqpacketReceiver
+{
+public:
+    struct ReadResult
+    {
+        int packets = 0;          // packets added to the queue
+        bool endOfInput = false;  // the peer will send nothing more
+        int error = 0;            // errno of a failed read, 0 where none
+    };
+
+    // Turns on what the receiver relies on (SO_TIMESTAMP); returns errno on failure, 0 on success.
+    static int prepareDescriptor(int fd);
+
+    // Reads what the kernel has, without blocking, until the queue holds \a queueLimit packets
+    // or \a byteLimit bytes (no limit where negative), or nothing is left.
+    ReadResult readFromKernel(int fd, int queueLimit, qint64 byteLimit);
+
+    bool isEmpty() const { return m_queue.empty(); }
+    qsizetype count() const { return qsizetype(m_queue.size()); }
+    qint64 bytes() const { return m_bytes; }
+    const QSeqpacketPacket &head() const { return m_queue.front(); }
+    QSeqpacketPacket takeHead();
+    void clear();
+
+    void setDescriptorLimit(int count) { m_descriptorLimit = count; }
+    int descriptorLimit() const { return m_descriptorLimit; }
+
+private:
+    ReadResult readBatch(int fd, int maxPackets);
+    ReadResult readSingle(int fd);
+
+    std::deque<QSeqpacketPacket> m_queue;
+    qint64 m_bytes = 0;
+    int m_descriptorLimit = 253;
+};
+
+#endif

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETSENDER_P_H
+#define QSEQPACKETSENDER_P_H
+
+#include "qseqpacketfiledescriptor.h"
+
+#include <QtCore/qbytearray.h>
+#include <QtCore/qlist.h>
+
+#include <deque>
+#include <vector>
+
+struct iovec;
+
+// The send side of a socket: writes a packet at once where the kernel takes it, and otherwise
+// keeps it, whole and in order, until the socket is writable, when the queue is written in
+// batches (sendmmsg).
+class QSeqpacketSender
+{
+public:
+    struct FlushResult
+    {
+        qint64 written = 0;      // packets the kernel took
+        int error = 0;           // errno that stopped the flush (never EAGAIN)
+        bool packetDropped = false; // the error was the head packet's own; it was dropped
+    };
+
+    // sendmsg() of one packet; 0 on success, else errno (EAGAIN where the kernel is full).
+    static int sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds);
+
+    void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
+    // Writes queued packets until the kernel is full, the queue is empty, or an error.
+    FlushResult flush(int fd);
+
+    bool isEmpty() const { return m_queue.empty(); }
+    qint64 packets() const { return qint64(m_queue.size()); }
+    qint64 bytes() const { return m_bytes; }
+    void clear();
+
+private:
+    struct Outgoing
+    {
+        QByteArray data;
+        QList<QSeqpacketFileDescriptor> fds;
+    };
+    void dropHead();
+
+    std::deque<Outgoing> m_queue;
+    qint64 m_bytes = 0;
+    std::vector<char> m_control; // control messages of one batch, kept for the next
+};
+
+#endif
