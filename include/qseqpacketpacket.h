@@ -24,7 +24,7 @@ class QSeqpacketPacketPrivate;
 class QSEQPACKET_EXPORT QSeqpacketPacket
 {
 public:
-    QSeqpacketPacket(const QByteArray &data = {}, const QList<QSeqpacketFileDescriptor> &fds = {});
+    explicit QSeqpacketPacket(const QByteArray &data = {}, const QList<QSeqpacketFileDescriptor> &fds = {});
     QSeqpacketPacket(const QSeqpacketPacket &other);
     QSeqpacketPacket(QSeqpacketPacket &&other) noexcept;
     QSeqpacketPacket &operator=(const QSeqpacketPacket &other);

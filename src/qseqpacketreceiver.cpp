@@ -149,6 +149,11 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
                 : readSingle(fd);
         total.packets += batch.packets;
         total.endOfInput = batch.endOfInput;
+        if (batch.error == ECONNRESET && !total.reset) {
+            // recvmmsg() reports the peer's reset before the packets it sent; those still come.
+            total.reset = true;
+            continue;
+        }
         total.error = batch.error;
         // A short batch means the kernel had no more; asking again would only return EAGAIN.
         if (batch.endOfInput || batch.error || batch.packets < room)

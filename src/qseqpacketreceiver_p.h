@@ -24,6 +24,7 @@ public:
         int packets = 0;          // packets added to the queue
         bool endOfInput = false;  // the peer will send nothing more
         int error = 0;            // errno of a failed read, 0 where none
+        bool reset = false;       // the peer closed with packets it had not read (ECONNRESET)
     };
 
     // Turns on what the receiver relies on (SO_TIMESTAMP); returns errno on failure, 0 on success.

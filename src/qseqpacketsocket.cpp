@@ -235,19 +235,17 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
         inputEnded = true;
         endOfInputPending = true;
     }
+    if (result.reset && !resetReported) {
+        resetReported = true;
+        setError(QSeqpacketSocket::ConnectionResetError,
+                 QStringLiteral("receivePacket: the peer closed the connection with packets it had not read (%1)")
+                         .arg(QString::fromLocal8Bit(strerror(ECONNRESET))));
+    }
     if (result.error) {
-        // The kernel reports nothing but end-of-file on a connected seqpacket socket's receive
-        // path in practice; anything else ends input so that the notifier cannot spin on it.
+        // Any other failure ends input, so that the notifier cannot spin on it.
         inputEnded = true;
         endOfInputPending = true;
-        if (result.error == ECONNRESET) {
-            if (!resetReported) {
-                resetReported = true;
-                setErrorFromErrno(QStringLiteral("receivePacket: recvmmsg"), result.error);
-            }
-        } else {
-            setErrorFromErrno(QStringLiteral("receivePacket: recvmmsg"), result.error);
-        }
+        setErrorFromErrno(QStringLiteral("receivePacket: recvmmsg"), result.error);
     }
     updateNotifiers();
 }
@@ -277,14 +275,9 @@ void QSeqpacketSocketPrivate::fillIfEmpty()
     if (!receiver.isEmpty() || fd < 0 || inputEnded)
         return;
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
-    // Called from inside a receive or query: signals wait for the event loop.
-    if (result.error) {
-        inputEnded = true;
-        endOfInputPending = true;
-        updateNotifiers();
-    } else {
-        handleReadResult(result);
-    }
+    handleReadResult(result);
+    // Called from inside a receive or query: packetReady() and the end of the connection wait
+    // for the event loop (or a waitFor...() call).
     if (result.packets > 1 || endOfInputPending)
         schedulePendingWork();
 }
