@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETSERVER_H
+#define QSEQPACKETSERVER_H
+
+#include "qseqpacketglobal.h"
+#include "qseqpacketaddress.h"
+#include "qseqpacketcredentials.h"
+#include "qseqpacketsocket.h"
+
+#include <QtCore/qobject.h>
+
+#include <functional>
+
+class QSeqpacketServerPrivate;
+
+/*!
+ * \brief Listens for AF_UNIX SOCK_SEQPACKET connections.
+ *
+ * Listens on a path, an abstract name, or an unnamed address (the kernel then picks an abstract
+ * name; serverAddress() tells which), on an adopted listening descriptor, or on one handed over by
+ * systemd-style socket activation. Each accepted connection becomes a QSeqpacketSocket, a child
+ * of the server, waiting in nextPendingConnection().
+ */
+class QSEQPACKET_EXPORT QSeqpacketServer : public QObject
+{
+    Q_OBJECT
+public:
+    /*! Who may connect to a socket file, beyond what the umask allows. */
+    enum SocketOption {
+        NoOptions = 0x0,          //!< the file's permissions follow the process's umask
+        UserAccessOption = 0x1,   //!< the owner only
+        GroupAccessOption = 0x2,  //!< the owner's group
+        OtherAccessOption = 0x4,  //!< everybody else
+        WorldAccessOption = 0x7   //!< everyone
+    };
+    Q_DECLARE_FLAGS(SocketOptions, SocketOption)
+    Q_FLAG(SocketOptions)
+
+    explicit QSeqpacketServer(QObject *parent = nullptr);
+    /*! Stops listening, as close() does. */
+    ~QSeqpacketServer() override;
+
+    /*!
+     * Listens on \a address. A path that holds the socket file of a server that has died fails
+     * with AddressInUseError until removeServer() removes it; so does the path of a live server.
+     */
+    bool listen(const QSeqpacketAddress &address);
+    /*! Listens on QSeqpacketAddress::fromString(\a address). */
+    bool listen(const QString &address);
+    /*! Adopts \a listeningFd, a listening AF_UNIX SOCK_SEQPACKET socket (made non-blocking and close-on-exec). */
+    bool setSocketDescriptor(int listeningFd);
+    /*!
+     * Listens on a socket handed over by systemd-style socket activation (LISTEN_PID, LISTEN_FDS,
+     * LISTEN_FDNAMES; descriptors from 3): the first listening seqpacket socket among them, or the
+     * one named \a name in LISTEN_FDNAMES.
+     */
+    bool listenActivated(const QString &name = QString());
+    /*! Stops listening and removes the socket file this server created (and no other). */
+    void close();
+
+    bool isListening() const;
+    /*! The address listened on; for an unnamed listen, the abstract name the kernel picked. */
+    QSeqpacketAddress serverAddress() const;
+    /*! The listening descriptor, or -1. */
+    int socketDescriptor() const;
+
+    /*! The socket file's permissions for the next listen(). */
+    void setSocketOptions(SocketOptions options);
+    SocketOptions socketOptions() const;
+
+    /*! The kernel's backlog of connections not yet accepted, for the next listen() (default 128). */
+    void setListenBacklogSize(int size);
+    int listenBacklogSize() const;
+    /*!
+     * At most \a count accepted connections wait for nextPendingConnection() (default 30); while
+     * that many wait the server accepts no more, and new clients wait in the kernel's backlog.
+     */
+    void setMaxPendingConnections(int count);
+    int maxPendingConnections() const;
+
+    bool hasPendingConnections() const;
+    /*! The next accepted connection, a child of the server; nullptr where none waits. */
+    QSeqpacketSocket *nextPendingConnection();
+    /*! Waits for a connection in a thread without an event loop; \a timedOut tells why it returned false. */
+    bool waitForNewConnection(int msecs = 0, bool *timedOut = nullptr);
+
+    /*!
+     * Decides, from its credentials, whether a peer may connect; a rejected connection is closed
+     * before anyone sees it. An empty function accepts everyone.
+     */
+    void setPeerFilter(std::function<bool(const QSeqpacketCredentials &)> filter);
+
+    /*!
+     * Removes the socket file at \a path if no server listens on it any more. Never removes the
+     * socket of a live server, nor a file that is not a socket. True when no stale file remains.
+     */
+    static bool removeServer(const QString &path);
+
+    QSeqpacketSocket::SocketError serverError() const;
+    QString errorString() const;
+
+Q_SIGNALS:
+    void newConnection();
+    /*! Accepting failed (for example out of descriptors); the server keeps listening and retries. */
+    void acceptError(QSeqpacketSocket::SocketError socketError);
+
+protected:
+    /*!
+     * Called with each accepted descriptor (non-blocking, close-on-exec) that passed the peer
+     * filter. The default makes a QSeqpacketSocket of it and adds it with addPendingConnection();
+     * a reimplementation may hand the descriptor to another thread instead.
+     */
+    virtual void incomingConnection(int socketDescriptor);
+    void addPendingConnection(QSeqpacketSocket *socket);
+
+private:
+    Q_DECLARE_PRIVATE(QSeqpacketServer)
+    Q_DISABLE_COPY(QSeqpacketServer)
+    QScopedPointer<QSeqpacketServerPrivate> d_ptr;
+};
+
+Q_DECLARE_OPERATORS_FOR_FLAGS(QSeqpacketServer::SocketOptions)
+
+#endif // QSEQPACKETSERVER_H

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+#ifndef QSEQPACKETSERVER_P_H
+#define QSEQPACKETSERVER_P_H
+
+#include "qseqpacketserver.h"
+
+#include <QtCore/qlist.h>
+#include <QtCore/qpointer.h>
+
+#include <sys/types.h>
+
+class QSocketNotifier;
+class QTimer;
+
+class QSeqpacketServerPrivate
+{
+    Q_DECLARE_PUBLIC(QSeqpacketServer)
+public:
+    explicit QSeqpacketServerPrivate(QSeqpacketServer *q) : q_ptr(q) {}
+
+    void setError(QSeqpacketSocket::SocketError error, const QString &message);
+    void setErrorFromErrno(const QString &operation, int error);
+    // Takes a listening descriptor: notifier, address, state.
+    void startListening(int fd, const QSeqpacketAddress &address);
+    void updateNotifier();
+    // Accepts while connections wait and there is room among the pending ones.
+    void acceptConnections();
+    void scheduleAcceptRetry();
+    bool createSocketFile(int fd, const QSeqpacketAddress &address);
+
+    QSeqpacketServer *q_ptr;
+    int fd = -1;
+    QSeqpacketAddress address;
+    QSeqpacketServer::SocketOptions options = QSeqpacketServer::NoOptions;
+    int backlog = 128;
+    int maxPending = 30;
+    QList<QPointer<QSeqpacketSocket>> pending;
+    std::function<bool(const QSeqpacketCredentials &)> peerFilter;
+    QSocketNotifier *notifier = nullptr;
+    QTimer *retryTimer = nullptr;
+    int retryInterval = 0;
+    bool acceptPaused = false; // out of descriptors: waiting for the retry timer
+    // The socket file this server made, so close() removes that file and no other.
+    bool ownsFile = false;
+    dev_t fileDevice = 0;
+    ino_t fileInode = 0;
+
+    QSeqpacketSocket::SocketError error = QSeqpacketSocket::NoError;
+    QString errorString;
+};
+
+#endif
