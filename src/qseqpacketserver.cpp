@@ -96,16 +96,11 @@ bool QSeqpacketServerPrivate::createSocketFile(int newFd, const QSeqpacketAddres
     if (::bind(newFd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
         const int errorNumber = errno;
         if (errorNumber == EADDRINUSE && requested.kind() == QSeqpacketAddress::Path) {
-            const int probe = probeSocketFile(requested.nativePath());
-            if (probe == 0) {
-                setError(QSeqpacketSocket::AddressInUseError,
-                         QStringLiteral("listen: another server listens on %1").arg(requested.toString()));
-            } else {
-                setError(QSeqpacketSocket::AddressInUseError,
-                         QStringLiteral("listen: %1 already exists (a socket file left by a server that is gone, "
-                                        "or another file); QSeqpacketServer::removeServer() removes a stale one")
-                                 .arg(requested.toString()));
-            }
+            // Not probed here: a probe would show a live server a connection from nobody.
+            setError(QSeqpacketSocket::AddressInUseError,
+                     QStringLiteral("listen: %1 already exists: another server listens there, or a server that is "
+                                    "gone left its socket file (QSeqpacketServer::removeServer() removes a stale one)")
+                             .arg(requested.toString()));
         } else if (errorNumber == EADDRINUSE) {
             setError(QSeqpacketSocket::AddressInUseError,
                      QStringLiteral("listen: another socket is bound to %1").arg(requested.toString()));
