@@ -466,19 +466,14 @@ void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &
     if (!guard)
         return;
     if (errorNumber == EPIPE || errorNumber == ECONNRESET) {
-        // The peer reads no more. What it sent is still delivered: reading goes on until
-        // end-of-file, which then closes the connection.
+        // The peer reads no more, so the queue can never be written. What the peer sent is still
+        // delivered: reading goes on until end-of-file, which then closes the connection.
         sender.clear();
         if (inputEnded || readShutdownByUs) {
             endOfInputPending = false;
             closeConnection();
         } else {
             updateNotifiers();
-            if (!readNotifier)
-                return;
-            // Wake the reader even if the notifier would not fire again by itself.
-            schedulePendingWork();
-            endOfInputPending = false;
         }
     }
 }
@@ -618,61 +613,68 @@ QString QSeqpacketSocket::errorString() const
 
 void QSeqpacketSocket::connectToServer(const QSeqpacketAddress &server)
 {
-    connectToServer(server, QSeqpacketAddress());
+    d_func()->connectToServer(server, nullptr);
 }
 
 void QSeqpacketSocket::connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress &bindAddress)
 {
-    Q_D(QSeqpacketSocket);
-    const bool bindFirst = bindAddress != QSeqpacketAddress() || !bindAddress.isValid();
-    if (d->state != UnconnectedState) {
-        d->setError(OperationError, QStringLiteral("connectToServer: the socket is already %1")
-                                            .arg(d->state == ConnectingState ? QStringLiteral("connecting")
-                                                                              : QStringLiteral("connected")));
+    d_func()->connectToServer(server, &bindAddress);
+}
+
+void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindTo)
+{
+    Q_Q(QSeqpacketSocket);
+    using S = QSeqpacketSocket;
+    const QSeqpacketAddress bindAddress = bindTo ? *bindTo : QSeqpacketAddress();
+    const bool bindFirst = bindTo != nullptr;
+    if (state != S::UnconnectedState) {
+        setError(S::OperationError, QStringLiteral("connectToServer: the socket is already %1")
+                                            .arg(state == S::ConnectingState ? QStringLiteral("connecting")
+                                                                             : QStringLiteral("connected")));
         return;
     }
     if (!server.isValid()) {
-        d->setError(InvalidAddressError, QStringLiteral("connectToServer: %1").arg(server.errorString()));
+        setError(S::InvalidAddressError, QStringLiteral("connectToServer: %1").arg(server.errorString()));
         return;
     }
     if (server.kind() == QSeqpacketAddress::Unnamed) {
-        d->setError(InvalidAddressError, QStringLiteral("connectToServer: an unnamed address names no server"));
+        setError(S::InvalidAddressError, QStringLiteral("connectToServer: an unnamed address names no server"));
         return;
     }
     if (!bindAddress.isValid()) {
-        d->setError(InvalidAddressError, QStringLiteral("connectToServer: bind address: %1").arg(bindAddress.errorString()));
+        setError(S::InvalidAddressError, QStringLiteral("connectToServer: bind address: %1").arg(bindAddress.errorString()));
         return;
     }
-    d->error = NoError;
-    d->errorString.clear();
-    d->receiver.clear();
+    error = S::NoError;
+    errorString.clear();
+    receiver.clear();
 
     const int newFd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (newFd == -1) {
-        d->setErrorFromErrno(QStringLiteral("connectToServer: socket(AF_UNIX, SOCK_SEQPACKET)"), errno);
+        setErrorFromErrno(QStringLiteral("connectToServer: socket(AF_UNIX, SOCK_SEQPACKET)"), errno);
         return;
     }
-    d->fd = newFd;
-    d->connectAddress = server;
-    d->connectRetryInterval = 1;
-    QPointer<QSeqpacketSocket> guard(this);
-    d->setState(ConnectingState);
+    fd = newFd;
+    connectAddress = server;
+    connectRetryInterval = 1;
+    QPointer<QSeqpacketSocket> guard(q);
+    setState(S::ConnectingState);
     if (!guard)
         return;
     if (bindFirst) {
         sockaddr_un sun;
         const socklen_t length = toSockaddr(bindAddress, &sun);
-        if (::bind(d->fd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
+        if (::bind(fd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
             const int errorNumber = errno;
-            closeDescriptor(d->fd);
-            d->fd = -1;
-            d->setErrorFromErrno(QStringLiteral("connectToServer: bind(%1)").arg(addressText(bindAddress)), errorNumber);
+            closeDescriptor(fd);
+            fd = -1;
+            setErrorFromErrno(QStringLiteral("connectToServer: bind(%1)").arg(addressText(bindAddress)), errorNumber);
             if (guard)
-                d->setState(UnconnectedState);
+                setState(S::UnconnectedState);
             return;
         }
     }
-    d->attemptConnect();
+    attemptConnect();
 }
 
 std::pair<QSeqpacketSocket *, QSeqpacketSocket *> QSeqpacketSocket::createPair(QObject *parent)

@@ -35,6 +35,7 @@ public:
     void updateNotifiers();
     void ensureNotifiers();
 
+    void connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress);
     void attemptConnect();
     void scheduleConnectRetry();
 
