@@ -288,11 +288,17 @@ private:
             if (!packet.fileDescriptors().isEmpty()) {
                 // The descriptor belongs to the packet and is closed with it; read it while the
                 // packet is alive (or duplicate()/release() it to keep it longer).
-                const QByteArray content = readFile(packet.fileDescriptors().constFirst());
-                say(QStringLiteral("child: read %1 bytes through the descriptor: \"%2\"")
+                const QSeqpacketFileDescriptor file = packet.fileDescriptors().constFirst();
+                // /proc shows what the descriptor refers to: the parent's memfd, by its name.
+                const QString target = QFile::symLinkTarget(
+                        QStringLiteral("/proc/self/fd/%1").arg(file.descriptor()));
+                const QByteArray content = readFile(file);
+                say(QStringLiteral("child: descriptor %1 is %2; read %3 bytes through it: \"%4\"")
+                            .arg(file.descriptor())
+                            .arg(target)
                             .arg(content.size())
                             .arg(QString::fromUtf8(content).trimmed()));
-                m_socket->sendPacket(QByteArrayView("the file says: " + content));
+                m_socket->sendPacket("the file says: " + content);
             } else if (packet.data().isEmpty()) {
                 m_socket->sendPacket(QByteArrayView()); // answer an empty packet with one
             } else {
