@@ -149,12 +149,13 @@ QSeqpacketAddress QSeqpacketAddress::fromString(const QString &address)
 {
     if (address.isEmpty())
         return QSeqpacketAddress();
-    const QByteArray bytes = unescape(address.toUtf8());
-    if (bytes.startsWith('@'))
-        return fromAbstractName(bytes.mid(1));
-    if (bytes.startsWith("./@"))
-        return fromNativePath(bytes.mid(2));
-    return fromNativePath(bytes);
+    // The prefixes are read before escapes are decoded, so that an escaped '@' is just a byte.
+    const QByteArray text = address.toUtf8();
+    if (text.startsWith('@'))
+        return fromAbstractName(unescape(text.mid(1)));
+    if (text.startsWith("./@"))
+        return fromNativePath(unescape(text.mid(2)));
+    return fromNativePath(unescape(text));
 }
 
 bool QSeqpacketAddress::isValid() const
@@ -195,7 +196,11 @@ QString QSeqpacketAddress::toString() const
     case Abstract:
         return QLatin1Char('@') + escape(d->name);
     case Path:
-        return d->name.startsWith('@') ? QStringLiteral("./") + escape(d->name) : escape(d->name);
+        if (d->name.startsWith('@'))
+            return QStringLiteral("./") + escape(d->name);
+        if (d->name.startsWith("./@")) // written so that fromString() does not strip the "./"
+            return QStringLiteral("./\\x40") + escape(d->name.mid(3));
+        return escape(d->name);
     }
     return QString();
 }

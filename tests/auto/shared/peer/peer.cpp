@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: MIT
+//
+// The peer process for QSeqpacket's cross-process tests. It uses plain syscalls only (no Qt, no
+// QSeqpacket) so the library is tested against an independent implementation.
+//
+//   qseqpacket_test_peer noop                 exit 0 at once (warms up QProcess in the tests)
+//   qseqpacket_test_peer connect <address>    connect to <address>, then serve commands
+//   qseqpacket_test_peer listen <address>     listen on <address>, print "ready\n", accept one
+//                                             connection, then serve commands
+//
+// <address> is "@name" for an abstract name, anything else is a path. Commands are packets whose
+// payload starts with a word:
+//
+//   echo ...               send the same payload and the same descriptors back
+//   readfds                reply "fds:<n>", then one packet per received descriptor with its
+//                          content (even ones read with pread, odd ones with lseek + read)
+//   sendfds <m> <f>        reply "fds" with two descriptors: a memfd holding <m> and an unlinked
+//                          regular file holding <f>
+//   ids                    reply "<pid> <uid> <gid>"
+//   burst <n> <size>       send <n> packets of <size> bytes ("seq=NNNNNNNN;" then filling; empty
+//                          when <size> is 0), then exit at once without reading anything more
+//   sendempty <n>          send <n> zero-length packets, then "end"
+//   closeunread <n>        send <n> packets "bye<i>", wait until a packet waits unread, then exit
+//                          without reading it (the other side sees a connection reset)
+//   shutwr                 send "before-shutdown", shut down the write side, wait for one packet,
+//                          print its payload on stdout and exit 0 if it is "after", else 3
+//   exit                   exit at once
+//
+// End-of-file ends the process with status 0. Every wait is bounded; an alarm ends a stuck peer.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace {
+
+constexpr int WaitMs = 25000;
+
+socklen_t makeAddress(const std::string &text, sockaddr_un *addr)
+{
+    std::memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    if (!text.empty() && text[0] == '@') {
+        const size_t n = std::min(text.size() - 1, sizeof addr->sun_path - 1);
+        std::memcpy(addr->sun_path + 1, text.data() + 1, n);
+        return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + n);
+    }
+    const size_t n = std::min(text.size(), sizeof addr->sun_path - 1);
+    std::memcpy(addr->sun_path, text.data(), n);
+    return socklen_t(offsetof(sockaddr_un, sun_path) + n + 1);
+}
+
+bool sendPacket(int fd, const std::string &data, const std::vector<int> &fds = {})
+{
+    iovec iov = {const_cast<char *>(data.data()), data.size()};
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    std::vector<char> control;
+    if (!fds.empty()) {
+        control.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
+        msg.msg_control = control.data();
+        msg.msg_controllen = control.size();
+        cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
+        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
+    }
+    ssize_t n;
+    do {
+        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    if (n != ssize_t(data.size())) {
+        std::fprintf(stderr, "peer: sendmsg failed: %s\n", std::strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+struct Packet
+{
+    bool ok = false;
+    bool eof = false;
+    std::string data;
+    std::vector<int> fds;
+};
+
+Packet receivePacket(int fd, int timeoutMs = WaitMs)
+{
+    Packet result;
+    pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+    int r;
+    do {
+        r = ::poll(&p, 1, timeoutMs);
+    } while (r < 0 && errno == EINTR);
+    if (r <= 0) {
+        std::fprintf(stderr, "peer: timed out waiting for a packet\n");
+        return result;
+    }
+    static std::vector<char> buffer(1 << 20);
+    iovec iov = {buffer.data(), buffer.size()};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+        n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        std::fprintf(stderr, "peer: recvmsg failed: %s\n", std::strerror(errno));
+        return result;
+    }
+    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; ++i) {
+                int received;
+                std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                result.fds.push_back(received);
+            }
+        }
+    }
+    if (n == 0 && result.fds.empty()) {
+        pollfd q = {fd, POLLRDHUP, 0};
+        if (::poll(&q, 1, 0) == 1 && (q.revents & (POLLRDHUP | POLLHUP))) {
+            result.eof = true;
+            return result;
+        }
+    }
+    result.ok = true;
+    result.data.assign(buffer.data(), size_t(n));
+    return result;
+}
+
+void closeAll(std::vector<int> &fds)
+{
+    for (int fd : fds)
+        ::close(fd);
+    fds.clear();
+}
+
+bool writeAll(int fd, const std::string &content)
+{
+    size_t done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        done += size_t(n);
+    }
+    return true;
+}
+
+std::string readWithPread(int fd)
+{
+    std::string result;
+    char buffer[65536];
+    off_t offset = 0;
+    for (;;) {
+        const ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        result.append(buffer, size_t(n));
+        offset += n;
+    }
+    return result;
+}
+
+std::string readWithSeek(int fd)
+{
+    if (::lseek(fd, 0, SEEK_SET) != 0)
+        return "<lseek failed>";
+    std::string result;
+    char buffer[65536];
+    for (;;) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        result.append(buffer, size_t(n));
+    }
+    return result;
+}
+
+std::vector<std::string> words(const std::string &text)
+{
+    std::vector<std::string> result;
+    size_t pos = 0;
+    while (pos < text.size()) {
+        const size_t end = text.find(' ', pos);
+        result.push_back(text.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+        if (end == std::string::npos)
+            break;
+        pos = end + 1;
+    }
+    return result;
+}
+
+std::string sequenced(int sequence, size_t size)
+{
+    char prefix[32];
+    std::snprintf(prefix, sizeof prefix, "seq=%08d;", sequence);
+    std::string data = prefix;
+    if (size > data.size())
+        data.append(size - data.size(), char('a' + sequence % 26));
+    else
+        data.resize(size);
+    return data;
+}
+
+int makeFile(const std::string &content)
+{
+    int fd = ::open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        char name[] = "/tmp/qseqpacket-peer-XXXXXX";
+        fd = ::mkostemp(name, O_CLOEXEC);
+        if (fd < 0)
+            return -1;
+        ::unlink(name);
+    }
+    if (!writeAll(fd, content)) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int serve(int fd)
+{
+    for (;;) {
+        Packet packet = receivePacket(fd);
+        if (packet.eof)
+            return 0;
+        if (!packet.ok)
+            return 2;
+        const std::vector<std::string> args = words(packet.data);
+        const std::string command = args.empty() ? std::string() : args[0];
+        bool ok = true;
+        if (command == "echo" || command.empty()) {
+            ok = sendPacket(fd, packet.data, packet.fds);
+        } else if (command == "readfds") {
+            ok = sendPacket(fd, "fds:" + std::to_string(packet.fds.size()));
+            for (size_t i = 0; ok && i < packet.fds.size(); ++i)
+                ok = sendPacket(fd, i % 2 == 0 ? readWithPread(packet.fds[i]) : readWithSeek(packet.fds[i]));
+        } else if (command == "sendfds" && args.size() >= 3) {
+            const int memfd = ::memfd_create("qseqpacket-peer", MFD_CLOEXEC);
+            const int file = makeFile(args[2]);
+            if (memfd < 0 || file < 0 || !writeAll(memfd, args[1])) {
+                ok = sendPacket(fd, "sendfds-failed");
+            } else {
+                ok = sendPacket(fd, "fds", {memfd, file});
+            }
+            if (memfd >= 0)
+                ::close(memfd);
+            if (file >= 0)
+                ::close(file);
+        } else if (command == "ids") {
+            ok = sendPacket(fd, std::to_string(::getpid()) + ' ' + std::to_string(::geteuid()) + ' '
+                                    + std::to_string(::getegid()));
+        } else if (command == "burst" && args.size() >= 3) {
+            const int count = std::atoi(args[1].c_str());
+            const size_t size = size_t(std::atol(args[2].c_str()));
+            for (int i = 0; ok && i < count; ++i)
+                ok = sendPacket(fd, sequenced(i, size));
+            std::fflush(stdout);
+            ::_exit(ok ? 0 : 2);
+        } else if (command == "sendempty" && args.size() >= 2) {
+            const int count = std::atoi(args[1].c_str());
+            for (int i = 0; ok && i < count; ++i)
+                ok = sendPacket(fd, std::string());
+            ok = ok && sendPacket(fd, "end");
+        } else if (command == "closeunread" && args.size() >= 2) {
+            const int count = std::atoi(args[1].c_str());
+            for (int i = 0; ok && i < count; ++i)
+                ok = sendPacket(fd, "bye" + std::to_string(i));
+            // Wait for a packet to sit unread in our receive queue, then go without reading it.
+            pollfd p = {fd, POLLIN, 0};
+            int r;
+            do {
+                r = ::poll(&p, 1, WaitMs);
+            } while (r < 0 && errno == EINTR);
+            char byte;
+            const bool waiting = r == 1 && ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
+            ::_exit(ok && waiting ? 0 : 2);
+        } else if (command == "shutwr") {
+            ok = sendPacket(fd, "before-shutdown");
+            if (!ok || ::shutdown(fd, SHUT_WR) != 0)
+                ::_exit(2);
+            Packet after = receivePacket(fd);
+            std::printf("%s\n", after.data.c_str());
+            std::fflush(stdout);
+            ::_exit(after.ok && after.data == "after" ? 0 : 3);
+        } else if (command == "exit") {
+            ::_exit(0);
+        } else {
+            ok = sendPacket(fd, "unknown:" + command);
+        }
+        closeAll(packet.fds);
+        if (!ok)
+            return 2;
+    }
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    ::signal(SIGPIPE, SIG_IGN);
+    ::alarm(60); // never outlive a broken test
+
+    if (argc >= 2 && std::strcmp(argv[1], "noop") == 0)
+        return 0;
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s noop | connect <address> | listen <address>\n", argv[0]);
+        return 1;
+    }
+
+    sockaddr_un addr;
+    const socklen_t len = makeAddress(argv[2], &addr);
+    const int sock = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (sock < 0) {
+        std::perror("peer: socket");
+        return 1;
+    }
+
+    if (std::strcmp(argv[1], "connect") == 0) {
+        if (::connect(sock, reinterpret_cast<sockaddr *>(&addr), len) != 0) {
+            std::perror("peer: connect");
+            return 1;
+        }
+        return serve(sock);
+    }
+
+    if (std::strcmp(argv[1], "listen") == 0) {
+        if (::bind(sock, reinterpret_cast<sockaddr *>(&addr), len) != 0 || ::listen(sock, 4) != 0) {
+            std::perror("peer: bind/listen");
+            return 1;
+        }
+        std::printf("ready\n");
+        std::fflush(stdout);
+        pollfd p = {sock, POLLIN, 0};
+        if (::poll(&p, 1, WaitMs) != 1) {
+            std::fprintf(stderr, "peer: nobody connected\n");
+            return 1;
+        }
+        const int conn = ::accept4(sock, nullptr, nullptr, SOCK_CLOEXEC);
+        if (conn < 0) {
+            std::perror("peer: accept");
+            return 1;
+        }
+        ::close(sock);
+        if (addr.sun_path[0] != '\0')
+            ::unlink(addr.sun_path);
+        return serve(conn);
+    }
+
+    std::fprintf(stderr, "peer: unknown mode %s\n", argv[1]);
+    return 1;
+}

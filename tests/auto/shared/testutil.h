@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: MIT
+// Helpers shared by the QSeqpacket auto tests: descriptor accounting through /proc/self/fd,
+// raw AF_UNIX SOCK_SEQPACKET sockets made with plain syscalls (a reference peer that does not
+// depend on the library), memfds and reading a descriptor's content back.
+#ifndef QSEQPACKET_TESTUTIL_H
+#define QSEQPACKET_TESTUTIL_H
+
+#include <QtCore/QByteArray>
+#include <QtCore/QList>
+#include <QtCore/QMap>
+#include <QtCore/QRandomGenerator>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdlib>
+#include <utility>
+#include <cerrno>
+#include <cstring>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace TestUtil {
+
+// ---- descriptor accounting --------------------------------------------------------------
+
+/*! Every open descriptor of this process and what it refers to (readlink of /proc/self/fd/N). */
+inline QMap<int, QByteArray> openFds()
+{
+    QMap<int, QByteArray> result;
+    DIR *dir = ::opendir("/proc/self/fd");
+    if (!dir)
+        return result;
+    const int own = ::dirfd(dir);
+    while (struct dirent *entry = ::readdir(dir)) {
+        if (entry->d_name[0] == '.')
+            continue;
+        const int fd = std::atoi(entry->d_name);
+        if (fd == own)
+            continue;
+        char target[512];
+        const QByteArray link = QByteArray("/proc/self/fd/") + entry->d_name;
+        const ssize_t n = ::readlink(link.constData(), target, sizeof target - 1);
+        result.insert(fd, n > 0 ? QByteArray(target, int(n)) : QByteArray("?"));
+    }
+    ::closedir(dir);
+    return result;
+}
+
+inline int openFdCount()
+{
+    return int(openFds().size());
+}
+
+/*! A readable account of what differs between two snapshots, for failure messages. */
+inline QByteArray describeFdDifference(const QMap<int, QByteArray> &before,
+                                       const QMap<int, QByteArray> &after)
+{
+    QStringList lines;
+    for (auto it = after.cbegin(); it != after.cend(); ++it) {
+        if (!before.contains(it.key()))
+            lines << QStringLiteral("new fd %1 -> %2").arg(it.key()).arg(QString::fromUtf8(it.value()));
+        else if (before.value(it.key()) != it.value())
+            lines << QStringLiteral("fd %1 changed %2 -> %3")
+                         .arg(it.key())
+                         .arg(QString::fromUtf8(before.value(it.key())), QString::fromUtf8(it.value()));
+    }
+    for (auto it = before.cbegin(); it != before.cend(); ++it) {
+        if (!after.contains(it.key()))
+            lines << QStringLiteral("closed fd %1 (was %2)").arg(it.key()).arg(QString::fromUtf8(it.value()));
+    }
+    return QStringLiteral("open descriptors %1 -> %2: %3")
+        .arg(before.size())
+        .arg(after.size())
+        .arg(lines.join(QStringLiteral("; ")))
+        .toUtf8();
+}
+
+inline bool isFdOpen(int fd)
+{
+    if (fd < 0)
+        return false;
+    errno = 0;
+    return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+inline bool hasCloexec(int fd)
+{
+    const int flags = ::fcntl(fd, F_GETFD);
+    return flags != -1 && (flags & FD_CLOEXEC);
+}
+
+inline bool isNonBlocking(int fd)
+{
+    const int flags = ::fcntl(fd, F_GETFL);
+    return flags != -1 && (flags & O_NONBLOCK);
+}
+
+/*! The inode identity of \a fd: two descriptors with equal identities refer to the same file. */
+inline QByteArray fileIdentity(int fd)
+{
+    struct stat st;
+    if (::fstat(fd, &st) != 0)
+        return QByteArray();
+    return QByteArray::number(quint64(st.st_dev)) + ':' + QByteArray::number(quint64(st.st_ino));
+}
+
+/*! A descriptor closed on scope exit unless released. */
+class UniqueFd
+{
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : m_fd(fd) { }
+    UniqueFd(UniqueFd &&other) noexcept : m_fd(other.release()) { }
+    UniqueFd &operator=(UniqueFd &&other) noexcept
+    {
+        reset(other.release());
+        return *this;
+    }
+    UniqueFd(const UniqueFd &) = delete;
+    UniqueFd &operator=(const UniqueFd &) = delete;
+    ~UniqueFd() { reset(); }
+
+    int get() const { return m_fd; }
+    bool isValid() const { return m_fd >= 0; }
+    int release()
+    {
+        const int fd = m_fd;
+        m_fd = -1;
+        return fd;
+    }
+    void reset(int fd = -1)
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = fd;
+    }
+
+private:
+    int m_fd = -1;
+};
+
+// ---- file content -----------------------------------------------------------------------
+
+/*! A memfd holding \a content; close-on-exec unless \a cloexec is false. -1 on failure. */
+inline int makeMemfd(const QByteArray &content, bool cloexec = true)
+{
+    const int fd = ::memfd_create("qseqpacket-test", cloexec ? MFD_CLOEXEC : 0);
+    if (fd < 0)
+        return -1;
+    qsizetype done = 0;
+    while (done < content.size()) {
+        const ssize_t n = ::write(fd, content.constData() + done, size_t(content.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            ::close(fd);
+            return -1;
+        }
+        done += n;
+    }
+    return fd;
+}
+
+/*! The whole content of \a fd read with pread() from offset 0 (the file offset is untouched). */
+inline QByteArray preadAll(int fd)
+{
+    QByteArray result;
+    char buffer[65536];
+    off_t offset = 0;
+    for (int guard = 0; guard < 10000; ++guard) {
+        const ssize_t n = ::pread(fd, buffer, sizeof buffer, offset);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        result.append(buffer, int(n));
+        offset += n;
+    }
+    return result;
+}
+
+/*! The whole content of \a fd read with lseek(0) then read(). */
+inline QByteArray seekReadAll(int fd)
+{
+    if (::lseek(fd, 0, SEEK_SET) != 0)
+        return QByteArray("<lseek failed>");
+    QByteArray result;
+    char buffer[65536];
+    for (int guard = 0; guard < 10000; ++guard) {
+        const ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        result.append(buffer, int(n));
+    }
+    return result;
+}
+
+// ---- addresses --------------------------------------------------------------------------
+
+/*! An abstract name unique to this process and call. */
+inline QByteArray uniqueAbstractName(const char *tag)
+{
+    static std::atomic<int> counter{0};
+    return QByteArray("qseqpacket-test-") + tag + '-' + QByteArray::number(::getpid()) + '-'
+        + QByteArray::number(++counter) + '-'
+        + QByteArray::number(QRandomGenerator::global()->generate(), 16);
+}
+
+/*! Fills \a addr for a path (or, with a leading '@', an abstract name). Returns the length. */
+inline socklen_t fillSockaddr(sockaddr_un *addr, const QByteArray &nameOrPath, bool abstract)
+{
+    std::memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    if (abstract) {
+        addr->sun_path[0] = '\0';
+        const size_t n = std::min(size_t(nameOrPath.size()), sizeof addr->sun_path - 1);
+        std::memcpy(addr->sun_path + 1, nameOrPath.constData(), n);
+        return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + n);
+    }
+    const size_t n = std::min(size_t(nameOrPath.size()), sizeof addr->sun_path - 1);
+    std::memcpy(addr->sun_path, nameOrPath.constData(), n);
+    return socklen_t(offsetof(sockaddr_un, sun_path) + n + 1);
+}
+
+// ---- raw sockets ------------------------------------------------------------------------
+
+/*! A listening socket made with plain syscalls (the library's server class is not used). */
+class RawListener
+{
+public:
+    RawListener() = default;
+    RawListener(const RawListener &) = delete;
+    RawListener &operator=(const RawListener &) = delete;
+    ~RawListener() { close(); }
+
+    bool listenAbstract(const QByteArray &name, int backlog = 16, int type = SOCK_SEQPACKET)
+    {
+        return listenImpl(name, true, backlog, type);
+    }
+    bool listenPath(const QByteArray &path, int backlog = 16, int type = SOCK_SEQPACKET)
+    {
+        return listenImpl(path, false, backlog, type);
+    }
+
+    /*! Waits up to \a timeoutMs for a connection and accepts it; -1 on timeout or failure. */
+    int acceptOne(int timeoutMs = 10000, bool cloexec = true)
+    {
+        pollfd p = {m_fd, POLLIN, 0};
+        int r;
+        do {
+            r = ::poll(&p, 1, timeoutMs);
+        } while (r < 0 && errno == EINTR);
+        if (r <= 0)
+            return -1;
+        int fd;
+        do {
+            fd = cloexec ? ::accept4(m_fd, nullptr, nullptr, SOCK_CLOEXEC) : ::accept(m_fd, nullptr, nullptr);
+        } while (fd < 0 && errno == EINTR);
+        return fd;
+    }
+
+    void close()
+    {
+        if (m_fd >= 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+        if (!m_abstract && !m_name.isEmpty())
+            ::unlink(m_name.constData());
+        m_name.clear();
+    }
+
+    int fd() const { return m_fd; }
+    QByteArray name() const { return m_name; }
+    bool isAbstract() const { return m_abstract; }
+    /*! The textual form understood by the peer helper: "@name" or the path. */
+    QByteArray peerArgument() const { return m_abstract ? '@' + m_name : m_name; }
+
+private:
+    bool listenImpl(const QByteArray &name, bool abstract, int backlog, int type)
+    {
+        close();
+        m_fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+        if (m_fd < 0)
+            return false;
+        sockaddr_un addr;
+        const socklen_t len = fillSockaddr(&addr, name, abstract);
+        if (::bind(m_fd, reinterpret_cast<sockaddr *>(&addr), len) != 0 || ::listen(m_fd, backlog) != 0) {
+            ::close(m_fd);
+            m_fd = -1;
+            return false;
+        }
+        m_name = name;
+        m_abstract = abstract;
+        return true;
+    }
+
+    int m_fd = -1;
+    QByteArray m_name;
+    bool m_abstract = true;
+};
+
+/*! A connected pair of raw SOCK_SEQPACKET sockets (socketpair), blocking, close-on-exec. */
+inline bool rawSocketPair(UniqueFd *a, UniqueFd *b, int type = SOCK_SEQPACKET, bool cloexec = true)
+{
+    int sv[2];
+    if (::socketpair(AF_UNIX, type | (cloexec ? SOCK_CLOEXEC : 0), 0, sv) != 0)
+        return false;
+    a->reset(sv[0]);
+    b->reset(sv[1]);
+    return true;
+}
+
+/*! Sends one packet with plain sendmsg (blocking unless the socket is non-blocking). */
+inline bool rawSend(int fd, const QByteArray &data, const QList<int> &fds = {})
+{
+    iovec iov;
+    iov.iov_base = const_cast<char *>(data.constData());
+    iov.iov_len = size_t(data.size());
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    QByteArray control;
+    if (!fds.isEmpty()) {
+        control.fill('\0', int(CMSG_SPACE(sizeof(int) * size_t(fds.size()))));
+        msg.msg_control = control.data();
+        msg.msg_controllen = size_t(control.size());
+        cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * size_t(fds.size()));
+        std::memcpy(CMSG_DATA(cmsg), fds.constData(), sizeof(int) * size_t(fds.size()));
+    }
+    ssize_t n;
+    do {
+        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n == data.size();
+}
+
+struct RawPacket
+{
+    bool ok = false;     // a packet (possibly empty) was received
+    bool eof = false;    // recv reported end-of-file with the peer gone
+    bool timedOut = false;
+    int error = 0;       // errno of a failed recvmsg
+    QByteArray data;
+    QList<int> fds;      // owned by the caller: close them
+    int flags = 0;       // msg_flags
+
+    void closeFds()
+    {
+        for (int fd : std::as_const(fds))
+            ::close(fd);
+        fds.clear();
+    }
+};
+
+/*!
+ * Receives one packet with plain recvmsg, waiting up to \a timeoutMs. A return of 0 bytes while
+ * the peer has shut down (POLLRDHUP) is taken as end-of-file; otherwise it is an empty packet.
+ */
+inline RawPacket rawReceive(int fd, int timeoutMs = 10000, int bufferSize = 1 << 20)
+{
+    RawPacket result;
+    pollfd p = {fd, POLLIN | POLLRDHUP, 0};
+    int r;
+    do {
+        r = ::poll(&p, 1, timeoutMs);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) {
+        result.timedOut = true;
+        return result;
+    }
+    QByteArray buffer(bufferSize, Qt::Uninitialized);
+    iovec iov = {buffer.data(), size_t(buffer.size())};
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+    msghdr msg;
+    std::memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    ssize_t n;
+    do {
+        n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        result.error = errno;
+        return result;
+    }
+    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; ++i) {
+                int received;
+                std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                result.fds.append(received);
+            }
+        }
+    }
+    result.flags = msg.msg_flags;
+    if (n == 0 && result.fds.isEmpty()) {
+        pollfd q = {fd, POLLRDHUP, 0};
+        if (::poll(&q, 1, 0) == 1 && (q.revents & (POLLRDHUP | POLLHUP))) {
+            result.eof = true;
+            return result;
+        }
+    }
+    result.ok = true;
+    result.data = buffer.left(int(n));
+    return result;
+}
+
+/*! A payload carrying a sequence number, padded to \a size bytes (at least the prefix). */
+inline QByteArray sequencedPayload(int sequence, int size)
+{
+    QByteArray data = QByteArray("seq=") + QByteArray::number(sequence).rightJustified(8, '0') + ';';
+    if (size > data.size())
+        data.append(QByteArray(size - data.size(), char('a' + sequence % 26)));
+    return data;
+}
+
+/*! The sequence number of a payload made by sequencedPayload(), -1 where it has none. */
+inline int sequenceOf(const QByteArray &data)
+{
+    if (!data.startsWith("seq=") || data.size() < 13)
+        return -1;
+    bool ok = false;
+    const int n = data.mid(4, 8).toInt(&ok);
+    return ok ? n : -1;
+}
+
+} // namespace TestUtil
+
+#endif // QSEQPACKET_TESTUTIL_H
