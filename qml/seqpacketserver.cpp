@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+#include "seqpacketserver.h"
+
+#include <QtCore/qpointer.h>
+
+// ---- SeqpacketPeerModel ---------------------------------------------------------------------
+
+SeqpacketPeerModel::SeqpacketPeerModel(QObject *parent)
+    : QAbstractListModel(parent)
+{
+}
+
+int SeqpacketPeerModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_peers.size());
+}
+
+QVariant SeqpacketPeerModel::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() < 0 || index.row() >= m_peers.size())
+        return {};
+    SeqpacketSocket *peer = m_peers.at(index.row());
+    switch (role) {
+    case SocketRole:
+        return QVariant::fromValue(peer);
+    case AddressRole:
+        return peer->peerAddress();
+    case PidRole:
+        return peer->peerPid();
+    case UidRole:
+        return peer->peerUid();
+    case GidRole:
+        return peer->peerGid();
+    case UserRole:
+        return peer->peerUser();
+    case GroupRole:
+        return peer->peerGroup();
+    case ExecutableRole:
+        return peer->peerExecutable();
+    case ProcessNameRole:
+        return peer->peerProcessName();
+    case Qt::DisplayRole:
+    case LabelRole: {
+        const QString name = peer->peerProcessName().isEmpty() ? QStringLiteral("peer") : peer->peerProcessName();
+        return peer->peerPid() > 0 ? QStringLiteral("%1 (pid %2)").arg(name).arg(peer->peerPid()) : name;
+    }
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> SeqpacketPeerModel::roleNames() const
+{
+    return {
+        {Qt::DisplayRole, "display"},
+        {SocketRole, "socket"},
+        {AddressRole, "address"},
+        {PidRole, "pid"},
+        {UidRole, "uid"},
+        {GidRole, "gid"},
+        {UserRole, "user"},
+        {GroupRole, "group"},
+        {ExecutableRole, "executable"},
+        {ProcessNameRole, "processName"},
+        {LabelRole, "label"},
+    };
+}
+
+SeqpacketSocket *SeqpacketPeerModel::get(int row) const
+{
+    return row >= 0 && row < m_peers.size() ? m_peers.at(row) : nullptr;
+}
+
+int SeqpacketPeerModel::indexOf(SeqpacketSocket *peer) const
+{
+    return int(m_peers.indexOf(peer));
+}
+
+void SeqpacketPeerModel::append(SeqpacketSocket *peer)
+{
+    const int row = int(m_peers.size());
+    beginInsertRows(QModelIndex(), row, row);
+    m_peers.append(peer);
+    endInsertRows();
+    emit countChanged();
+}
+
+void SeqpacketPeerModel::remove(SeqpacketSocket *peer)
+{
+    const int row = int(m_peers.indexOf(peer));
+    if (row < 0)
+        return;
+    beginRemoveRows(QModelIndex(), row, row);
+    m_peers.removeAt(row);
+    endRemoveRows();
+    emit countChanged();
+}
+
+// ---- SeqpacketServer ------------------------------------------------------------------------
+
+SeqpacketServer::SeqpacketServer(QObject *parent)
+    : QObject(parent),
+      m_server(new QSeqpacketServer(this)),
+      m_peers(new SeqpacketPeerModel(this))
+{
+    connect(m_server, &QSeqpacketServer::newConnection, this, &SeqpacketServer::onNewConnection);
+    connect(m_server, &QSeqpacketServer::acceptError, this, [this](QSeqpacketSocket::SocketError error) {
+        setError(SeqpacketSocket::SocketError(error), m_server->errorString());
+    });
+    connect(m_peers, &SeqpacketPeerModel::countChanged, this, &SeqpacketServer::peerCountChanged);
+}
+
+SeqpacketServer::~SeqpacketServer()
+{
+    // Peers are our children and go with us, quietly.
+    const QList<SeqpacketSocket *> peers = m_peers->peers();
+    for (SeqpacketSocket *peer : peers)
+        peer->disconnect(this);
+    m_server->disconnect(this);
+}
+
+void SeqpacketServer::componentComplete()
+{
+    m_complete = true;
+    if (m_listenWhenComplete)
+        listen();
+}
+
+void SeqpacketServer::setAddress(const QString &address)
+{
+    if (m_address == address)
+        return;
+    m_address = address;
+    emit addressChanged();
+}
+
+bool SeqpacketServer::isListening() const
+{
+    return m_server->isListening();
+}
+
+void SeqpacketServer::setListening(bool listening)
+{
+    if (!m_complete) {
+        m_listenWhenComplete = listening;
+        return;
+    }
+    if (listening == isListening())
+        return;
+    if (listening)
+        listen();
+    else
+        close();
+}
+
+QString SeqpacketServer::serverAddress() const
+{
+    return m_server->isListening() ? m_server->serverAddress().toString() : QString();
+}
+
+void SeqpacketServer::setRemoveStaleSocket(bool remove)
+{
+    if (m_removeStaleSocket == remove)
+        return;
+    m_removeStaleSocket = remove;
+    emit removeStaleSocketChanged();
+}
+
+void SeqpacketServer::setSocketAccess(SocketAccess access)
+{
+    if (m_socketAccess == access)
+        return;
+    m_socketAccess = access;
+    emit socketAccessChanged();
+}
+
+void SeqpacketServer::setReceiveLimit(int bytes)
+{
+    if (bytes < 0)
+        bytes = -1;
+    if (m_receiveLimit == bytes)
+        return;
+    m_receiveLimit = bytes;
+    emit receiveLimitChanged();
+}
+
+void SeqpacketServer::setDecodeLimit(int bytes)
+{
+    if (bytes < 0)
+        bytes = -1;
+    if (m_decodeLimit == bytes)
+        return;
+    m_decodeLimit = bytes;
+    emit decodeLimitChanged();
+}
+
+void SeqpacketServer::setDescriptorPreviewSize(int bytes)
+{
+    bytes = qBound(0, bytes, 1 << 20);
+    if (m_descriptorPreviewSize == bytes)
+        return;
+    m_descriptorPreviewSize = bytes;
+    emit descriptorPreviewSizeChanged();
+}
+
+void SeqpacketServer::setError(SeqpacketSocket::SocketError error, const QString &message)
+{
+    m_error = error;
+    m_errorString = message;
+    emit errorChanged();
+    if (error != SeqpacketSocket::NoError)
+        emit errorOccurred(error, message);
+}
+
+bool SeqpacketServer::listen(const QString &address)
+{
+    if (!address.isEmpty())
+        setAddress(address);
+    if (m_server->isListening()) {
+        m_server->close();
+    }
+    if (m_error != SeqpacketSocket::NoError) {
+        m_error = SeqpacketSocket::NoError;
+        m_errorString.clear();
+        emit errorChanged();
+    }
+    const QSeqpacketAddress where = QSeqpacketAddress::fromString(m_address);
+    m_server->setSocketOptions(QSeqpacketServer::SocketOptions(int(m_socketAccess)));
+    bool ok = m_server->listen(where);
+    if (!ok && m_removeStaleSocket && m_server->serverError() == QSeqpacketSocket::AddressInUseError
+        && where.kind() == QSeqpacketAddress::Path) {
+        // removeServer() never removes the socket of a live server: this only clears a stale file.
+        if (QSeqpacketServer::removeServer(where.path()))
+            ok = m_server->listen(where);
+    }
+    if (!ok)
+        setError(SeqpacketSocket::SocketError(m_server->serverError()), m_server->errorString());
+    emit listeningChanged();
+    return ok;
+}
+
+void SeqpacketServer::close()
+{
+    const bool was = m_server->isListening();
+    m_server->close();
+    if (was)
+        emit listeningChanged();
+}
+
+void SeqpacketServer::abortPeers()
+{
+    const QList<SeqpacketSocket *> peers = m_peers->peers();
+    for (SeqpacketSocket *peer : peers)
+        peer->abort();
+}
+
+void SeqpacketServer::onNewConnection()
+{
+    while (QSeqpacketSocket *socket = m_server->nextPendingConnection()) {
+        auto *peer = new SeqpacketSocket(socket, this);
+        QQmlEngine::setObjectOwnership(peer, QQmlEngine::CppOwnership);
+        peer->setReceiveLimit(m_receiveLimit);
+        peer->setDecodeLimit(m_decodeLimit);
+        peer->setDescriptorPreviewSize(m_descriptorPreviewSize);
+        connect(peer, &SeqpacketSocket::packetReceived, this, [this, peer](const QVariantMap &packet) {
+            emit packetReceived(peer, packet);
+        });
+        connect(peer, &SeqpacketSocket::descriptorReceived, this,
+                [this, peer](const QVariantMap &descriptor, const QVariantMap &packet) {
+                    emit descriptorReceived(peer, descriptor, packet);
+                });
+        connect(peer, &SeqpacketSocket::disconnected, this, [this, peer] { peerGone(peer); });
+        ++m_connectionCount;
+        m_peers->append(peer);
+        emit connectionCountChanged();
+        emit peerConnected(peer);
+        // The peer may have sent and closed before we looked: its packets wait to be read and
+        // its disconnected() comes through the event loop, after the handlers above.
+        if (peer->state() == SeqpacketSocket::UnconnectedState)
+            peerGone(peer);
+    }
+}
+
+void SeqpacketServer::peerGone(SeqpacketSocket *peer)
+{
+    if (m_peers->indexOf(peer) < 0)
+        return;
+    m_peers->remove(peer);
+    emit peerDisconnected(peer);
+    peer->deleteLater();
+}

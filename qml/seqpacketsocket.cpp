@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: MIT
+#include "seqpacketsocket.h"
+#include "seqpacketinfo_p.h"
+
+#include <QtCore/qdatetime.h>
+#include <QtCore/qfile.h>
+#include <QtCore/qurl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef F_ADD_SEALS
+#  define F_ADD_SEALS 1033
+#endif
+#ifndef F_SEAL_SEAL
+#  define F_SEAL_SEAL 0x0001
+#  define F_SEAL_SHRINK 0x0002
+#  define F_SEAL_GROW 0x0004
+#  define F_SEAL_WRITE 0x0008
+#endif
+#ifndef MFD_ALLOW_SEALING
+#  define MFD_ALLOW_SEALING 0x0002U
+#endif
+
+namespace {
+// Packets taken per packetReady(); the socket signals again for the rest, so a flood of packets
+// leaves the event loop room to paint and to handle input.
+constexpr int PacketsPerBatch = 64;
+
+QString addressText(const QSeqpacketAddress &address)
+{
+    return address.toString();
+}
+}
+
+SeqpacketSocket::SeqpacketSocket(QObject *parent)
+    : QObject(parent)
+{
+    attach(new QSeqpacketSocket(this));
+}
+
+SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent)
+    : QObject(parent)
+{
+    socket->setParent(this);
+    attach(socket);
+    m_lastState = state();
+    if (socket->state() == QSeqpacketSocket::ConnectedState)
+        updatePeer();
+}
+
+SeqpacketSocket::~SeqpacketSocket()
+{
+    // The socket is our child and goes with us; none of its last signals should reach a half
+    // destroyed wrapper.
+    if (m_socket)
+        m_socket->disconnect(this);
+}
+
+void SeqpacketSocket::attach(QSeqpacketSocket *socket)
+{
+    m_socket = socket;
+    connect(socket, &QSeqpacketSocket::packetReady, this, &SeqpacketSocket::onPacketReady);
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, &SeqpacketSocket::onSocketError);
+    connect(socket, &QSeqpacketSocket::stateChanged, this, &SeqpacketSocket::onStateChanged);
+    connect(socket, &QSeqpacketSocket::packetsWritten, this, &SeqpacketSocket::countersChanged);
+    connect(socket, &QSeqpacketSocket::connected, this, [this] {
+        updatePeer();
+        emit connected();
+    });
+    connect(socket, &QSeqpacketSocket::disconnected, this, &SeqpacketSocket::disconnected);
+}
+
+void SeqpacketSocket::setAddress(const QString &address)
+{
+    if (m_address == address)
+        return;
+    m_address = address;
+    emit addressChanged();
+}
+
+SeqpacketSocket::State SeqpacketSocket::state() const
+{
+    return m_socket ? State(m_socket->state()) : UnconnectedState;
+}
+
+qint64 SeqpacketSocket::packetsToWrite() const
+{
+    return m_socket ? m_socket->packetsToWrite() : 0;
+}
+
+void SeqpacketSocket::setReceiveLimit(int bytes)
+{
+    if (bytes < 0)
+        bytes = -1;
+    if (m_receiveLimit == bytes)
+        return;
+    m_receiveLimit = bytes;
+    emit receiveLimitChanged();
+}
+
+void SeqpacketSocket::setDecodeLimit(int bytes)
+{
+    if (bytes < 0)
+        bytes = -1;
+    if (m_decodeLimit == bytes)
+        return;
+    m_decodeLimit = bytes;
+    emit decodeLimitChanged();
+}
+
+void SeqpacketSocket::setDescriptorPreviewSize(int bytes)
+{
+    bytes = qBound(0, bytes, 1 << 20);
+    if (m_descriptorPreviewSize == bytes)
+        return;
+    m_descriptorPreviewSize = bytes;
+    emit descriptorPreviewSizeChanged();
+}
+
+void SeqpacketSocket::setError(SocketError error, const QString &message)
+{
+    m_error = error;
+    m_errorString = message;
+    emit errorChanged();
+    emit errorOccurred(error, message);
+}
+
+void SeqpacketSocket::onSocketError(QSeqpacketSocket::SocketError error)
+{
+    if (m_ignoreErrors)
+        return;
+    setError(SocketError(error), m_socket->errorString());
+}
+
+void SeqpacketSocket::onStateChanged()
+{
+    const State now = state();
+    if (now == m_lastState)
+        return;
+    m_lastState = now;
+    emit stateChanged();
+}
+
+void SeqpacketSocket::resetCounters()
+{
+    m_packetsSent = m_bytesSent = m_descriptorsSent = 0;
+    m_packetsReceived = m_bytesReceived = m_descriptorsReceived = 0;
+    emit countersChanged();
+}
+
+void SeqpacketSocket::connectToServer(const QString &address)
+{
+    if (!address.isEmpty())
+        setAddress(address);
+    if (m_socket->state() != QSeqpacketSocket::UnconnectedState)
+        m_socket->abort();
+    if (m_error != NoError) {
+        m_error = NoError;
+        m_errorString.clear();
+        emit errorChanged();
+    }
+    resetCounters();
+    const QSeqpacketAddress server = QSeqpacketAddress::fromString(m_address);
+    m_socket->connectToServer(server);
+}
+
+void SeqpacketSocket::disconnectFromServer()
+{
+    m_socket->disconnectFromServer();
+}
+
+void SeqpacketSocket::abort()
+{
+    m_socket->abort();
+}
+
+void SeqpacketSocket::updatePeer()
+{
+    // Queries such as SO_PEERSEC report "unsupported" through the socket's error; that is an
+    // answer here, not a failure of the connection.
+    m_ignoreErrors = true;
+    m_localAddress = addressText(m_socket->localAddress());
+    m_peerAddress = addressText(m_socket->peerAddress());
+    const QSeqpacketCredentials credentials = m_socket->peerCredentials();
+    m_peerCredentialsValid = credentials.isValid();
+    m_peerGroups.clear();
+    if (m_peerCredentialsValid) {
+        m_peerPid = credentials.processId();
+        m_peerUid = credentials.userId();
+        m_peerGid = credentials.groupId();
+        m_peerUser = SeqpacketInfo::userName(credentials.userId());
+        m_peerGroup = SeqpacketInfo::groupName(credentials.groupId());
+        const QList<uint> groups = credentials.supplementaryGroups();
+        for (uint gid : groups) {
+            QVariantMap group;
+            group.insert(QStringLiteral("gid"), gid);
+            group.insert(QStringLiteral("name"), SeqpacketInfo::groupName(gid));
+            m_peerGroups.append(group);
+        }
+        const SeqpacketInfo::ProcessInfo process = SeqpacketInfo::processInfo(m_peerPid);
+        m_peerExecutable = process.executable;
+        m_peerExecutableError = process.executableError;
+        m_peerCommandLine = process.commandLine;
+        m_peerProcessName = process.name;
+    } else {
+        m_peerPid = m_peerUid = m_peerGid = -1;
+        m_peerUser.clear();
+        m_peerGroup.clear();
+        m_peerExecutable.clear();
+        m_peerExecutableError = QStringLiteral("no peer credentials");
+        m_peerCommandLine.clear();
+        m_peerProcessName.clear();
+    }
+    m_peerSecurityContext = QString::fromUtf8(m_socket->peerSecurityContext());
+    m_ignoreErrors = false;
+    emit peerChanged();
+}
+
+QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
+                                            const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
+                                            qint64 timestamp, const QString &direction,
+                                            qint64 sequence) const
+{
+    QVariantMap packet;
+    packet.insert(QStringLiteral("data"), data.isNull() ? QByteArray("") : data);
+    packet.insert(QStringLiteral("text"), SeqpacketInfo::toText(data, m_decodeLimit));
+    packet.insert(QStringLiteral("hex"), SeqpacketInfo::toHex(data, m_decodeLimit));
+    packet.insert(QStringLiteral("isText"),
+                  SeqpacketInfo::looksLikeText(m_decodeLimit >= 0 && data.size() > m_decodeLimit
+                                                       ? QByteArrayView(data).first(m_decodeLimit)
+                                                       : QByteArrayView(data)));
+    packet.insert(QStringLiteral("size"), qint64(data.size()));
+    packet.insert(QStringLiteral("originalSize"), originalSize);
+    packet.insert(QStringLiteral("truncated"), truncated);
+    packet.insert(QStringLiteral("descriptorCount"), qint64(fds.size()));
+    packet.insert(QStringLiteral("descriptorsTruncated"), fdsTruncated);
+    QVariantList descriptors;
+    descriptors.reserve(fds.size());
+    for (const QSeqpacketFileDescriptor &fd : fds)
+        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), m_descriptorPreviewSize));
+    packet.insert(QStringLiteral("descriptors"), descriptors);
+    packet.insert(QStringLiteral("direction"), direction);
+    packet.insert(QStringLiteral("sequence"), sequence);
+    packet.insert(QStringLiteral("timestamp"), timestamp);
+    packet.insert(QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(timestamp));
+    return packet;
+}
+
+void SeqpacketSocket::onPacketReady()
+{
+    QPointer<SeqpacketSocket> guard(this);
+    for (int i = 0; i < PacketsPerBatch; ++i) {
+        if (!guard || !m_socket || !m_socket->hasPendingPackets())
+            return;
+        QSeqpacketPacket received = m_socket->receivePacket(m_receiveLimit);
+        if (!received.isValid())
+            return;
+        const QByteArray data = received.data();
+        const QList<QSeqpacketFileDescriptor> fds = received.fileDescriptors();
+        ++m_packetsReceived;
+        m_bytesReceived += data.size();
+        m_descriptorsReceived += fds.size();
+        const qint64 timestamp = received.receivedAt() > 0 ? received.receivedAt()
+                                                          : QDateTime::currentMSecsSinceEpoch();
+        const QVariantMap packet = describePacket(data, received.originalSize(), received.isTruncated(),
+                                                  fds, received.areFileDescriptorsTruncated(),
+                                                  timestamp, QStringLiteral("in"), m_packetsReceived);
+        emit countersChanged();
+        if (!guard)
+            return;
+        emit packetReceived(packet);
+        if (!guard)
+            return;
+        const QVariantList descriptors = packet.value(QStringLiteral("descriptors")).toList();
+        for (const QVariant &descriptor : descriptors) {
+            emit descriptorReceived(descriptor.toMap(), packet);
+            if (!guard)
+                return;
+        }
+        // `received` and `fds` go out of scope here: the descriptors are closed.
+    }
+}
+
+bool SeqpacketSocket::send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds)
+{
+    // Describe before sending: the descriptors stay ours, but what they show may change once
+    // the peer has them.
+    QVariantMap packet = describePacket(data, data.size(), false, fds, false,
+                                        QDateTime::currentMSecsSinceEpoch(), QStringLiteral("out"),
+                                        m_packetsSent + 1);
+    if (!m_socket->sendPacket(QByteArrayView(data), fds))
+        return false; // errorOccurred() set the error
+    ++m_packetsSent;
+    m_bytesSent += data.size();
+    m_descriptorsSent += fds.size();
+    emit countersChanged();
+    emit packetSent(packet);
+    return true;
+}
+
+bool SeqpacketSocket::sendText(const QString &text)
+{
+    return send(text.toUtf8(), {});
+}
+
+bool SeqpacketSocket::sendHex(const QString &hex)
+{
+    QByteArray bytes;
+    QString why;
+    if (!SeqpacketInfo::fromHex(hex, &bytes, &why)) {
+        setError(InvalidDataError, QStringLiteral("sendHex: %1").arg(why));
+        return false;
+    }
+    return send(bytes, {});
+}
+
+bool SeqpacketSocket::sendBytes(const QVariant &data)
+{
+    QByteArray bytes;
+    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+        setError(InvalidDataError,
+                 QStringLiteral("sendBytes: expected an ArrayBuffer, a string or a list of byte values, not %1")
+                         .arg(QString::fromLatin1(data.typeName())));
+        return false;
+    }
+    return send(bytes, {});
+}
+
+bool SeqpacketSocket::sendFile(const QString &path, const QVariant &data)
+{
+    QByteArray bytes;
+    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+        setError(InvalidDataError, QStringLiteral("sendFile: the data is not bytes (%1)")
+                                           .arg(QString::fromLatin1(data.typeName())));
+        return false;
+    }
+    QString localPath = path;
+    if (path.startsWith(QLatin1String("file:")))
+        localPath = QUrl(path).toLocalFile();
+    if (localPath.isEmpty()) {
+        setError(InvalidDataError, QStringLiteral("sendFile: no file given"));
+        return false;
+    }
+    const QByteArray native = QFile::encodeName(localPath);
+    int fd;
+    do {
+        fd = ::open(native.constData(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        const int errorNumber = errno;
+        setError(InvalidDataError, QStringLiteral("sendFile: cannot open %1: %2")
+                                           .arg(localPath, QString::fromLocal8Bit(::strerror(errorNumber))));
+        return false;
+    }
+    const QSeqpacketFileDescriptor descriptor = QSeqpacketFileDescriptor::adopt(fd);
+    return send(bytes, {descriptor});
+}
+
+bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, const QVariant &data)
+{
+    QByteArray bytes;
+    QByteArray contentBytes;
+    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)
+        || !SeqpacketInfo::bytesFromVariant(content, &contentBytes)) {
+        setError(InvalidDataError, QStringLiteral("sendMemfd: the content or the data is not bytes"));
+        return false;
+    }
+    const QByteArray memfdName = name.isEmpty() ? QByteArray("qseqpacket") : name.toUtf8();
+    const int fd = ::memfd_create(memfdName.constData(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) {
+        const int errorNumber = errno;
+        setError(ResourceError, QStringLiteral("sendMemfd: memfd_create: %1")
+                                        .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
+        return false;
+    }
+    const QSeqpacketFileDescriptor descriptor = QSeqpacketFileDescriptor::adopt(fd);
+    qsizetype written = 0;
+    while (written < contentBytes.size()) {
+        const ssize_t n = ::write(fd, contentBytes.constData() + written, size_t(contentBytes.size() - written));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            const int errorNumber = errno;
+            setError(ResourceError, QStringLiteral("sendMemfd: write: %1")
+                                            .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
+            return false;
+        }
+        written += n;
+    }
+    // The receiver gets a read-only view of fixed content.
+    ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+    return send(bytes, {descriptor});
+}
+
+int SeqpacketSocket::openDescriptorCount()
+{
+    return SeqpacketInfo::openDescriptorCount();
+}

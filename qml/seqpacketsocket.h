@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: MIT
+#ifndef SEQPACKETSOCKET_QML_H
+#define SEQPACKETSOCKET_QML_H
+
+#include <QSeqpacketSocket>
+
+#include <QtCore/qobject.h>
+#include <QtCore/qpointer.h>
+#include <QtCore/qvariant.h>
+#include <QtQml/qjsvalue.h>
+#include <QtQml/qqmlengine.h>
+
+/*!
+ * \qmltype SeqpacketSocket
+ * \brief A connection: an AF_UNIX SOCK_SEQPACKET socket for QML.
+ *
+ * Made in QML it is a client: set address ("/path" or "@abstract") and call connectToServer().
+ * A SeqpacketServer makes one for each peer that connects.
+ *
+ * Received packets arrive through packetReceived(packet), where packet is a JavaScript object:
+ *   data (ArrayBuffer), text, hex (helpers over at most decodeLimit bytes), isText, size (bytes
+ *   received), originalSize (size on the wire), truncated, descriptorCount, descriptorsTruncated,
+ *   descriptors (a list of descriptor objects, see below), direction ("in"), sequence (1, 2, ...),
+ *   time (Date), timestamp (ms since the epoch).
+ * Each received descriptor is also announced through descriptorReceived(descriptor, packet):
+ *   number, target (/proc/self/fd link), type ("regular", "memfd", "socket", "fifo", ...),
+ *   isMemfd, size, mode, access, inode, device, seals, hasContent, firstBytes (ArrayBuffer, at
+ *   most descriptorPreviewSize bytes of a regular file or memfd), firstBytesText, firstBytesHex.
+ * The descriptors are open while the handlers run and are closed as soon as they return: nothing
+ * received is left open.
+ *
+ * Every successful send emits packetSent(packet) with the same fields and direction "out".
+ */
+class SeqpacketSocket : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+
+    Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
+    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(bool connected READ isConnected NOTIFY stateChanged)
+    Q_PROPERTY(SocketError error READ error NOTIFY errorChanged)
+    Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
+
+    Q_PROPERTY(QString localAddress READ localAddress NOTIFY peerChanged)
+    Q_PROPERTY(QString peerAddress READ peerAddress NOTIFY peerChanged)
+    Q_PROPERTY(bool peerCredentialsValid READ peerCredentialsValid NOTIFY peerChanged)
+    Q_PROPERTY(qint64 peerPid READ peerPid NOTIFY peerChanged)
+    Q_PROPERTY(qint64 peerUid READ peerUid NOTIFY peerChanged)
+    Q_PROPERTY(qint64 peerGid READ peerGid NOTIFY peerChanged)
+    Q_PROPERTY(QString peerUser READ peerUser NOTIFY peerChanged)
+    Q_PROPERTY(QString peerGroup READ peerGroup NOTIFY peerChanged)
+    Q_PROPERTY(QVariantList peerGroups READ peerGroups NOTIFY peerChanged)
+    Q_PROPERTY(QString peerExecutable READ peerExecutable NOTIFY peerChanged)
+    Q_PROPERTY(QString peerExecutableError READ peerExecutableError NOTIFY peerChanged)
+    Q_PROPERTY(QString peerCommandLine READ peerCommandLine NOTIFY peerChanged)
+    Q_PROPERTY(QString peerProcessName READ peerProcessName NOTIFY peerChanged)
+    Q_PROPERTY(QString peerSecurityContext READ peerSecurityContext NOTIFY peerChanged)
+
+    Q_PROPERTY(qint64 packetsSent READ packetsSent NOTIFY countersChanged)
+    Q_PROPERTY(qint64 bytesSent READ bytesSent NOTIFY countersChanged)
+    Q_PROPERTY(qint64 descriptorsSent READ descriptorsSent NOTIFY countersChanged)
+    Q_PROPERTY(qint64 packetsReceived READ packetsReceived NOTIFY countersChanged)
+    Q_PROPERTY(qint64 bytesReceived READ bytesReceived NOTIFY countersChanged)
+    Q_PROPERTY(qint64 descriptorsReceived READ descriptorsReceived NOTIFY countersChanged)
+    Q_PROPERTY(qint64 packetsToWrite READ packetsToWrite NOTIFY countersChanged)
+
+    Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
+    Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
+    Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
+               NOTIFY descriptorPreviewSizeChanged)
+
+public:
+    enum State {
+        UnconnectedState = QSeqpacketSocket::UnconnectedState,
+        ConnectingState = QSeqpacketSocket::ConnectingState,
+        ConnectedState = QSeqpacketSocket::ConnectedState,
+        ClosingState = QSeqpacketSocket::ClosingState
+    };
+    Q_ENUM(State)
+
+    enum SocketError {
+        NoError = QSeqpacketSocket::NoError,
+        ConnectionRefusedError = QSeqpacketSocket::ConnectionRefusedError,
+        ServerNotFoundError = QSeqpacketSocket::ServerNotFoundError,
+        SocketAccessError = QSeqpacketSocket::SocketAccessError,
+        PeerClosedError = QSeqpacketSocket::PeerClosedError,
+        ConnectionResetError = QSeqpacketSocket::ConnectionResetError,
+        PacketTooLargeError = QSeqpacketSocket::PacketTooLargeError,
+        TooManyDescriptorsError = QSeqpacketSocket::TooManyDescriptorsError,
+        WouldBlockError = QSeqpacketSocket::WouldBlockError,
+        SendQueueFullError = QSeqpacketSocket::SendQueueFullError,
+        InvalidAddressError = QSeqpacketSocket::InvalidAddressError,
+        ResourceError = QSeqpacketSocket::ResourceError,
+        OperationError = QSeqpacketSocket::OperationError,
+        UnsupportedOperationError = QSeqpacketSocket::UnsupportedOperationError,
+        UnknownSocketError = QSeqpacketSocket::UnknownSocketError,
+        AddressInUseError = QSeqpacketSocket::AddressInUseError,
+        TimeoutError = QSeqpacketSocket::TimeoutError,
+        InvalidDataError = 1000 //!< bad hex, a value that is not bytes, a file that cannot be opened
+    };
+    Q_ENUM(SocketError)
+
+    explicit SeqpacketSocket(QObject *parent = nullptr);
+    /*! Wraps \a socket, an accepted connection; takes ownership of it. Used by SeqpacketServer. */
+    SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent);
+    ~SeqpacketSocket() override;
+
+    QString address() const { return m_address; }
+    void setAddress(const QString &address);
+
+    State state() const;
+    bool isConnected() const { return state() == ConnectedState; }
+    SocketError error() const { return m_error; }
+    QString errorString() const { return m_errorString; }
+
+    QString localAddress() const { return m_localAddress; }
+    QString peerAddress() const { return m_peerAddress; }
+    bool peerCredentialsValid() const { return m_peerCredentialsValid; }
+    qint64 peerPid() const { return m_peerPid; }
+    qint64 peerUid() const { return m_peerUid; }
+    qint64 peerGid() const { return m_peerGid; }
+    QString peerUser() const { return m_peerUser; }
+    QString peerGroup() const { return m_peerGroup; }
+    QVariantList peerGroups() const { return m_peerGroups; }
+    QString peerExecutable() const { return m_peerExecutable; }
+    QString peerExecutableError() const { return m_peerExecutableError; }
+    QString peerCommandLine() const { return m_peerCommandLine; }
+    QString peerProcessName() const { return m_peerProcessName; }
+    QString peerSecurityContext() const { return m_peerSecurityContext; }
+
+    qint64 packetsSent() const { return m_packetsSent; }
+    qint64 bytesSent() const { return m_bytesSent; }
+    qint64 descriptorsSent() const { return m_descriptorsSent; }
+    qint64 packetsReceived() const { return m_packetsReceived; }
+    qint64 bytesReceived() const { return m_bytesReceived; }
+    qint64 descriptorsReceived() const { return m_descriptorsReceived; }
+    qint64 packetsToWrite() const;
+
+    int receiveLimit() const { return m_receiveLimit; }
+    void setReceiveLimit(int bytes);
+    int decodeLimit() const { return m_decodeLimit; }
+    void setDecodeLimit(int bytes);
+    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
+    void setDescriptorPreviewSize(int bytes);
+
+    /*! The wrapped socket (for C++ users of the module). */
+    QSeqpacketSocket *socket() const { return m_socket; }
+
+    /*! Connects to address, or to \a address after setting it when one is given. */
+    Q_INVOKABLE void connectToServer(const QString &address = QString());
+    /*! Writes queued packets, then closes. */
+    Q_INVOKABLE void disconnectFromServer();
+    /*! Closes at once, dropping unsent and unread packets. */
+    Q_INVOKABLE void abort();
+
+    /*! Sends \a text (UTF-8) as one packet. */
+    Q_INVOKABLE bool sendText(const QString &text);
+    /*! Sends the bytes written as \a hex ("48 65 6c", "0x48:0x65", "48656c"). */
+    Q_INVOKABLE bool sendHex(const QString &hex);
+    /*! Sends \a data: an ArrayBuffer, a string (UTF-8) or a list of byte values. */
+    Q_INVOKABLE bool sendBytes(const QVariant &data);
+    /*!
+     * Opens the file at \a path (a path or a file: URL) read-only and sends its descriptor with
+     * \a data (as sendBytes() takes it; nothing by default). The descriptor is closed here
+     * once the packet has taken it.
+     */
+    Q_INVOKABLE bool sendFile(const QString &path, const QVariant &data = QVariant());
+    /*!
+     * Makes a memfd named \a name holding \a content, seals it against writes and sends its
+     * descriptor with \a data.
+     */
+    Q_INVOKABLE bool sendMemfd(const QString &name, const QVariant &content,
+                               const QVariant &data = QVariant());
+
+    /*! The number of descriptors this process has open (for leak checks). */
+    Q_INVOKABLE static int openDescriptorCount();
+
+Q_SIGNALS:
+    void addressChanged();
+    void stateChanged();
+    void errorChanged();
+    void peerChanged();
+    void countersChanged();
+    void receiveLimitChanged();
+    void decodeLimitChanged();
+    void descriptorPreviewSizeChanged();
+
+    void connected();
+    void disconnected();
+    /*! Something failed; error and errorString say what. */
+    void errorOccurred(SeqpacketSocket::SocketError error, const QString &errorString);
+    void packetReceived(const QVariantMap &packet);
+    void descriptorReceived(const QVariantMap &descriptor, const QVariantMap &packet);
+    void packetSent(const QVariantMap &packet);
+
+private:
+    void attach(QSeqpacketSocket *socket);
+    void onPacketReady();
+    void onSocketError(QSeqpacketSocket::SocketError error);
+    void onStateChanged();
+    void updatePeer();
+    void resetCounters();
+    void setError(SocketError error, const QString &message);
+    bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
+    QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
+                               const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
+                               qint64 timestamp, const QString &direction, qint64 sequence) const;
+
+    QSeqpacketSocket *m_socket = nullptr;
+    QString m_address;
+    SocketError m_error = NoError;
+    QString m_errorString;
+    State m_lastState = UnconnectedState;
+    bool m_ignoreErrors = false;
+
+    QString m_localAddress;
+    QString m_peerAddress;
+    bool m_peerCredentialsValid = false;
+    qint64 m_peerPid = -1;
+    qint64 m_peerUid = -1;
+    qint64 m_peerGid = -1;
+    QString m_peerUser;
+    QString m_peerGroup;
+    QVariantList m_peerGroups;
+    QString m_peerExecutable;
+    QString m_peerExecutableError;
+    QString m_peerCommandLine;
+    QString m_peerProcessName;
+    QString m_peerSecurityContext;
+
+    qint64 m_packetsSent = 0;
+    qint64 m_bytesSent = 0;
+    qint64 m_descriptorsSent = 0;
+    qint64 m_packetsReceived = 0;
+    qint64 m_bytesReceived = 0;
+    qint64 m_descriptorsReceived = 0;
+
+    int m_receiveLimit = -1;
+    int m_decodeLimit = -1;
+    int m_descriptorPreviewSize = 64;
+};
+
+#endif // SEQPACKETSOCKET_QML_H
