@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: MIT
+//
+// The helper process of tst_qseqpacketserver. Client modes use plain syscalls (no QSeqpacket), so
+// the server is tested against an independent client; server modes run a QSeqpacketServer in a
+// process of their own (a server that gets killed, socket activation, descriptor exhaustion).
+//
+//   noop                                   exit 0 at once (warms up QProcess in the tests)
+//   echo <address> <connections> <rounds> <maxsize> [wait]
+//                                          open <connections> connections to <address>, print
+//                                          "connected <pid> <uid> <gid>"; with "wait", wait for a
+//                                          line on stdin; then <rounds> times send one packet on
+//                                          every connection and read every echo back, checking
+//                                          each is the packet sent, intact; close everything,
+//                                          print "ok <connections> <packets>" and exit 0
+//   expectclosed <address>                 connect, print "connected", send nothing and wait for
+//                                          the server to close the connection: print "closed" and
+//                                          exit 0 (exit 3 when a packet arrives instead)
+//   listen <address>                       QSeqpacketServer::listen(), print "listening", echo
+//                                          every packet on every connection until stdin closes
+//   activated [name]                       QSeqpacketServer::listenActivated(name): on failure
+//                                          print "error <code> <message>" and exit 3; else print
+//                                          "listening <address> <fd>" and echo until stdin closes
+//   emfile <address> <clients>             listen, then lower RLIMIT_NOFILE and fill every free
+//                                          descriptor so that accept() fails with EMFILE, print
+//                                          "full"; once acceptError() came, watch the process's
+//                                          CPU time for a while, free the descriptors, accept
+//                                          <clients> clients and echo their packets; when they
+//                                          have all disconnected print a "result ..." line, exit 0
+//
+// <address> is "@name" for an abstract name, anything else is a path. Every wait is bounded; an
+// alarm ends a stuck helper.
+
+#include <QSeqpacketServer>
+#include <QSeqpacketSocket>
+
+#include <QtCore/QCoreApplication>
+#include <QtCore/QElapsedTimer>
+#include <QtCore/QSocketNotifier>
+#include <QtCore/QTimer>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+namespace {
+
+constexpr int WaitMs = 30000;
+
+void say(const QByteArray &line)
+{
+    const QByteArray text = line + '\n';
+    qsizetype done = 0;
+    while (done < text.size()) {
+        const ssize_t n = ::write(STDOUT_FILENO, text.constData() + done, size_t(text.size() - done));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return;
+        done += n;
+    }
+}
+
+int fail(const QByteArray &what)
+{
+    std::fprintf(stderr, "server-test-client: %s (errno %d: %s)\n", what.constData(), errno, std::strerror(errno));
+    return 2;
+}
+
+int connectTo(const QByteArray &address)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_un sun;
+    const bool abstract = address.startsWith('@');
+    const socklen_t length = TestUtil::fillSockaddr(&sun, abstract ? address.mid(1) : address, abstract);
+    int r;
+    do {
+        r = ::connect(fd, reinterpret_cast<sockaddr *>(&sun), length);
+    } while (r < 0 && errno == EINTR);
+    if (r != 0) {
+        const int saved = errno;
+        ::close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+// Connection c, round r: a header naming both, then bytes that depend on both, of a size that
+// varies from packet to packet.
+QByteArray payloadFor(int connection, int round, int maxSize)
+{
+    QByteArray data = "c=" + QByteArray::number(connection).rightJustified(4, '0') + " r="
+            + QByteArray::number(round).rightJustified(6, '0') + ';';
+    const int size = qMax(int(data.size()), (connection * 131 + round * 977) % qMax(maxSize, 1));
+    data.reserve(size);
+    for (int i = int(data.size()); i < size; ++i)
+        data.append(char((connection * 7 + round * 13 + i) & 0xff));
+    return data;
+}
+
+bool waitForStdinLine()
+{
+    pollfd p = {STDIN_FILENO, POLLIN, 0};
+    int r;
+    do {
+        r = ::poll(&p, 1, WaitMs);
+    } while (r < 0 && errno == EINTR);
+    if (r != 1)
+        return false;
+    char buffer[64];
+    return ::read(STDIN_FILENO, buffer, sizeof buffer) > 0;
+}
+
+int runEcho(const QByteArray &address, int connections, int rounds, int maxSize, bool wait)
+{
+    std::vector<TestUtil::UniqueFd> sockets;
+    for (int i = 0; i < connections; ++i) {
+        const int fd = connectTo(address);
+        if (fd < 0)
+            return fail("connect " + address + " #" + QByteArray::number(i));
+        sockets.emplace_back(fd);
+    }
+    say("connected " + QByteArray::number(::getpid()) + ' ' + QByteArray::number(::geteuid()) + ' '
+        + QByteArray::number(::getegid()));
+    if (wait && !waitForStdinLine())
+        return fail("no go on stdin");
+    int packets = 0;
+    for (int round = 0; round < rounds; ++round) {
+        for (int c = 0; c < connections; ++c) {
+            if (!TestUtil::rawSend(sockets[size_t(c)].get(), payloadFor(c, round, maxSize)))
+                return fail("send on connection " + QByteArray::number(c));
+        }
+        for (int c = 0; c < connections; ++c) {
+            TestUtil::RawPacket echo = TestUtil::rawReceive(sockets[size_t(c)].get(), WaitMs);
+            echo.closeFds();
+            if (!echo.ok)
+                return fail("no echo on connection " + QByteArray::number(c) + " round " + QByteArray::number(round)
+                            + (echo.eof ? " (closed)" : echo.timedOut ? " (timed out)" : ""));
+            if (echo.flags & MSG_TRUNC)
+                return fail("truncated echo");
+            if (echo.data != payloadFor(c, round, maxSize))
+                return fail("wrong echo on connection " + QByteArray::number(c) + " round " + QByteArray::number(round)
+                            + ": " + echo.data.left(20));
+            ++packets;
+        }
+    }
+    sockets.clear();
+    say("ok " + QByteArray::number(connections) + ' ' + QByteArray::number(packets));
+    return 0;
+}
+
+int runExpectClosed(const QByteArray &address)
+{
+    TestUtil::UniqueFd socket(connectTo(address));
+    if (!socket.isValid())
+        return fail("connect " + address);
+    say("connected");
+    TestUtil::RawPacket packet = TestUtil::rawReceive(socket.get(), WaitMs);
+    packet.closeFds();
+    if (packet.eof) {
+        say("closed");
+        return 0;
+    }
+    if (packet.ok) {
+        say("data");
+        return 3;
+    }
+    return fail(packet.timedOut ? "the server did not close the connection" : "recvmsg");
+}
+
+// Echoes every packet of every connection \a server accepts.
+void echoConnections(QSeqpacketServer *server, int *accepted = nullptr, int *echoed = nullptr, int *finished = nullptr)
+{
+    QObject::connect(server, &QSeqpacketServer::newConnection, server, [=] {
+        while (QSeqpacketSocket *socket = server->nextPendingConnection()) {
+            if (accepted)
+                ++*accepted;
+            QObject::connect(socket, &QSeqpacketSocket::packetReady, socket, [=] {
+                while (socket->hasPendingPackets()) {
+                    socket->sendPacket(socket->receivePacket());
+                    if (echoed)
+                        ++*echoed;
+                }
+            });
+            QObject::connect(socket, &QSeqpacketSocket::disconnected, socket, [=] {
+                if (finished)
+                    ++*finished;
+                socket->deleteLater();
+            });
+        }
+    });
+}
+
+// Quits the application when stdin reaches end-of-file.
+void quitOnStdinClosed(QCoreApplication *app)
+{
+    auto *notifier = new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, app);
+    QObject::connect(notifier, &QSocketNotifier::activated, app, [notifier] {
+        char buffer[256];
+        const ssize_t n = ::read(STDIN_FILENO, buffer, sizeof buffer);
+        if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+            notifier->setEnabled(false);
+            QCoreApplication::quit();
+        }
+    });
+}
+
+int runListen(int argc, char **argv, const QByteArray &address)
+{
+    QCoreApplication app(argc, argv);
+    QSeqpacketServer server;
+    if (!server.listen(QString::fromLocal8Bit(address))) {
+        say("error " + QByteArray::number(int(server.serverError())) + ' ' + server.errorString().toUtf8());
+        return 3;
+    }
+    echoConnections(&server);
+    quitOnStdinClosed(&app);
+    say("listening");
+    return app.exec();
+}
+
+int runActivated(int argc, char **argv, const QString &name)
+{
+    QCoreApplication app(argc, argv);
+    QSeqpacketServer server;
+    if (!server.listenActivated(name)) {
+        say("error " + QByteArray::number(int(server.serverError())) + ' ' + server.errorString().toUtf8());
+        return 3;
+    }
+    echoConnections(&server);
+    quitOnStdinClosed(&app);
+    say("listening " + server.serverAddress().toString().toUtf8() + ' ' + QByteArray::number(server.socketDescriptor()));
+    return app.exec();
+}
+
+qint64 cpuTimeMs()
+{
+    rusage usage;
+    ::getrusage(RUSAGE_SELF, &usage);
+    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
+            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+}
+
+int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
+{
+    QCoreApplication app(argc, argv);
+    QSeqpacketServer server;
+    if (!server.listen(QString::fromLocal8Bit(address)))
+        return fail("listen: " + server.errorString().toUtf8());
+
+    int accepted = 0;
+    int echoed = 0;
+    int finished = 0;
+    echoConnections(&server, &accepted, &echoed, &finished);
+
+    int acceptErrors = 0;
+    int errorsWhileExhausted = 0;
+    QSeqpacketSocket::SocketError firstError = QSeqpacketSocket::NoError;
+    QByteArray firstMessage;
+    bool exhausted = true;
+    bool stillListening = false;
+    qint64 cpuBefore = 0;
+    qint64 cpuUsed = -1;
+    qint64 windowMs = 0;
+    QElapsedTimer window;
+    std::vector<int> spare;
+    rlimit original;
+    ::getrlimit(RLIMIT_NOFILE, &original);
+
+    const auto report = [&] {
+        say("result errors=" + QByteArray::number(errorsWhileExhausted) + " code=" + QByteArray::number(int(firstError))
+            + " listening=" + QByteArray::number(stillListening ? 1 : 0) + " cpu_ms=" + QByteArray::number(cpuUsed)
+            + " window_ms=" + QByteArray::number(windowMs) + " accepted=" + QByteArray::number(accepted)
+            + " echoed=" + QByteArray::number(echoed) + " message=" + firstMessage);
+    };
+
+    QObject::connect(&server, &QSeqpacketServer::acceptError, &app, [&](QSeqpacketSocket::SocketError error) {
+        ++acceptErrors;
+        if (!exhausted)
+            return;
+        ++errorsWhileExhausted;
+        if (errorsWhileExhausted > 1)
+            return;
+        firstError = error;
+        firstMessage = server.errorString().toUtf8();
+        // The clients wait in the backlog and accept() keeps failing: measure what that costs.
+        cpuBefore = cpuTimeMs();
+        window.start();
+        QTimer::singleShot(1500, &app, [&] {
+            cpuUsed = cpuTimeMs() - cpuBefore;
+            windowMs = window.elapsed();
+            stillListening = server.isListening();
+            exhausted = false;
+            for (int fd : spare)
+                ::close(fd);
+            spare.clear();
+            ::setrlimit(RLIMIT_NOFILE, &original);
+        });
+    });
+    QObject::connect(&server, &QSeqpacketServer::newConnection, &app, [&] {
+        if (exhausted) {
+            say("accepted while out of descriptors");
+            app.exit(4);
+        }
+    });
+    // Done when every client has been accepted, echoed and has gone.
+    auto *poll = new QTimer(&app);
+    QObject::connect(poll, &QTimer::timeout, &app, [&] {
+        if (!exhausted && accepted >= clients && finished >= clients)
+            app.exit(0);
+    });
+    poll->start(20);
+    QTimer::singleShot(WaitMs, &app, [&] {
+        say("timed out");
+        app.exit(5);
+    });
+
+    // Leave a few descriptors, then take them all: from now on accept() fails with EMFILE.
+    int highest = 0;
+    for (int fd : TestUtil::openFds().keys())
+        highest = qMax(highest, fd);
+    rlimit lowered = original;
+    lowered.rlim_cur = rlim_t(highest + 1 + 8);
+    if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0)
+        return fail("setrlimit");
+    for (;;) {
+        const int fd = ::dup(STDERR_FILENO);
+        if (fd < 0) {
+            if (errno != EMFILE)
+                return fail("dup");
+            break;
+        }
+        spare.push_back(fd);
+    }
+    say("full " + QByteArray::number(qsizetype(spare.size())));
+
+    const int status = app.exec();
+    report();
+    return status;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    ::signal(SIGPIPE, SIG_IGN);
+    ::alarm(90); // never outlive a broken test
+
+    const QByteArray mode = argc >= 2 ? QByteArray(argv[1]) : QByteArray();
+    if (mode == "noop")
+        return 0;
+    if (mode == "echo" && argc >= 6)
+        return runEcho(argv[2], std::atoi(argv[3]), std::atoi(argv[4]), std::atoi(argv[5]),
+                       argc >= 7 && QByteArray(argv[6]) == "wait");
+    if (mode == "expectclosed" && argc >= 3)
+        return runExpectClosed(argv[2]);
+    if (mode == "listen" && argc >= 3)
+        return runListen(argc, argv, argv[2]);
+    if (mode == "activated")
+        return runActivated(argc, argv, argc >= 3 ? QString::fromLocal8Bit(argv[2]) : QString());
+    if (mode == "emfile" && argc >= 4)
+        return runEmfile(argc, argv, argv[2], std::atoi(argv[3]));
+    std::fprintf(stderr, "usage: %s noop | echo <address> <connections> <rounds> <maxsize> [wait] | "
+                         "expectclosed <address> | listen <address> | activated [name] | emfile <address> <clients>\n",
+                 argv[0]);
+    return 1;
+}
