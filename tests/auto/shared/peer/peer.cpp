@@ -24,6 +24,11 @@
 //                          without reading it (the other side sees a connection reset)
 //   shutwr                 send "before-shutdown", shut down the write side, wait for one packet,
 //                          print its payload on stdout and exit 0 if it is "after", else 3
+//   sink <n>               receive <n> packets without answering them, then reply "sunk <n> ok" when
+//                          they carried "seq=00000000;" ... "seq=<n-1>;" in order (sequencedPayload),
+//                          else "sunk <n> bad <i> <payload prefix>" for the first one out of place
+//   gate                   reply "gated", then read nothing from the socket until a line arrives on
+//                          standard input (lets a test fill its send queue deterministically)
 //   exit                   exit at once
 //
 // End-of-file ends the process with status 0. Every wait is bounded; an alarm ends a stuck peer.
@@ -315,6 +320,30 @@ int serve(int fd)
             std::printf("%s\n", after.data.c_str());
             std::fflush(stdout);
             ::_exit(after.ok && after.data == "after" ? 0 : 3);
+        } else if (command == "sink" && args.size() >= 2) {
+            const int count = std::atoi(args[1].c_str());
+            std::string verdict = "ok";
+            for (int i = 0; i < count; ++i) {
+                Packet item = receivePacket(fd);
+                if (!item.ok) {
+                    ::_exit(2);
+                }
+                closeAll(item.fds);
+                const std::string expected = sequenced(i, 13);
+                if (verdict == "ok" && item.data.compare(0, expected.size(), expected) != 0)
+                    verdict = "bad " + std::to_string(i) + ' ' + item.data.substr(0, 16);
+            }
+            ok = sendPacket(fd, "sunk " + std::to_string(count) + ' ' + verdict);
+        } else if (command == "gate") {
+            ok = sendPacket(fd, "gated");
+            pollfd p = {STDIN_FILENO, POLLIN, 0};
+            int r;
+            do {
+                r = ::poll(&p, 1, WaitMs);
+            } while (r < 0 && errno == EINTR);
+            char line[64];
+            if (r != 1 || ::read(STDIN_FILENO, line, sizeof line) <= 0)
+                ::_exit(4);
         } else if (command == "exit") {
             ::_exit(0);
         } else {

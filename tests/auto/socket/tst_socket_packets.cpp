@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: MIT
+// QSeqpacketSocket: packets on the wire. Boundaries, order, zero-length packets, truncation,
+// receiving without an event-loop turn, packetReady() re-emission, the bounded receive queue,
+// and packets both ways with the raw-syscall peer process.
+#include <QSeqpacketSocket>
+
+#include <QtCore/QDateTime>
+#include <QtTest/QtTest>
+
+#include "sockettest.h"
+#include "testutil.h"
+
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+
+using namespace SocketTest;
+using TestUtil::UniqueFd;
+
+class tst_SocketPackets : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void crossProcessEchoWithListeningPeer();
+    void crossProcessEchoWithConnectingPeer();
+    void crossProcessManyPacketsToPeer();
+    void crossProcessZeroLengthPackets();
+    void boundariesToRawPeer();
+    void boundariesFromRawPeer();
+    void severalPartsMakeOnePacket();
+    void packetOverload();
+    void zeroLengthPacketsBetweenSockets();
+    void zeroLengthPacketThenClose();
+    void orderOfManyPackets();
+    void truncatedPayload();
+    void truncatedIntoBuffer();
+    void pendingPacketSize();
+    void receiveWithoutEventLoop();
+    void receiveWhenNothingPending();
+    void receivedAtIsTheReceiveTime();
+    void packetReadyAgainAfterPartialRead();
+    void packetReadyNotRepeatedWhenNothingRead();
+    void receiveQueueIsBoundedAndRefills();
+
+private:
+    void exchangeEchoes(QSeqpacketSocket *socket);
+    QMap<int, QByteArray> m_fdsAtStart;
+};
+
+void tst_SocketPackets::initTestCase()
+{
+    ::signal(SIGPIPE, SIG_DFL); // a SIGPIPE from the library would end the test
+    warmUp();
+}
+
+void tst_SocketPackets::init()
+{
+    SOCKETTEST_FD_INIT();
+}
+
+void tst_SocketPackets::cleanup()
+{
+    SOCKETTEST_FD_CLEANUP();
+}
+
+// Sends "echo" packets of several sizes, binary content included, and checks every reply.
+void tst_SocketPackets::exchangeEchoes(QSeqpacketSocket *socket)
+{
+    QByteArray binary(256, Qt::Uninitialized);
+    for (int i = 0; i < binary.size(); ++i)
+        binary[i] = char(i);
+    QList<QByteArray> sent;
+    for (int size : {0, 1, 255, 4096, 65536, 150000}) {
+        QByteArray payload = "echo " + QByteArray::number(size) + ' ';
+        while (payload.size() < size + 16)
+            payload += binary;
+        payload.truncate(size + 16);
+        sent << payload;
+        QVERIFY2(socket->sendPacket(payload), qPrintable(socket->errorString()));
+    }
+    for (const QByteArray &expected : std::as_const(sent)) {
+        const QSeqpacketPacket reply = takePacket(socket);
+        QVERIFY2(reply.isValid(), "no echo from the peer");
+        QCOMPARE(reply.data().size(), expected.size());
+        QCOMPARE(reply.data(), expected);
+        QVERIFY(!reply.isTruncated());
+        QVERIFY(reply.fileDescriptors().isEmpty());
+    }
+}
+
+void tst_SocketPackets::crossProcessEchoWithListeningPeer()
+{
+    const QByteArray name = TestUtil::uniqueAbstractName("echo-listen");
+    PeerProcess peer;
+    QVERIFY(peer.startListening(peerArgument(name)));
+    QSeqpacketSocket socket;
+    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    exchangeEchoes(&socket);
+    if (QTest::currentTestFailed())
+        return;
+    socket.disconnectFromServer();
+    QVERIFY(peer.finish());
+    QCOMPARE(peer.exitCode(), 0); // it saw end-of-file, not an error
+}
+
+void tst_SocketPackets::crossProcessEchoWithConnectingPeer()
+{
+    TestUtil::RawListener listener;
+    QVERIFY(listener.listenAbstract(TestUtil::uniqueAbstractName("echo-connect")));
+    PeerProcess peer;
+    QVERIFY(peer.startConnecting(listener.peerArgument()));
+    UniqueFd accepted(listener.acceptOne(LongTimeout));
+    QVERIFY(accepted.isValid());
+    QSeqpacketSocket socket;
+    QVERIFY2(socket.setSocketDescriptor(accepted.get()), qPrintable(socket.errorString()));
+    accepted.release();
+    exchangeEchoes(&socket);
+    if (QTest::currentTestFailed())
+        return;
+    socket.disconnectFromServer();
+    QVERIFY(peer.finish());
+    QCOMPARE(peer.exitCode(), 0);
+}
+
+void tst_SocketPackets::crossProcessManyPacketsToPeer()
+{
+    // Far more than the kernel's buffer holds: the send queue writes them in order, each whole.
+    const QByteArray name = TestUtil::uniqueAbstractName("sink");
+    PeerProcess peer;
+    QVERIFY(peer.startListening(peerArgument(name)));
+    QSeqpacketSocket socket;
+    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    const int count = 2000;
+    QVERIFY(socket.sendPacket("sink " + QByteArray::number(count)));
+    for (int i = 0; i < count; ++i)
+        QVERIFY2(socket.sendPacket(TestUtil::sequencedPayload(i, 2000)), qPrintable(socket.errorString()));
+    const QSeqpacketPacket verdict = takePacket(&socket);
+    QCOMPARE(verdict.data(), QByteArray("sunk 2000 ok"));
+    QCOMPARE(socket.packetsToWrite(), qint64(0));
+    socket.disconnectFromServer();
+    QVERIFY(peer.finish());
+    QCOMPARE(peer.exitCode(), 0);
+}
+
+void tst_SocketPackets::crossProcessZeroLengthPackets()
+{
+    const QByteArray name = TestUtil::uniqueAbstractName("empty");
+    PeerProcess peer;
+    QVERIFY(peer.startListening(peerArgument(name)));
+    QSeqpacketSocket socket;
+    SignalLog log(&socket, true);
+    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+
+    QVERIFY(socket.sendPacket("sendempty 5"));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), 6, LongTimeout);
+    for (int i = 0; i < 5; ++i) {
+        QVERIFY2(log.packets.at(i).isValid(), "a zero-length packet is a packet");
+        QVERIFY(log.packets.at(i).data().isEmpty());
+        QVERIFY(!log.packets.at(i).isTruncated());
+    }
+    QCOMPARE(log.packets.at(5).data(), QByteArray("end"));
+    QCOMPARE(log.count(QStringLiteral("disconnected")), 0);
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+
+    // Zero-length packets right before the peer exits: each is delivered, then the end.
+    QVERIFY(socket.sendPacket("burst 3 0"));
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QCOMPARE(log.packets.size(), 9);
+    QCOMPARE(log.packetsAtDisconnected, 9);
+    for (int i = 6; i < 9; ++i) {
+        QVERIFY(log.packets.at(i).isValid());
+        QVERIFY(log.packets.at(i).data().isEmpty());
+    }
+    QVERIFY(peer.finish());
+    QCOMPARE(peer.exitCode(), 0);
+}
+
+void tst_SocketPackets::boundariesToRawPeer()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const QList<int> sizes = {1, 0, 7, 4096, 65536, 1, 100000, 0};
+    for (int i = 0; i < sizes.size(); ++i)
+        QVERIFY2(socket.sendPacket(TestUtil::sequencedPayload(i, sizes.at(i)).left(sizes.at(i))),
+                 qPrintable(socket.errorString()));
+    for (int i = 0; i < sizes.size(); ++i) {
+        TestUtil::RawPacket packet = TestUtil::rawReceive(raw.get(), LongTimeout);
+        QVERIFY2(packet.ok, "one sendPacket() must be one packet on the wire");
+        QCOMPARE(packet.data.size(), sizes.at(i));
+        QCOMPARE(packet.data, TestUtil::sequencedPayload(i, sizes.at(i)).left(sizes.at(i)));
+        QVERIFY(!(packet.flags & MSG_TRUNC));
+    }
+    QVERIFY(TestUtil::rawReceive(raw.get(), 0).timedOut); // nothing merged, split or extra
+}
+
+void tst_SocketPackets::boundariesFromRawPeer()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const QList<int> sizes = {3, 0, 1, 65536, 0, 100000, 12};
+    for (int i = 0; i < sizes.size(); ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, sizes.at(i)).left(sizes.at(i))));
+    for (int i = 0; i < sizes.size(); ++i) {
+        const QSeqpacketPacket packet = takePacket(&socket);
+        QVERIFY(packet.isValid());
+        QCOMPARE(packet.data(), TestUtil::sequencedPayload(i, sizes.at(i)).left(sizes.at(i)));
+        QCOMPARE(packet.originalSize(), qint64(sizes.at(i)));
+        QVERIFY(!packet.isTruncated());
+    }
+    QVERIFY(!socket.hasPendingPackets());
+}
+
+void tst_SocketPackets::severalPartsMakeOnePacket()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const QByteArray big(5000, 'x');
+    QVERIFY(socket.sendPacket(QList<QByteArrayView>{"ab", "", "cde", big}));
+    TestUtil::RawPacket first = TestUtil::rawReceive(raw.get(), LongTimeout);
+    QVERIFY(first.ok);
+    QCOMPARE(first.data, "abcde" + big);
+
+    const UniqueFd memfd(TestUtil::makeMemfd("parts"));
+    QVERIFY(memfd.isValid());
+    QVERIFY(socket.sendPacket(QList<QByteArrayView>{"with", " ", "fd"},
+                              {QSeqpacketFileDescriptor::adopt(::dup(memfd.get()))}));
+    TestUtil::RawPacket second = TestUtil::rawReceive(raw.get(), LongTimeout);
+    QVERIFY(second.ok);
+    QCOMPARE(second.data, QByteArray("with fd"));
+    QCOMPARE(second.fds.size(), 1);
+    QCOMPARE(TestUtil::fileIdentity(second.fds.first()), TestUtil::fileIdentity(memfd.get()));
+    second.closeFds();
+    QVERIFY(TestUtil::rawReceive(raw.get(), 0).timedOut);
+}
+
+void tst_SocketPackets::packetOverload()
+{
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> first(a), second(b);
+    QVERIFY(first->sendPacket(QSeqpacketPacket(QByteArray("whole packet"))));
+    QVERIFY(first->sendPacket(QSeqpacketPacket(QByteArray(""))));
+    QCOMPARE(takePacket(second.get()).data(), QByteArray("whole packet"));
+    const QSeqpacketPacket empty = takePacket(second.get());
+    QVERIFY(empty.isValid());
+    QVERIFY(empty.data().isEmpty());
+}
+
+void tst_SocketPackets::zeroLengthPacketsBetweenSockets()
+{
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    SignalLog log(receiver.get());
+    QVERIFY(sender->sendPacket(QByteArray()));
+    QVERIFY(sender->sendPacket(""));
+    QVERIFY(sender->sendPacket("x"));
+    QVERIFY(sender->sendPacket(QByteArrayView()));
+    QTRY_VERIFY(log.packetReadyCalls >= 1);
+    QCOMPARE(receiver->pendingPacketSize(), qint64(0));
+
+    const QSeqpacketPacket p0 = receiver->receivePacket();
+    QVERIFY(p0.isValid());
+    QVERIFY(p0.data().isEmpty());
+    char buffer[16];
+    bool truncated = true;
+    QCOMPARE(receiver->receivePacket(buffer, sizeof buffer, &truncated), qint64(0)); // a packet, not "none"
+    QVERIFY(!truncated);
+    QCOMPARE(receiver->receivePacket().data(), QByteArray("x"));
+    const QSeqpacketPacket p3 = receiver->receivePacket();
+    QVERIFY(p3.isValid());
+    QVERIFY(p3.data().isEmpty());
+    QVERIFY(!receiver->receivePacket().isValid());
+
+    QTest::qWait(20);
+    QCOMPARE(receiver->state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(log.count(QStringLiteral("disconnected")), 0);
+    QCOMPARE(log.count(QStringLiteral("readChannelFinished")), 0);
+}
+
+void tst_SocketPackets::zeroLengthPacketThenClose()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    SignalLog log(&socket, true);
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray()));
+    raw.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QCOMPARE(log.packets.size(), 1); // the empty packet, and end-of-file taken for no packet
+    QVERIFY(log.packets.first().isValid());
+    QVERIFY(log.packets.first().data().isEmpty());
+    QCOMPARE(log.packetsAtDisconnected, 1);
+    QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
+}
+
+void tst_SocketPackets::orderOfManyPackets()
+{
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    SignalLog log(receiver.get(), true);
+    const int count = 3000;
+    for (int i = 0; i < count; ++i)
+        QVERIFY(sender->sendPacket(TestUtil::sequencedPayload(i, 100 + (i * 37) % 3000)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), count, LongTimeout);
+    for (int i = 0; i < count; ++i)
+        QCOMPARE(log.packets.at(i).data(), TestUtil::sequencedPayload(i, 100 + (i * 37) % 3000));
+}
+
+void tst_SocketPackets::truncatedPayload()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const QByteArray first = TestUtil::sequencedPayload(1, 100);
+    const QByteArray second = TestUtil::sequencedPayload(2, 50);
+    const QByteArray third = TestUtil::sequencedPayload(3, 30);
+    QVERIFY(TestUtil::rawSend(raw.get(), first));
+    QVERIFY(TestUtil::rawSend(raw.get(), second));
+    QVERIFY(TestUtil::rawSend(raw.get(), third));
+
+    // Peeking with a limit cuts the copy but leaves the packet whole on the queue.
+    const QSeqpacketPacket peeked = socket.peekPacket(20);
+    QVERIFY(peeked.isValid());
+    QCOMPARE(peeked.data(), first.left(20));
+    QVERIFY(peeked.isTruncated());
+    QCOMPARE(peeked.originalSize(), qint64(100));
+
+    const QSeqpacketPacket cut = socket.receivePacket(10);
+    QVERIFY(cut.isValid());
+    QCOMPARE(cut.data(), first.left(10));
+    QVERIFY(cut.isTruncated());
+    QCOMPARE(cut.originalSize(), qint64(100));
+
+    // The rest of the cut packet is gone: the next receive gets the next packet.
+    const QSeqpacketPacket next = socket.receivePacket(50); // exactly its size: not truncated
+    QCOMPARE(next.data(), second);
+    QVERIFY(!next.isTruncated());
+    QCOMPARE(next.originalSize(), qint64(50));
+
+    const QSeqpacketPacket nothingKept = socket.receivePacket(0);
+    QVERIFY(nothingKept.isValid());
+    QVERIFY(nothingKept.data().isEmpty());
+    QVERIFY(nothingKept.isTruncated());
+    QCOMPARE(nothingKept.originalSize(), qint64(30));
+    QVERIFY(!socket.hasPendingPackets());
+}
+
+void tst_SocketPackets::truncatedIntoBuffer()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const QByteArray first = TestUtil::sequencedPayload(1, 64);
+    const QByteArray second = TestUtil::sequencedPayload(2, 16);
+    QVERIFY(TestUtil::rawSend(raw.get(), first));
+    QVERIFY(TestUtil::rawSend(raw.get(), second));
+
+    char buffer[64];
+    std::memset(buffer, '#', sizeof buffer);
+    bool truncated = false;
+    QCOMPARE(socket.peekPacket(buffer, 8, &truncated), qint64(8));
+    QVERIFY(truncated);
+    QCOMPARE(QByteArray(buffer, 8), first.left(8));
+
+    truncated = false;
+    QCOMPARE(socket.receivePacket(buffer, 10, &truncated), qint64(10));
+    QVERIFY(truncated);
+    QCOMPARE(QByteArray(buffer, 10), first.left(10));
+    QCOMPARE(buffer[10], '#'); // nothing written past maxSize
+
+    truncated = true;
+    QCOMPARE(socket.receivePacket(buffer, sizeof buffer, &truncated), qint64(16));
+    QVERIFY(!truncated);
+    QCOMPARE(QByteArray(buffer, 16), second);
+    QCOMPARE(socket.receivePacket(buffer, sizeof buffer), qint64(-1));
+}
+
+void tst_SocketPackets::pendingPacketSize()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QCOMPARE(socket.pendingPacketSize(), qint64(-1));
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray(70000, 'p')));
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray()));
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray(5, 'q')));
+    QCOMPARE(socket.pendingPacketSize(), qint64(70000));
+    QCOMPARE(socket.pendingPacketSize(), qint64(70000)); // asking takes nothing
+    QCOMPARE(socket.receivePacket(100).originalSize(), qint64(70000));
+    QCOMPARE(socket.pendingPacketSize(), qint64(0));
+    QVERIFY(socket.receivePacket().isValid());
+    QCOMPARE(socket.pendingPacketSize(), qint64(5));
+    QCOMPARE(socket.receivePacket().data(), QByteArray(5, 'q'));
+    QCOMPARE(socket.pendingPacketSize(), qint64(-1));
+}
+
+void tst_SocketPackets::receiveWithoutEventLoop()
+{
+    // No event-loop turn between the peer's send and the receive calls.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QVERIFY(TestUtil::rawSend(raw.get(), "first"));
+    QCOMPARE(socket.receivePacket().data(), QByteArray("first"));
+    QVERIFY(!socket.hasPendingPackets());
+    QVERIFY(TestUtil::rawSend(raw.get(), "second"));
+    QVERIFY(socket.hasPendingPackets());
+    QCOMPARE(socket.pendingPacketSize(), qint64(6));
+    char buffer[16];
+    QCOMPARE(socket.receivePacket(buffer, sizeof buffer), qint64(6));
+    QCOMPARE(QByteArray(buffer, 6), QByteArray("second"));
+    QVERIFY(TestUtil::rawSend(raw.get(), "third"));
+    QCOMPARE(socket.peekPacket().data(), QByteArray("third"));
+    QCOMPARE(socket.receivePacket().data(), QByteArray("third"));
+}
+
+void tst_SocketPackets::receiveWhenNothingPending()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
+    QVERIFY(!socket.hasPendingPackets());
+    QVERIFY(!socket.receivePacket().isValid());
+    QVERIFY(!socket.peekPacket().isValid());
+    char buffer[8];
+    QCOMPARE(socket.receivePacket(buffer, sizeof buffer), qint64(-1));
+    QCOMPARE(socket.peekPacket(buffer, sizeof buffer), qint64(-1));
+    QCOMPARE(socket.error(), QSeqpacketSocket::NoError);
+    QCOMPARE(errors.size(), 0);
+
+    // An earlier error is left as it was: "nothing pending" is not an error.
+    QVERIFY(!socket.receivePacket(-5).isValid());
+    QCOMPARE(socket.error(), QSeqpacketSocket::OperationError);
+    const QString message = socket.errorString();
+    QVERIFY(!socket.receivePacket().isValid());
+    QCOMPARE(socket.error(), QSeqpacketSocket::OperationError);
+    QCOMPARE(socket.errorString(), message);
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+}
+
+void tst_SocketPackets::receivedAtIsTheReceiveTime()
+{
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(sender->sendPacket("stamp"));
+    const QSeqpacketPacket packet = takePacket(receiver.get());
+    const qint64 after = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(packet.isValid());
+    // Milliseconds since the epoch, taken between the send and the receive (a second of slack
+    // for the different clocks' rounding).
+    QVERIFY2(packet.receivedAt() >= before - 1000 && packet.receivedAt() <= after + 1000,
+             qPrintable(QStringLiteral("receivedAt %1 not within [%2, %3]")
+                            .arg(packet.receivedAt()).arg(before).arg(after)));
+}
+
+void tst_SocketPackets::packetReadyAgainAfterPartialRead()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    int calls = 0;
+    QList<QByteArray> received;
+    connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&] {
+        ++calls;
+        received << socket.receivePacket().data(); // one per call, though more wait
+    });
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 20)));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 5, LongTimeout);
+    QCOMPARE(calls, 5);
+    QVERIFY(checkSequence(received, 0, 20).isEmpty());
+    QTest::qWait(50);
+    QCOMPARE(calls, 5); // nothing left: no more calls
+}
+
+void tst_SocketPackets::packetReadyNotRepeatedWhenNothingRead()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    SignalLog log(&socket); // reads nothing
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 20)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 1, LongTimeout);
+    QTest::qWait(100);
+    QCOMPARE(log.packetReadyCalls, 1); // not called again for the same packets (no busy loop)
+
+    QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(3, 20)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 2, LongTimeout);
+    QTest::qWait(50);
+    QCOMPARE(log.packetReadyCalls, 2);
+    const QList<QSeqpacketPacket> all = takeAll(&socket);
+    QCOMPARE(all.size(), 4);
+    QVERIFY(checkSequence(dataOf(all), 0, 20).isEmpty());
+}
+
+void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
+{
+    // 300 packets wait in the kernel before the socket first reads: it takes a bounded number
+    // (256) into its queue, leaves the rest with the kernel, and still delivers all, in order.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const int sndbuf = 4 * 1024 * 1024;
+    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+    QVERIFY(::fcntl(raw.get(), F_SETFL, ::fcntl(raw.get(), F_GETFL) | O_NONBLOCK) == 0);
+    const int count = 300;
+    for (int i = 0; i < count; ++i)
+        QVERIFY2(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)), qPrintable(QString::number(i)));
+
+    SignalLog log(&socket); // reads nothing
+    QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 1, LongTimeout);
+    QTest::qWait(20);
+    int unread = 0;
+    QCOMPARE(::ioctl(raw.get(), SIOCOUTQ, &unread), 0);
+    QVERIFY2(unread > 0, "the socket must not read ahead without bound");
+
+    const QList<QSeqpacketPacket> all = takeAll(&socket);
+    QCOMPARE(all.size(), count);
+    const QByteArray problem = checkSequence(dataOf(all), 0, 13);
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(::ioctl(raw.get(), SIOCOUTQ, &unread), 0);
+    QCOMPARE(unread, 0);
+}
+
+QTEST_GUILESS_MAIN(tst_SocketPackets)
+#include "tst_socket_packets.moc"
