@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+#include "common.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bench {
+
+void fail(const std::string &message, int errnoValue)
+{
+    if (errnoValue)
+        std::fprintf(stderr, "qseqpacket-bench[%d]: %s: %s\n", int(::getpid()), message.c_str(), std::strerror(errnoValue));
+    else
+        std::fprintf(stderr, "qseqpacket-bench[%d]: %s\n", int(::getpid()), message.c_str());
+    std::fflush(stderr);
+    std::_Exit(2);
+}
+
+void seqpacketPair(int fds[2])
+{
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) == -1)
+        fail("socketpair(SOCK_SEQPACKET)", errno);
+}
+
+void streamPair(int fds[2])
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) == -1)
+        fail("socketpair(SOCK_STREAM)", errno);
+}
+
+void setSocketTimeouts(int fd, int seconds)
+{
+    timeval tv = { seconds, 0 };
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+void setNonBlocking(int fd, bool on)
+{
+    const int flags = ::fcntl(fd, F_GETFL);
+    ::fcntl(fd, F_SETFL, on ? flags | O_NONBLOCK : flags & ~O_NONBLOCK);
+}
+
+void sendControl(int fd, char type, const std::string &text)
+{
+    std::string message(1, type);
+    message += text;
+    if (::send(fd, message.data(), message.size(), MSG_NOSIGNAL) == -1)
+        fail(std::string("control: send '") + type + "'", errno);
+}
+
+char readControl(int fd, char expected, std::string *text, int timeoutMs)
+{
+    pollfd p = { fd, POLLIN, 0 };
+    int ready;
+    do {
+        ready = ::poll(&p, 1, timeoutMs);
+    } while (ready == -1 && errno == EINTR);
+    if (ready == 0)
+        fail(std::string("control: timed out waiting for '") + (expected ? expected : '?') + "'");
+    char buffer[512];
+    ssize_t n;
+    do {
+        n = ::recv(fd, buffer, sizeof(buffer), 0);
+    } while (n == -1 && errno == EINTR);
+    if (n == -1)
+        fail("control: recv", errno);
+    if (n == 0)
+        fail(std::string("control: the other side ended while waiting for '") + (expected ? expected : '?') + "'");
+    if (expected && buffer[0] != expected)
+        fail(std::string("control: got '") + buffer[0] + "', expected '" + expected + "'");
+    if (text)
+        text->assign(buffer + 1, size_t(n - 1));
+    return buffer[0];
+}
+
+Peer spawnPeer(const std::vector<std::string> &args, int dataFd)
+{
+    int control[2];
+    seqpacketPair(control);
+    std::vector<std::string> all = { "qseqpacket-bench", "--peer" };
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char *> argv;
+    for (std::string &a : all)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    const pid_t pid = ::fork();
+    if (pid == -1)
+        fail("fork", errno);
+    if (pid == 0) {
+        // Only async-signal-safe calls from here to exec. Move both out of the way first, so
+        // that dup2() onto 3 and 4 cannot overwrite the other one.
+        const int data = dataFd >= 0 ? ::fcntl(dataFd, F_DUPFD, 10) : -1;
+        const int ctl = ::fcntl(control[1], F_DUPFD, 10);
+        if (data >= 0)
+            ::dup2(data, PeerDataFd);
+        else
+            ::close(PeerDataFd);
+        ::dup2(ctl, PeerControlFd); // dup2 clears close-on-exec on the new descriptor
+        ::execv("/proc/self/exe", argv.data());
+        ::_exit(127);
+    }
+    ::close(control[1]);
+    Peer peer;
+    peer.pid = pid;
+    peer.control = control[0];
+    readControl(peer.control, 'R', nullptr, 30000);
+    return peer;
+}
+
+void peerGo(Peer &peer)
+{
+    sendControl(peer.control, 'G');
+}
+
+void reapPeer(Peer &peer, int timeoutMs)
+{
+    if (peer.control >= 0)
+        ::close(peer.control);
+    peer.control = -1;
+    if (peer.pid <= 0)
+        return;
+    const Clock::time_point start = Clock::now();
+    int status = 0;
+    for (;;) {
+        const pid_t r = ::waitpid(peer.pid, &status, WNOHANG);
+        if (r == peer.pid)
+            break;
+        if (r == -1 && errno != EINTR)
+            fail("waitpid", errno);
+        if (secondsSince(start) * 1000 > timeoutMs) {
+            ::kill(peer.pid, SIGKILL);
+            ::waitpid(peer.pid, &status, 0);
+            fail("a peer process did not end in time and was killed");
+        }
+        ::usleep(1000);
+    }
+    peer.pid = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail("a peer process failed (status " + std::to_string(status) + ")");
+}
+
+RecvBatch::RecvBatch()
+{
+    void *m = ::mmap(nullptr, SlotSize * Batch, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        fail("mmap", errno);
+    memory = static_cast<char *>(m);
+    std::memset(headers, 0, sizeof(headers));
+    for (int i = 0; i < Batch; ++i) {
+        vectors[i] = { memory + size_t(i) * SlotSize, SlotSize };
+        headers[i].msg_hdr.msg_iov = &vectors[i];
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+RecvBatch::~RecvBatch()
+{
+    ::munmap(memory, SlotSize * Batch);
+}
+
+int RecvBatch::receive(int fd, int max, int flags)
+{
+    int r;
+    do {
+        r = ::recvmmsg(fd, headers, unsigned(max), (flags & MSG_DONTWAIT) ? flags : (flags | MSG_WAITFORONE), nullptr);
+    } while (r == -1 && errno == EINTR);
+    if (r > 0 && headers[0].msg_len == 0)
+        return 0; // the benchmark sends no empty packets: this is end-of-file
+    return r;
+}
+
+void sendmmsgAll(int fd, const char *data, size_t size, long count)
+{
+    mmsghdr headers[Batch];
+    iovec vector = { const_cast<char *>(data), size };
+    std::memset(headers, 0, sizeof(headers));
+    for (int i = 0; i < Batch; ++i) {
+        headers[i].msg_hdr.msg_iov = &vector;
+        headers[i].msg_hdr.msg_iovlen = 1;
+    }
+    long left = count;
+    while (left > 0) {
+        const int n = int(left < Batch ? left : Batch);
+        const int r = ::sendmmsg(fd, headers, unsigned(n), MSG_NOSIGNAL);
+        if (r == -1) {
+            if (errno == EINTR)
+                continue;
+            fail("sendmmsg", errno);
+        }
+        left -= r;
+    }
+}
+
+int openDescriptorCount()
+{
+    DIR *dir = ::opendir("/proc/self/fd");
+    if (!dir)
+        return -1;
+    int count = 0;
+    while (dirent *entry = ::readdir(dir)) {
+        if (entry->d_name[0] != '.')
+            ++count;
+    }
+    ::closedir(dir);
+    return count - 1; // the directory's own descriptor
+}
+
+long long heapInUse()
+{
+    const struct mallinfo2 info = ::mallinfo2();
+    return (long long)(info.uordblks + info.hblkhd);
+}
+
+} // namespace bench

@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: MIT
+// qseqpacket-bench: measures QSeqpacketSocket and QSeqpacketServer against the raw system calls
+// and against QLocalSocket with length framing, in one run, and prints a table with the ratios.
+// See docs/benchmarks.md.
+#include "common.h"
+#include "results.h"
+#include "scenarios.h"
+
+#include <QtCore/qabstracteventdispatcher.h>
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qdatetime.h>
+#include <QtCore/qfile.h>
+
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <signal.h>
+#include <sstream>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+using namespace bench;
+
+namespace {
+
+struct Options
+{
+    bool shortMode = false;
+    int reps = 5;
+    bool warmup = true;
+    std::set<std::string> only;
+    std::string csv;
+    std::string json;
+    int clients = 1000;
+    double scale = 1.0; // multiplies every count
+};
+
+// How many packets (round trips, echoes) each measurement takes.
+struct Counts
+{
+    long receive, send, roundTrip, fd, echoes;
+    long sweepBytes, sweepMin, sweepMax;
+    int idleMs;
+};
+
+void usage()
+{
+    std::printf(
+        "usage: qseqpacket-bench [--short] [--reps N] [--only LIST] [--csv FILE] [--json FILE]\n"
+        "                        [--clients N] [--scale X] [--no-warmup]\n"
+        "  --short       CI mode: small counts, one repetition, no warm-up (a few seconds)\n"
+        "  --reps N      repetitions of each case (default 5); the table shows the median\n"
+        "  --only LIST   comma-separated groups: receive,send,rtt,fd,sweep,scale (default all)\n"
+        "  --csv FILE    every row (median, min, max, samples) as CSV; --json FILE the same as JSON\n"
+        "  --clients N   connected clients in the server scale group (default 1000)\n"
+        "  --scale X     multiply every packet count by X\n"
+        "  --no-warmup   skip the discarded warm-up repetition of the full mode\n"
+        "The same binary runs its peer processes as: qseqpacket-bench --peer MODE ARGS...\n");
+}
+
+std::string readFirstLine(const char *path, const char *prefix = nullptr)
+{
+    QFile file(QString::fromLatin1(path));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    while (!file.atEnd()) {
+        const QByteArray line = file.readLine().trimmed();
+        if (!prefix)
+            return line.toStdString();
+        if (line.startsWith(prefix)) {
+            const qsizetype colon = line.indexOf(':');
+            return line.mid(colon + 1).trimmed().toStdString();
+        }
+    }
+    return {};
+}
+
+std::string loadAverage()
+{
+    double load[3] = {};
+    if (::getloadavg(load, 3) != 3)
+        return "?";
+    char buffer[64];
+    std::snprintf(buffer, sizeof(buffer), "%.2f %.2f %.2f", load[0], load[1], load[2]);
+    return buffer;
+}
+
+// Lifts the soft limit on descriptors to the hard one (the peers inherit it). Returns the limit.
+long raiseDescriptorLimit()
+{
+    rlimit limit;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == -1)
+        return -1;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    return long(limit.rlim_cur);
+}
+
+std::string sizeLabel(long size)
+{
+    if (size >= 1024 && size % 1024 == 0)
+        return std::to_string(size / 1024) + " KiB";
+    return std::to_string(size) + " B";
+}
+
+class Bench
+{
+public:
+    Bench(const Options &options, const Counts &counts) : o(options), c(counts) {}
+
+    bool wants(const std::string &group) const { return o.only.empty() || o.only.count(group); }
+
+    // Runs \a body for the warm-up (discarded, full mode) and each repetition; \a body gets
+    // whether to record.
+    template <typename F>
+    void repeat(const char *group, F body)
+    {
+        const int total = o.reps + (o.warmup ? 1 : 0);
+        for (int i = 0; i < total; ++i) {
+            const bool record = !o.warmup || i > 0;
+            std::fprintf(stderr, "  %s: %s %d/%d\n", group, record ? "rep" : "warm-up", record ? i + (o.warmup ? 0 : 1) : 0, o.reps);
+            body(record);
+        }
+    }
+
+    void receive()
+    {
+        const std::string s = "1. Receive path: 64 B packets, peer saturates with sendmmsg (QLocalSocket: framed writes)";
+        const std::string base = "receive/raw-recvmmsg";
+        const long n = c.receive;
+        repeat("receive", [&](bool record) {
+            const double rawMmsg = oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, 64, n);
+            const double rawRecv = oneWay(Receiver::RawRecv, Sender::RawSendmmsg, 64, n);
+            const double qtPacket = oneWay(Receiver::QtPacket, Sender::RawSendmmsg, 64, n);
+            const double qtBuffer = oneWay(Receiver::QtBuffer, Sender::RawSendmmsg, 64, n);
+            const double qlocal = oneWay(Receiver::QLocal, Sender::RawSendmmsg, 64, n);
+            if (!record)
+                return;
+            r.row(s, base, "raw recvmmsg loop", "pkt/s", true, base).samples.push_back(rawMmsg);
+            r.row(s, "receive/raw-recv", "raw recv loop", "pkt/s", true, base).samples.push_back(rawRecv);
+            r.row(s, "receive/qseqpacket-packet", "QSeqpacketSocket receivePacket()", "pkt/s", true, base).samples.push_back(qtPacket);
+            r.row(s, "receive/qseqpacket-buffer", "QSeqpacketSocket receivePacket(char*,...)", "pkt/s", true, base).samples.push_back(qtBuffer);
+            r.row(s, "receive/qlocalsocket", "QLocalSocket, 4-byte length frames", "pkt/s", true, base).samples.push_back(qlocal);
+        });
+        r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket()", "receive/qseqpacket-packet", base, Check::RatioAtLeast, 0.8 });
+        r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket(char*)", "receive/qseqpacket-buffer", base, Check::RatioAtLeast, 0.8 });
+    }
+
+    void send()
+    {
+        const std::string s = "2. Send path: 64 B packets, peer drains with recvmmsg (timed until it has them all)";
+        const std::string base = "send/raw-send";
+        const long n = c.send;
+        long peakLoop = 0, peakPump = 0;
+        repeat("send", [&](bool record) {
+            const double rawSend = sendPath(SendMode::RawSend, 64, n);
+            const double rawMmsg = sendPath(SendMode::RawSendmmsg, 64, n);
+            const double qtLoop = sendPath(SendMode::QtLoop, 64, n, &peakLoop);
+            const double qtPump = sendPath(SendMode::QtPump, 64, n, &peakPump);
+            if (!record)
+                return;
+            r.row(s, base, "raw send loop", "pkt/s", true, base).samples.push_back(rawSend);
+            r.row(s, "send/raw-sendmmsg", "raw sendmmsg loop (64 a call)", "pkt/s", true, base).samples.push_back(rawMmsg);
+            r.row(s, "send/qseqpacket-loop", "QSeqpacketSocket sendPacket() loop", "pkt/s", true, base).samples.push_back(qtLoop);
+            r.row(s, "send/qseqpacket-pump", "sendPacket() while bytesToWrite() < 64 KiB", "pkt/s", true, base).samples.push_back(qtPump);
+        });
+        if (Row *row = const_cast<Row *>(r.find("send/qseqpacket-loop")))
+            row->note = "(queue peak " + std::to_string(peakLoop) + " packets)";
+        r.addCheck({ "send >= 0.9 x raw send: sendPacket() loop", "send/qseqpacket-loop", base, Check::RatioAtLeast, 0.9 });
+        r.addCheck({ "send >= 0.9 x raw send: sendPacket() with a watermark", "send/qseqpacket-pump", base, Check::RatioAtLeast, 0.9 });
+    }
+
+    void rtt()
+    {
+        for (const long size : { 64L, 4096L }) {
+            const std::string s = "3. Round trip, " + sizeLabel(size) + " (peer process echoes)";
+            const std::string tag = "rtt" + std::to_string(size);
+            const std::string base = tag + "/raw-blocking";
+            const long n = c.roundTrip;
+            repeat(tag.c_str(), [&](bool record) {
+                const double raw = roundTrip(RoundTrip::RawBlocking, size_t(size), n);
+                const double qt = roundTrip(RoundTrip::Qt, size_t(size), n);
+                const double qlocal = roundTrip(RoundTrip::QLocal, size_t(size), n);
+                if (!record)
+                    return;
+                r.row(s, base, "raw blocking ping-pong", "us", false, base, size).samples.push_back(raw);
+                r.row(s, tag + "/qseqpacket", "QSeqpacketSocket, event loops both ends", "us", false, base, size).samples.push_back(qt);
+                r.row(s, tag + "/qlocalsocket", "QLocalSocket + framing, event loops", "us", false, base, size).samples.push_back(qlocal);
+            });
+            r.addCheck({ "round trip " + sizeLabel(size) + " <= 1.15 x raw blocking", tag + "/qseqpacket", base, Check::RatioAtMost, 1.15 });
+            r.addCheck({ "round trip " + sizeLabel(size) + " faster than QLocalSocket", tag + "/qseqpacket", tag + "/qlocalsocket", Check::LessThan, 0 });
+        }
+    }
+
+    void fd()
+    {
+        const std::string s = "4. Descriptor passing: 8 B packets with one descriptor each";
+        const long n = c.fd;
+        repeat("fd", [&](bool record) {
+            const double rawRecv = fdPassing(FdMode::RawRecvmsg, n);
+            const double qtRecv = fdPassing(FdMode::QtReceive, n);
+            const double rawSend = fdPassing(FdMode::RawSendmsg, n);
+            const double qtSend = fdPassing(FdMode::QtSend, n);
+            if (!record)
+                return;
+            r.row(s, "fd/raw-recvmsg", "receive: raw recvmsg loop (peer sendmsg)", "pkt/s", true, "fd/raw-recvmsg").samples.push_back(rawRecv);
+            r.row(s, "fd/qseqpacket-receive", "receive: QSeqpacketSocket receivePacket()", "pkt/s", true, "fd/raw-recvmsg").samples.push_back(qtRecv);
+            r.row(s, "fd/raw-sendmsg", "send: raw sendmsg loop (peer recvmsg)", "pkt/s", true, "fd/raw-sendmsg").samples.push_back(rawSend);
+            r.row(s, "fd/qseqpacket-send", "send: QSeqpacketSocket sendPacket(data, fds)", "pkt/s", true, "fd/raw-sendmsg").samples.push_back(qtSend);
+        });
+        r.addCheck({ "descriptor passing >= 0.8 x raw: receive", "fd/qseqpacket-receive", "fd/raw-recvmsg", Check::RatioAtLeast, 0.8 });
+        r.addCheck({ "descriptor passing >= 0.8 x raw: send", "fd/qseqpacket-send", "fd/raw-sendmsg", Check::RatioAtLeast, 0.8 });
+    }
+
+    void sweep()
+    {
+        const std::string s = "5. Packet size sweep, one way, same technique at both ends (MB/s = 10^6 payload bytes/s)";
+        for (const long size : { 16L, 64L, 256L, 1024L, 4096L, 16384L, 65536L }) {
+            const long n = std::max(c.sweepMin, std::min(c.sweepMax, c.sweepBytes / size));
+            const std::string tag = "sweep/" + std::to_string(size);
+            repeat(tag.c_str(), [&](bool record) {
+                const double raw = oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, size_t(size), n);
+                const double qt = oneWay(Receiver::QtPacket, Sender::QtSend, size_t(size), n);
+                const double qlocal = oneWay(Receiver::QLocal, Sender::QLocalSend, size_t(size), n);
+                if (!record)
+                    return;
+                const std::string l = sizeLabel(size);
+                r.row(s, tag + "/raw", l + ": raw sendmmsg -> recvmmsg", "pkt/s", true, tag + "/raw", size).samples.push_back(raw);
+                r.row(s, tag + "/qseqpacket", l + ": QSeqpacketSocket -> QSeqpacketSocket", "pkt/s", true, tag + "/raw", size).samples.push_back(qt);
+                r.row(s, tag + "/qlocalsocket", l + ": QLocalSocket -> QLocalSocket (framed)", "pkt/s", true, tag + "/raw", size).samples.push_back(qlocal);
+            });
+        }
+    }
+
+    void scale()
+    {
+        const int n = o.clients;
+        const std::string s = "6. Server scale: " + std::to_string(n) + " connected clients (peer process), 64 active for the echo";
+        repeat("scale", [&](bool record) {
+            const ScaleResult qt = serverScaleQt(n, 64, c.echoes, c.idleMs);
+            const ScaleResult raw = serverScaleRaw(n, 64, c.echoes, c.idleMs);
+            const ScaleResult qt64 = serverScaleQt(64, 64, c.echoes, 0);
+            const ScaleResult raw64 = serverScaleRaw(64, 64, c.echoes, 0);
+            if (!record)
+                return;
+            r.row(s, "scale/raw-accept", "accept rate: raw accept4() loop", "accepts/s", true, "scale/raw-accept").samples.push_back(raw.acceptRate);
+            r.row(s, "scale/qseqpacket-accept", "accept rate: QSeqpacketServer", "accepts/s", true, "scale/raw-accept").samples.push_back(qt.acceptRate);
+            r.row(s, "scale/qseqpacket-heap", "heap per connection: QSeqpacketServer", "B/conn", false).samples.push_back(qt.heapPerConnection);
+            r.row(s, "scale/raw-fds", "descriptors per connection: raw", "fd/conn", false).samples.push_back(raw.fdsPerConnection);
+            r.row(s, "scale/qseqpacket-fds", "descriptors per connection: QSeqpacketServer", "fd/conn", false).samples.push_back(qt.fdsPerConnection);
+            r.row(s, "scale/qt-idle-empty", "idle 1 s CPU: Qt event loop, no connection", "ms", false).samples.push_back(qt.idleCpuMsEmpty);
+            r.row(s, "scale/qseqpacket-idle", "idle 1 s CPU: QSeqpacketServer, all connected", "ms", false).samples.push_back(qt.idleCpuMs);
+            r.row(s, "scale/qseqpacket-idle-wakeups", "idle 1 s wakeups: QSeqpacketServer", "switches", false).samples.push_back(qt.idleWakeups);
+            r.row(s, "scale/raw-idle", "idle 1 s CPU: raw epoll, all connected", "ms", false).samples.push_back(raw.idleCpuMs);
+            r.row(s, "scale/raw-echo", "echo, 64 active of all: raw epoll server", "echo/s", true, "scale/raw-echo").samples.push_back(raw.echoRate);
+            r.row(s, "scale/qseqpacket-echo", "echo, 64 active of all: QSeqpacketServer", "echo/s", true, "scale/raw-echo").samples.push_back(qt.echoRate);
+            r.row(s, "scale/raw-echo64", "echo, 64 clients only: raw epoll server", "echo/s", true, "scale/raw-echo64").samples.push_back(raw64.echoRate);
+            r.row(s, "scale/qseqpacket-echo64", "echo, 64 clients only: QSeqpacketServer", "echo/s", true, "scale/raw-echo64").samples.push_back(qt64.echoRate);
+        });
+        r.addCheck({ "<= 4 KiB of heap per idle connection", "scale/qseqpacket-heap", "", Check::ValueAtMost, 4096 });
+        r.addCheck({ "idle sockets use no CPU (<= 5 ms CPU in 1 s)", "scale/qseqpacket-idle", "", Check::ValueAtMost, 5 });
+    }
+
+    Results r;
+
+private:
+    const Options &o;
+    const Counts &c;
+};
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && std::strcmp(argv[1], "--peer") == 0)
+        return peerMain(argc, argv);
+
+    ::signal(SIGPIPE, SIG_IGN);
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) {
+                usage();
+                std::exit(1);
+            }
+            return argv[++i];
+        };
+        if (a == "--short") {
+            o.shortMode = true;
+        } else if (a == "--full") {
+            o.shortMode = false;
+        } else if (a == "--reps") {
+            o.reps = std::max(1, std::atoi(value().c_str()));
+        } else if (a == "--only") {
+            std::stringstream list(value());
+            std::string item;
+            while (std::getline(list, item, ','))
+                o.only.insert(item);
+        } else if (a == "--csv") {
+            o.csv = value();
+        } else if (a == "--json") {
+            o.json = value();
+        } else if (a == "--clients") {
+            o.clients = std::max(1, std::atoi(value().c_str()));
+        } else if (a == "--scale") {
+            o.scale = std::atof(value().c_str());
+        } else if (a == "--no-warmup") {
+            o.warmup = false;
+        } else if (a == "-h" || a == "--help") {
+            usage();
+            return 0;
+        } else {
+            usage();
+            return 1;
+        }
+    }
+    bool repsGiven = false;
+    for (int i = 1; i < argc; ++i)
+        repsGiven = repsGiven || std::strcmp(argv[i], "--reps") == 0;
+    if (o.shortMode) {
+        if (!repsGiven)
+            o.reps = 1;
+        o.warmup = false;
+    }
+    for (const std::string &g : o.only) {
+        static const std::set<std::string> groups = { "receive", "send", "rtt", "fd", "sweep", "scale" };
+        if (!groups.count(g)) {
+            std::fprintf(stderr, "qseqpacket-bench: unknown group %s\n", g.c_str());
+            return 1;
+        }
+    }
+
+    auto scaled = [&](long n) { return std::max(1L, long(double(n) * o.scale)); };
+    Counts c;
+    if (o.shortMode)
+        c = { scaled(20000), scaled(20000), scaled(2000), scaled(5000), scaled(10000), scaled(4 << 20), scaled(1000), scaled(20000), 1000 };
+    else
+        c = { scaled(500000), scaled(500000), scaled(20000), scaled(200000), scaled(200000), scaled(512 << 20), scaled(20000), scaled(300000), 1000 };
+
+    const long fdLimit = raiseDescriptorLimit();
+    if (fdLimit > 0 && fdLimit < 2L * o.clients + 200) {
+        const int fit = int((fdLimit - 200) / 2);
+        std::fprintf(stderr, "qseqpacket-bench: RLIMIT_NOFILE is %ld; %d clients instead of %d\n", fdLimit, fit, o.clients);
+        o.clients = std::max(1, fit);
+    }
+
+    QCoreApplication app(argc, argv);
+    std::map<std::string, std::string> info;
+    info["mode"] = o.shortMode ? "short" : "full";
+    info["repetitions"] = std::to_string(o.reps) + (o.warmup ? " (+1 warm-up, discarded)" : "");
+    info["date"] = QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString();
+    info["cpu"] = readFirstLine("/proc/cpuinfo", "model name");
+    info["cpus online"] = std::to_string(::sysconf(_SC_NPROCESSORS_ONLN));
+    utsname u;
+    if (::uname(&u) == 0)
+        info["kernel"] = std::string(u.sysname) + " " + u.release + " " + u.machine;
+    info["qt"] = qVersion();
+    info["event dispatcher"] = QAbstractEventDispatcher::instance()
+            ? QAbstractEventDispatcher::instance()->metaObject()->className() : "?";
+    info["load average at start"] = loadAverage();
+    info["RLIMIT_NOFILE"] = std::to_string(fdLimit);
+    info["net.core.wmem_default"] = readFirstLine("/proc/sys/net/core/wmem_default");
+    info["net.core.wmem_max"] = readFirstLine("/proc/sys/net/core/wmem_max");
+
+    std::fprintf(stderr, "qseqpacket-bench: %s mode, %d repetition(s)%s, load average %s\n",
+                 info["mode"].c_str(), o.reps, o.warmup ? " + 1 warm-up" : "", info["load average at start"].c_str());
+    const Clock::time_point start = Clock::now();
+    Bench b(o, c);
+    if (b.wants("receive"))
+        b.receive();
+    if (b.wants("send"))
+        b.send();
+    if (b.wants("rtt"))
+        b.rtt();
+    if (b.wants("fd"))
+        b.fd();
+    if (b.wants("sweep"))
+        b.sweep();
+    if (b.wants("scale"))
+        b.scale();
+    info["load average at end"] = loadAverage();
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), "%.1f", secondsSince(start));
+    info["run time (s)"] = seconds;
+
+    std::printf("qseqpacket-bench (%s mode, %d repetition(s), median shown)\n", info["mode"].c_str(), o.reps);
+    std::printf("machine: %s, %s CPUs online, %s, Qt %s (%s)\n", info["cpu"].c_str(), info["cpus online"].c_str(),
+                info["kernel"].c_str(), info["qt"].c_str(), info["event dispatcher"].c_str());
+    std::printf("load average: %s at start, %s at end; run time %s s\n\n", info["load average at start"].c_str(),
+                info["load average at end"].c_str(), seconds);
+    b.r.printTable(stdout);
+    b.r.printChecks(stdout);
+    std::fflush(stdout);
+
+    int status = 0;
+    if (!o.csv.empty() && !b.r.writeCsv(o.csv)) {
+        std::fprintf(stderr, "qseqpacket-bench: cannot write %s\n", o.csv.c_str());
+        status = 1;
+    }
+    if (!o.json.empty() && !b.r.writeJson(o.json, info)) {
+        std::fprintf(stderr, "qseqpacket-bench: cannot write %s\n", o.json.c_str());
+        status = 1;
+    }
+    return status;
+}

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// One measurement each: sets up the sockets and a peer process, times the case, cleans up.
+#ifndef QSEQPACKET_BENCH_SCENARIOS_H
+#define QSEQPACKET_BENCH_SCENARIOS_H
+
+#include <cstddef>
+#include <string>
+
+namespace bench {
+
+// One way: a peer process sends, this process receives and is timed. Packets (messages) per second.
+enum class Receiver {
+    RawRecvmmsg,     // blocking recvmmsg loop, 64 slots
+    RawRecv,         // blocking recv loop
+    QtPacket,        // QSeqpacketSocket in an event loop, receivePacket()
+    QtBuffer,        // QSeqpacketSocket in an event loop, receivePacket(char *, ...)
+    QLocal           // QLocalSocket in an event loop parsing 4-byte length-prefixed frames
+};
+enum class Sender {
+    RawSendmmsg,     // peer: sendmmsg batches of 64 (stream-send for QLocal: 64 frames to a write())
+    QtSend,          // peer: QSeqpacketSocket::sendPacket(), at most 256 KiB queued
+    QLocalSend       // peer: QLocalSocket::write() of frames, at most 256 KiB buffered
+};
+double oneWay(Receiver receiver, Sender sender, size_t size, long count);
+
+// Send path: this process sends and is timed until a raw recvmmsg peer has taken them all.
+enum class SendMode {
+    RawSend,         // blocking send() loop
+    RawSendmmsg,     // blocking sendmmsg() batches of 64
+    QtLoop,          // sendPacket() in a plain loop (the queue takes what the kernel cannot), then the event loop
+    QtPump           // sendPacket() while bytesToWrite() < 64 KiB, more on packetsWritten()
+};
+double sendPath(SendMode mode, size_t size, long count, long *peakQueued = nullptr);
+
+// Round trips with an echoing peer. Microseconds per round trip.
+enum class RoundTrip {
+    RawBlocking,     // blocking send/recv here, blocking recv/send echo there
+    Qt,              // QSeqpacketSocket in event loops at both ends
+    QLocal           // QLocalSocket with framing in event loops at both ends
+};
+double roundTrip(RoundTrip kind, size_t size, long count);
+
+// Descriptor passing, one descriptor with each 8-byte packet. Packets per second.
+enum class FdMode {
+    RawRecvmsg,      // peer sendmsg(), here a blocking recvmsg() loop closing each descriptor
+    QtReceive,       // peer sendmsg(), here QSeqpacketSocket::receivePacket() (the packet closes it)
+    RawSendmsg,      // here a blocking sendmsg() loop, peer recvmsg() closing each
+    QtSend           // here sendPacket(data, fds) in a loop, peer recvmsg() closing each
+};
+double fdPassing(FdMode mode, long count);
+
+// Server scale.
+struct ScaleResult
+{
+    double acceptRate = 0;   // accepted connections per second
+    double heapPerConnection = 0;
+    double fdsPerConnection = 0;
+    double idleCpuMsEmpty = 0; // CPU time (ms) of one idle second with no connection
+    double idleCpuMs = 0;      // ... with every client connected and idle
+    double idleWakeups = 0;    // voluntary context switches in that second
+    double echoRate = 0;       // echoes per second
+};
+ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs);
+ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs);
+
+} // namespace bench
+
+#endif
