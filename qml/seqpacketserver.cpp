@@ -214,8 +214,12 @@ void SeqpacketServer::setError(SeqpacketSocket::SocketError error, const QString
 
 bool SeqpacketServer::listen(const QString &address)
 {
-    if (!address.isEmpty())
-        setAddress(address);
+    setAddress(address);
+    return listen();
+}
+
+bool SeqpacketServer::listen()
+{
     if (m_server->isListening()) {
         m_server->close();
     }

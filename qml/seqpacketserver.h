@@ -130,8 +130,10 @@ public:
 
     QSeqpacketServer *server() const { return m_server; }
 
-    /*! Listens on address, or on \a address after setting it when one is given. */
-    Q_INVOKABLE bool listen(const QString &address = QString());
+    /*! Listens on address ("" lets the kernel pick an abstract name). */
+    Q_INVOKABLE bool listen();
+    /*! Sets address to \a address and listens on it. */
+    Q_INVOKABLE bool listen(const QString &address);
     /*! Stops listening (connected peers stay). */
     Q_INVOKABLE void close();
     /*! Closes every peer's connection at once. */

@@ -155,8 +155,12 @@ void SeqpacketSocket::resetCounters()
 
 void SeqpacketSocket::connectToServer(const QString &address)
 {
-    if (!address.isEmpty())
-        setAddress(address);
+    setAddress(address);
+    connectToServer();
+}
+
+void SeqpacketSocket::connectToServer()
+{
     if (m_socket->state() != QSeqpacketSocket::UnconnectedState)
         m_socket->abort();
     if (m_error != NoError) {

@@ -147,8 +147,10 @@ public:
     /*! The wrapped socket (for C++ users of the module). */
     QSeqpacketSocket *socket() const { return m_socket; }
 
-    /*! Connects to address, or to \a address after setting it when one is given. */
-    Q_INVOKABLE void connectToServer(const QString &address = QString());
+    /*! Connects to address. */
+    Q_INVOKABLE void connectToServer();
+    /*! Sets address to \a address and connects to it. */
+    Q_INVOKABLE void connectToServer(const QString &address);
     /*! Writes queued packets, then closes. */
     Q_INVOKABLE void disconnectFromServer();
     /*! Closes at once, dropping unsent and unread packets. */
