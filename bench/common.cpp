@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -84,6 +85,18 @@ char readControl(int fd, char expected, std::string *text, int timeoutMs)
     return buffer[0];
 }
 
+static int peerCpu = -1;
+
+void pinProcesses(int driverCpu, int peer)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(driverCpu, &set);
+    if (::sched_setaffinity(0, sizeof(set), &set) == -1)
+        fail("sched_setaffinity", errno);
+    peerCpu = peer;
+}
+
 Peer spawnPeer(const std::vector<std::string> &args, int dataFd)
 {
     int control[2];
@@ -108,6 +121,12 @@ Peer spawnPeer(const std::vector<std::string> &args, int dataFd)
         else
             ::close(PeerDataFd);
         ::dup2(ctl, PeerControlFd); // dup2 clears close-on-exec on the new descriptor
+        if (peerCpu >= 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(peerCpu, &set);
+            ::sched_setaffinity(0, sizeof(set), &set);
+        }
         ::execv("/proc/self/exe", argv.data());
         ::_exit(127);
     }

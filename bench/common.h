@@ -59,6 +59,8 @@ struct Peer
 // Starts the peer and waits until it says it is ready.
 Peer spawnPeer(const std::vector<std::string> &args, int dataFd);
 void peerGo(Peer &peer);
+// Pins this process to \a driverCpu and the peers started from now on to \a peerCpu.
+void pinProcesses(int driverCpu, int peerCpu);
 // Closes the control socket and waits for the peer to exit (killing it after \a timeoutMs).
 void reapPeer(Peer &peer, int timeoutMs = 30000);
 

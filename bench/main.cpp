@@ -11,6 +11,7 @@
 #include <QtCore/qdatetime.h>
 #include <QtCore/qfile.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <set>
@@ -32,8 +33,10 @@ struct Options
     std::set<std::string> only;
     std::string csv;
     std::string json;
+    std::string caseFilter; // --case: only the cases whose key contains it (for profiling)
     int clients = 1000;
     double scale = 1.0; // multiplies every count
+    bool pin = false;   // driver on CPU 0, peers on CPU 1
 };
 
 // How many packets (round trips, echoes) each measurement takes.
@@ -56,6 +59,8 @@ void usage()
         "  --clients N   connected clients in the server scale group (default 1000)\n"
         "  --scale X     multiply every packet count by X\n"
         "  --no-warmup   skip the discarded warm-up repetition of the full mode\n"
+        "  --pin         pin this process to CPU 0 and the peer processes to CPU 1\n"
+        "  --case TEXT   only the cases whose key (see --csv) contains TEXT, e.g. for a profiler\n"
         "The same binary runs its peer processes as: qseqpacket-bench --peer MODE ARGS...\n");
 }
 
@@ -113,6 +118,22 @@ public:
     Bench(const Options &options, const Counts &counts) : o(options), c(counts) {}
 
     bool wants(const std::string &group) const { return o.only.empty() || o.only.count(group); }
+    bool selected(const std::string &key) const { return o.caseFilter.empty() || key.find(o.caseFilter) != std::string::npos; }
+
+    // Runs one measurement where --case selects it; NaN (not recorded) otherwise.
+    template <typename F>
+    double run(const std::string &key, F measure)
+    {
+        return selected(key) ? measure() : std::nan("");
+    }
+    template <typename F>
+    ScaleResult runScale(const std::string &key, F measure)
+    {
+        if (selected(key))
+            return measure();
+        const double none = std::nan("");
+        return { none, none, none, none, none, none, none };
+    }
 
     // Runs \a body for the warm-up (discarded, full mode) and each repetition; \a body gets
     // whether to record.
@@ -129,22 +150,22 @@ public:
 
     void receive()
     {
-        const std::string s = "1. Receive path: 64 B packets, peer saturates with sendmmsg (QLocalSocket: framed writes)";
+        const std::string s = "1. Receive path: 64 B packets; a peer process saturates the socket with sendmmsg (for QLocalSocket: framed writes of 64 frames)";
         const std::string base = "receive/raw-recvmmsg";
         const long n = c.receive;
         repeat("receive", [&](bool record) {
-            const double rawMmsg = oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, 64, n);
-            const double rawRecv = oneWay(Receiver::RawRecv, Sender::RawSendmmsg, 64, n);
-            const double qtPacket = oneWay(Receiver::QtPacket, Sender::RawSendmmsg, 64, n);
-            const double qtBuffer = oneWay(Receiver::QtBuffer, Sender::RawSendmmsg, 64, n);
-            const double qlocal = oneWay(Receiver::QLocal, Sender::RawSendmmsg, 64, n);
+            const double rawMmsg = run(base, [&] { return oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, 64, n); });
+            const double rawRecv = run("receive/raw-recv", [&] { return oneWay(Receiver::RawRecv, Sender::RawSendmmsg, 64, n); });
+            const double qtPacket = run("receive/qseqpacket-packet", [&] { return oneWay(Receiver::QtPacket, Sender::RawSendmmsg, 64, n); });
+            const double qtBuffer = run("receive/qseqpacket-buffer", [&] { return oneWay(Receiver::QtBuffer, Sender::RawSendmmsg, 64, n); });
+            const double qlocal = run("receive/qlocalsocket", [&] { return oneWay(Receiver::QLocal, Sender::RawSendmmsg, 64, n); });
             if (!record)
                 return;
-            r.row(s, base, "raw recvmmsg loop", "pkt/s", true, base).samples.push_back(rawMmsg);
-            r.row(s, "receive/raw-recv", "raw recv loop", "pkt/s", true, base).samples.push_back(rawRecv);
-            r.row(s, "receive/qseqpacket-packet", "QSeqpacketSocket receivePacket()", "pkt/s", true, base).samples.push_back(qtPacket);
-            r.row(s, "receive/qseqpacket-buffer", "QSeqpacketSocket receivePacket(char*,...)", "pkt/s", true, base).samples.push_back(qtBuffer);
-            r.row(s, "receive/qlocalsocket", "QLocalSocket, 4-byte length frames", "pkt/s", true, base).samples.push_back(qlocal);
+            r.row(s, base, "raw recvmmsg loop", "pkt/s", true, base).add(rawMmsg);
+            r.row(s, "receive/raw-recv", "raw recv loop", "pkt/s", true, base).add(rawRecv);
+            r.row(s, "receive/qseqpacket-packet", "QSeqpacketSocket receivePacket()", "pkt/s", true, base).add(qtPacket);
+            r.row(s, "receive/qseqpacket-buffer", "QSeqpacketSocket receivePacket(char *buffer)", "pkt/s", true, base).add(qtBuffer);
+            r.row(s, "receive/qlocalsocket", "QLocalSocket + 4-byte length frames", "pkt/s", true, base).add(qlocal);
         });
         r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket()", "receive/qseqpacket-packet", base, Check::RatioAtLeast, 0.8 });
         r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket(char*)", "receive/qseqpacket-buffer", base, Check::RatioAtLeast, 0.8 });
@@ -152,24 +173,34 @@ public:
 
     void send()
     {
-        const std::string s = "2. Send path: 64 B packets, peer drains with recvmmsg (timed until it has them all)";
+        const std::string s = "2. Send path: 64 B packets; a raw peer drains with recvmmsg (timed until it has them all)";
         const std::string base = "send/raw-send";
         const long n = c.send;
-        long peakLoop = 0, peakPump = 0;
+        long queuedLoop = 0, queuedPump = 0, queuedLoopTotal = 0, queuedPumpTotal = 0, total = 0;
         repeat("send", [&](bool record) {
-            const double rawSend = sendPath(SendMode::RawSend, 64, n);
-            const double rawMmsg = sendPath(SendMode::RawSendmmsg, 64, n);
-            const double qtLoop = sendPath(SendMode::QtLoop, 64, n, &peakLoop);
-            const double qtPump = sendPath(SendMode::QtPump, 64, n, &peakPump);
+            const double rawSend = run(base, [&] { return sendPath(SendMode::RawSend, 64, n); });
+            const double rawMmsg = run("send/raw-sendmmsg", [&] { return sendPath(SendMode::RawSendmmsg, 64, n); });
+            const double qtLoop = run("send/qseqpacket-loop", [&] { return sendPath(SendMode::QtLoop, 64, n, &queuedLoop); });
+            const double qtPump = run("send/qseqpacket-pump", [&] { return sendPath(SendMode::QtPump, 64, n, &queuedPump); });
             if (!record)
                 return;
-            r.row(s, base, "raw send loop", "pkt/s", true, base).samples.push_back(rawSend);
-            r.row(s, "send/raw-sendmmsg", "raw sendmmsg loop (64 a call)", "pkt/s", true, base).samples.push_back(rawMmsg);
-            r.row(s, "send/qseqpacket-loop", "QSeqpacketSocket sendPacket() loop", "pkt/s", true, base).samples.push_back(qtLoop);
-            r.row(s, "send/qseqpacket-pump", "sendPacket() while bytesToWrite() < 64 KiB", "pkt/s", true, base).samples.push_back(qtPump);
+            queuedLoopTotal += queuedLoop;
+            queuedPumpTotal += queuedPump;
+            total += n;
+            r.row(s, base, "raw send loop", "pkt/s", true, base).add(rawSend);
+            r.row(s, "send/raw-sendmmsg", "raw sendmmsg loop (64 a call)", "pkt/s", true, base).add(rawMmsg);
+            r.row(s, "send/qseqpacket-loop", "QSeqpacketSocket sendPacket() loop", "pkt/s", true, base).add(qtLoop);
+            r.row(s, "send/qseqpacket-pump", "sendPacket() while bytesToWrite() < 64 KiB", "pkt/s", true, base).add(qtPump);
         });
-        if (Row *row = const_cast<Row *>(r.find("send/qseqpacket-loop")))
-            row->note = "(queue peak " + std::to_string(peakLoop) + " packets)";
+        auto note = [&](const char *key, long queued) {
+            if (Row *row = const_cast<Row *>(r.find(key))) {
+                char buffer[64];
+                std::snprintf(buffer, sizeof(buffer), "(%.1f%% went through the queue)", total ? 100.0 * double(queued) / double(total) : 0.0);
+                row->note = buffer;
+            }
+        };
+        note("send/qseqpacket-loop", queuedLoopTotal);
+        note("send/qseqpacket-pump", queuedPumpTotal);
         r.addCheck({ "send >= 0.9 x raw send: sendPacket() loop", "send/qseqpacket-loop", base, Check::RatioAtLeast, 0.9 });
         r.addCheck({ "send >= 0.9 x raw send: sendPacket() with a watermark", "send/qseqpacket-pump", base, Check::RatioAtLeast, 0.9 });
     }
@@ -177,19 +208,19 @@ public:
     void rtt()
     {
         for (const long size : { 64L, 4096L }) {
-            const std::string s = "3. Round trip, " + sizeLabel(size) + " (peer process echoes)";
+            const std::string s = "3. Round trip " + sizeLabel(size) + " (a peer process echoes)";
             const std::string tag = "rtt" + std::to_string(size);
             const std::string base = tag + "/raw-blocking";
             const long n = c.roundTrip;
             repeat(tag.c_str(), [&](bool record) {
-                const double raw = roundTrip(RoundTrip::RawBlocking, size_t(size), n);
-                const double qt = roundTrip(RoundTrip::Qt, size_t(size), n);
-                const double qlocal = roundTrip(RoundTrip::QLocal, size_t(size), n);
+                const double raw = run(base, [&] { return roundTrip(RoundTrip::RawBlocking, size_t(size), n); });
+                const double qt = run(tag + "/qseqpacket", [&] { return roundTrip(RoundTrip::Qt, size_t(size), n); });
+                const double qlocal = run(tag + "/qlocalsocket", [&] { return roundTrip(RoundTrip::QLocal, size_t(size), n); });
                 if (!record)
                     return;
-                r.row(s, base, "raw blocking ping-pong", "us", false, base, size).samples.push_back(raw);
-                r.row(s, tag + "/qseqpacket", "QSeqpacketSocket, event loops both ends", "us", false, base, size).samples.push_back(qt);
-                r.row(s, tag + "/qlocalsocket", "QLocalSocket + framing, event loops", "us", false, base, size).samples.push_back(qlocal);
+                r.row(s, base, "raw blocking ping-pong", "us", false, base, size).add(raw);
+                r.row(s, tag + "/qseqpacket", "QSeqpacketSocket (event loops at both ends)", "us", false, base, size).add(qt);
+                r.row(s, tag + "/qlocalsocket", "QLocalSocket + framing (event loops)", "us", false, base, size).add(qlocal);
             });
             r.addCheck({ "round trip " + sizeLabel(size) + " <= 1.15 x raw blocking", tag + "/qseqpacket", base, Check::RatioAtMost, 1.15 });
             r.addCheck({ "round trip " + sizeLabel(size) + " faster than QLocalSocket", tag + "/qseqpacket", tag + "/qlocalsocket", Check::LessThan, 0 });
@@ -198,19 +229,19 @@ public:
 
     void fd()
     {
-        const std::string s = "4. Descriptor passing: 8 B packets with one descriptor each";
+        const std::string s = "4. Descriptor passing: 8 B packets with one descriptor each (the receiver closes it)";
         const long n = c.fd;
         repeat("fd", [&](bool record) {
-            const double rawRecv = fdPassing(FdMode::RawRecvmsg, n);
-            const double qtRecv = fdPassing(FdMode::QtReceive, n);
-            const double rawSend = fdPassing(FdMode::RawSendmsg, n);
-            const double qtSend = fdPassing(FdMode::QtSend, n);
+            const double rawRecv = run("fd/raw-recvmsg", [&] { return fdPassing(FdMode::RawRecvmsg, n); });
+            const double qtRecv = run("fd/qseqpacket-receive", [&] { return fdPassing(FdMode::QtReceive, n); });
+            const double rawSend = run("fd/raw-sendmsg", [&] { return fdPassing(FdMode::RawSendmsg, n); });
+            const double qtSend = run("fd/qseqpacket-send", [&] { return fdPassing(FdMode::QtSend, n); });
             if (!record)
                 return;
-            r.row(s, "fd/raw-recvmsg", "receive: raw recvmsg loop (peer sendmsg)", "pkt/s", true, "fd/raw-recvmsg").samples.push_back(rawRecv);
-            r.row(s, "fd/qseqpacket-receive", "receive: QSeqpacketSocket receivePacket()", "pkt/s", true, "fd/raw-recvmsg").samples.push_back(qtRecv);
-            r.row(s, "fd/raw-sendmsg", "send: raw sendmsg loop (peer recvmsg)", "pkt/s", true, "fd/raw-sendmsg").samples.push_back(rawSend);
-            r.row(s, "fd/qseqpacket-send", "send: QSeqpacketSocket sendPacket(data, fds)", "pkt/s", true, "fd/raw-sendmsg").samples.push_back(qtSend);
+            r.row(s, "fd/raw-recvmsg", "receive: raw recvmsg loop (peer sendmsg)", "pkt/s", true, "fd/raw-recvmsg").add(rawRecv);
+            r.row(s, "fd/qseqpacket-receive", "receive: QSeqpacketSocket receivePacket()", "pkt/s", true, "fd/raw-recvmsg").add(qtRecv);
+            r.row(s, "fd/raw-sendmsg", "send: raw sendmsg loop (peer recvmsg)", "pkt/s", true, "fd/raw-sendmsg").add(rawSend);
+            r.row(s, "fd/qseqpacket-send", "send: QSeqpacketSocket sendPacket(data; fds)", "pkt/s", true, "fd/raw-sendmsg").add(qtSend);
         });
         r.addCheck({ "descriptor passing >= 0.8 x raw: receive", "fd/qseqpacket-receive", "fd/raw-recvmsg", Check::RatioAtLeast, 0.8 });
         r.addCheck({ "descriptor passing >= 0.8 x raw: send", "fd/qseqpacket-send", "fd/raw-sendmsg", Check::RatioAtLeast, 0.8 });
@@ -218,20 +249,20 @@ public:
 
     void sweep()
     {
-        const std::string s = "5. Packet size sweep, one way, same technique at both ends (MB/s = 10^6 payload bytes/s)";
+        const std::string s = "5. Packet size sweep: one way; the same technique at both ends";
         for (const long size : { 16L, 64L, 256L, 1024L, 4096L, 16384L, 65536L }) {
             const long n = std::max(c.sweepMin, std::min(c.sweepMax, c.sweepBytes / size));
             const std::string tag = "sweep/" + std::to_string(size);
             repeat(tag.c_str(), [&](bool record) {
-                const double raw = oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, size_t(size), n);
-                const double qt = oneWay(Receiver::QtPacket, Sender::QtSend, size_t(size), n);
-                const double qlocal = oneWay(Receiver::QLocal, Sender::QLocalSend, size_t(size), n);
+                const double raw = run(tag + "/raw", [&] { return oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, size_t(size), n); });
+                const double qt = run(tag + "/qseqpacket", [&] { return oneWay(Receiver::QtPacket, Sender::QtSend, size_t(size), n); });
+                const double qlocal = run(tag + "/qlocalsocket", [&] { return oneWay(Receiver::QLocal, Sender::QLocalSend, size_t(size), n); });
                 if (!record)
                     return;
                 const std::string l = sizeLabel(size);
-                r.row(s, tag + "/raw", l + ": raw sendmmsg -> recvmmsg", "pkt/s", true, tag + "/raw", size).samples.push_back(raw);
-                r.row(s, tag + "/qseqpacket", l + ": QSeqpacketSocket -> QSeqpacketSocket", "pkt/s", true, tag + "/raw", size).samples.push_back(qt);
-                r.row(s, tag + "/qlocalsocket", l + ": QLocalSocket -> QLocalSocket (framed)", "pkt/s", true, tag + "/raw", size).samples.push_back(qlocal);
+                r.row(s, tag + "/raw", l + ": raw sendmmsg -> recvmmsg", "pkt/s", true, tag + "/raw", size).add(raw);
+                r.row(s, tag + "/qseqpacket", l + ": QSeqpacketSocket -> QSeqpacketSocket", "pkt/s", true, tag + "/raw", size).add(qt);
+                r.row(s, tag + "/qlocalsocket", l + ": QLocalSocket -> QLocalSocket (framed)", "pkt/s", true, tag + "/raw", size).add(qlocal);
             });
         }
     }
@@ -239,27 +270,27 @@ public:
     void scale()
     {
         const int n = o.clients;
-        const std::string s = "6. Server scale: " + std::to_string(n) + " connected clients (peer process), 64 active for the echo";
+        const std::string s = "6. Server scale: " + std::to_string(n) + " clients connected from a peer process; 64 of them active for the echo";
         repeat("scale", [&](bool record) {
-            const ScaleResult qt = serverScaleQt(n, 64, c.echoes, c.idleMs);
-            const ScaleResult raw = serverScaleRaw(n, 64, c.echoes, c.idleMs);
-            const ScaleResult qt64 = serverScaleQt(64, 64, c.echoes, 0);
-            const ScaleResult raw64 = serverScaleRaw(64, 64, c.echoes, 0);
+            const ScaleResult qt = runScale("scale/qseqpacket", [&] { return serverScaleQt(n, 64, c.echoes, c.idleMs); });
+            const ScaleResult raw = runScale("scale/raw", [&] { return serverScaleRaw(n, 64, c.echoes, c.idleMs); });
+            const ScaleResult qt64 = runScale("scale/qseqpacket-echo64", [&] { return serverScaleQt(64, 64, c.echoes, 0); });
+            const ScaleResult raw64 = runScale("scale/raw-echo64", [&] { return serverScaleRaw(64, 64, c.echoes, 0); });
             if (!record)
                 return;
-            r.row(s, "scale/raw-accept", "accept rate: raw accept4() loop", "accepts/s", true, "scale/raw-accept").samples.push_back(raw.acceptRate);
-            r.row(s, "scale/qseqpacket-accept", "accept rate: QSeqpacketServer", "accepts/s", true, "scale/raw-accept").samples.push_back(qt.acceptRate);
-            r.row(s, "scale/qseqpacket-heap", "heap per connection: QSeqpacketServer", "B/conn", false).samples.push_back(qt.heapPerConnection);
-            r.row(s, "scale/raw-fds", "descriptors per connection: raw", "fd/conn", false).samples.push_back(raw.fdsPerConnection);
-            r.row(s, "scale/qseqpacket-fds", "descriptors per connection: QSeqpacketServer", "fd/conn", false).samples.push_back(qt.fdsPerConnection);
-            r.row(s, "scale/qt-idle-empty", "idle 1 s CPU: Qt event loop, no connection", "ms", false).samples.push_back(qt.idleCpuMsEmpty);
-            r.row(s, "scale/qseqpacket-idle", "idle 1 s CPU: QSeqpacketServer, all connected", "ms", false).samples.push_back(qt.idleCpuMs);
-            r.row(s, "scale/qseqpacket-idle-wakeups", "idle 1 s wakeups: QSeqpacketServer", "switches", false).samples.push_back(qt.idleWakeups);
-            r.row(s, "scale/raw-idle", "idle 1 s CPU: raw epoll, all connected", "ms", false).samples.push_back(raw.idleCpuMs);
-            r.row(s, "scale/raw-echo", "echo, 64 active of all: raw epoll server", "echo/s", true, "scale/raw-echo").samples.push_back(raw.echoRate);
-            r.row(s, "scale/qseqpacket-echo", "echo, 64 active of all: QSeqpacketServer", "echo/s", true, "scale/raw-echo").samples.push_back(qt.echoRate);
-            r.row(s, "scale/raw-echo64", "echo, 64 clients only: raw epoll server", "echo/s", true, "scale/raw-echo64").samples.push_back(raw64.echoRate);
-            r.row(s, "scale/qseqpacket-echo64", "echo, 64 clients only: QSeqpacketServer", "echo/s", true, "scale/raw-echo64").samples.push_back(qt64.echoRate);
+            r.row(s, "scale/raw-accept", "accept rate: raw accept4() loop", "accepts/s", true, "scale/raw-accept").add(raw.acceptRate);
+            r.row(s, "scale/qseqpacket-accept", "accept rate: QSeqpacketServer", "accepts/s", true, "scale/raw-accept").add(qt.acceptRate);
+            r.row(s, "scale/qseqpacket-heap", "heap per connection: QSeqpacketServer", "B/conn", false).add(qt.heapPerConnection);
+            r.row(s, "scale/raw-fds", "descriptors per connection: raw", "fd/conn", false).add(raw.fdsPerConnection);
+            r.row(s, "scale/qseqpacket-fds", "descriptors per connection: QSeqpacketServer", "fd/conn", false).add(qt.fdsPerConnection);
+            r.row(s, "scale/qt-idle-empty", "idle 1 s CPU: Qt event loop with no connection", "ms", false).add(qt.idleCpuMsEmpty);
+            r.row(s, "scale/qseqpacket-idle", "idle 1 s CPU: QSeqpacketServer with all connected", "ms", false).add(qt.idleCpuMs);
+            r.row(s, "scale/qseqpacket-idle-wakeups", "idle 1 s wakeups: QSeqpacketServer", "switches", false).add(qt.idleWakeups);
+            r.row(s, "scale/raw-idle", "idle 1 s CPU: raw epoll with all connected", "ms", false).add(raw.idleCpuMs);
+            r.row(s, "scale/raw-echo", "echo (64 active of all): raw epoll server", "echo/s", true, "scale/raw-echo").add(raw.echoRate);
+            r.row(s, "scale/qseqpacket-echo", "echo (64 active of all): QSeqpacketServer", "echo/s", true, "scale/raw-echo").add(qt.echoRate);
+            r.row(s, "scale/raw-echo64", "echo (64 clients only): raw epoll server", "echo/s", true, "scale/raw-echo64").add(raw64.echoRate);
+            r.row(s, "scale/qseqpacket-echo64", "echo (64 clients only): QSeqpacketServer", "echo/s", true, "scale/raw-echo64").add(qt64.echoRate);
         });
         r.addCheck({ "<= 4 KiB of heap per idle connection", "scale/qseqpacket-heap", "", Check::ValueAtMost, 4096 });
         r.addCheck({ "idle sockets use no CPU (<= 5 ms CPU in 1 s)", "scale/qseqpacket-idle", "", Check::ValueAtMost, 5 });
@@ -309,6 +340,10 @@ int main(int argc, char **argv)
             o.clients = std::max(1, std::atoi(value().c_str()));
         } else if (a == "--scale") {
             o.scale = std::atof(value().c_str());
+        } else if (a == "--case") {
+            o.caseFilter = value();
+        } else if (a == "--pin") {
+            o.pin = true;
         } else if (a == "--no-warmup") {
             o.warmup = false;
         } else if (a == "-h" || a == "--help") {
@@ -349,6 +384,8 @@ int main(int argc, char **argv)
         o.clients = std::max(1, fit);
     }
 
+    if (o.pin)
+        pinProcesses(0, 1);
     QCoreApplication app(argc, argv);
     std::map<std::string, std::string> info;
     info["mode"] = o.shortMode ? "short" : "full";
@@ -364,6 +401,7 @@ int main(int argc, char **argv)
             ? QAbstractEventDispatcher::instance()->metaObject()->className() : "?";
     info["load average at start"] = loadAverage();
     info["RLIMIT_NOFILE"] = std::to_string(fdLimit);
+    info["pinned"] = o.pin ? "driver on CPU 0, peers on CPU 1" : "no";
     info["net.core.wmem_default"] = readFirstLine("/proc/sys/net/core/wmem_default");
     info["net.core.wmem_max"] = readFirstLine("/proc/sys/net/core/wmem_max");
 

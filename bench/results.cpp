@@ -58,6 +58,12 @@ std::string number(double v)
 
 } // namespace
 
+void Row::add(double sample)
+{
+    if (!std::isnan(sample))
+        samples.push_back(sample);
+}
+
 double Row::median() const { return medianOf(samples); }
 double Row::min() const { return samples.empty() ? 0 : *std::min_element(samples.begin(), samples.end()); }
 double Row::max() const { return samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end()); }

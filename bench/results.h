@@ -23,6 +23,8 @@ struct Row
     std::vector<double> samples;
     std::string note;     // shown after the row
 
+    // Adds a sample; NaN (a case that did not run) is left out.
+    void add(double sample);
     double median() const;
     double min() const;
     double max() const;

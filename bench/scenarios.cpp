@@ -232,7 +232,7 @@ double oneWay(Receiver receiver, Sender sender, size_t size, long count)
 
 // ---------------------------------------------------------------------------------------------
 
-double sendPath(SendMode mode, size_t size, long count, long *peakQueued)
+double sendPath(SendMode mode, size_t size, long count, long *queuedPackets)
 {
     int fds[2];
     seqpacketPair(fds);
@@ -276,25 +276,27 @@ double sendPath(SendMode mode, size_t size, long count, long *peakQueued)
         ControlWatch done(peer, loop, 'D');
         const QByteArrayView payload(data.data(), qsizetype(size));
         long sent = 0;
-        long peak = 0;
+        long queued = 0; // packets that went through the send queue
         auto pump = [&] {
             while (sent < count && (mode == SendMode::QtLoop || socket.bytesToWrite() < PumpWatermark)) {
                 if (!socket.sendPacket(payload))
                     fail("sendPacket: " + socket.errorString().toStdString());
                 ++sent;
             }
-            peak = std::max<long>(peak, long(socket.packetsToWrite()));
         };
-        if (mode == SendMode::QtPump)
-            QObject::connect(&socket, &QSeqpacketSocket::packetsWritten, &loop, pump);
+        QObject::connect(&socket, &QSeqpacketSocket::packetsWritten, &loop, [&](qint64 written) {
+            queued += long(written);
+            if (mode == SendMode::QtPump)
+                pump();
+        });
         const Clock::time_point start = Clock::now();
         pump();
         runLoop(loop, "send (QSeqpacketSocket)");
         elapsed = secondsSince(start);
         if (sent != count || socket.packetsToWrite() != 0)
             fail("send: the peer finished before everything was written");
-        if (peakQueued)
-            *peakQueued = peak;
+        if (queuedPackets)
+            *queuedPackets = queued;
         break;
     }
     }

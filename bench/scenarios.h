@@ -30,7 +30,8 @@ enum class SendMode {
     QtLoop,          // sendPacket() in a plain loop (the queue takes what the kernel cannot), then the event loop
     QtPump           // sendPacket() while bytesToWrite() < 64 KiB, more on packetsWritten()
 };
-double sendPath(SendMode mode, size_t size, long count, long *peakQueued = nullptr);
+// \a queuedPackets gets how many packets went through the send queue (the Qt modes).
+double sendPath(SendMode mode, size_t size, long count, long *queuedPackets = nullptr);
 
 // Round trips with an echoing peer. Microseconds per round trip.
 enum class RoundTrip {
