@@ -86,7 +86,9 @@ fail() {
 
 # Starts the server in the background and waits until it says it listens.
 start_server() {
-    "${server[@]}" >"$tmpdir/server.log" 2>&1 &
+    # Emptied here, before the server starts: the output of an earlier start must not count.
+    : >"$tmpdir/server.log"
+    "${server[@]}" >>"$tmpdir/server.log" 2>&1 &
     server_pid=$!
     for _ in $(seq 100); do
         grep -q 'listening on' "$tmpdir/server.log" && return 0
