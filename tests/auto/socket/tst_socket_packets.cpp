@@ -4,7 +4,10 @@
 // and packets both ways with the raw-syscall peer process.
 #include <QSeqpacketSocket>
 
+#include <QtCore/QAbstractEventDispatcher>
 #include <QtCore/QDateTime>
+#include <QtCore/QEventLoop>
+#include <QtCore/QTimer>
 #include <QtTest/QtTest>
 
 #include "sockettest.h"
@@ -45,6 +48,7 @@ private Q_SLOTS:
     void packetReadyAgainAfterPartialRead();
     void packetReadyNotRepeatedWhenNothingRead();
     void receiveQueueIsBoundedAndRefills();
+    void unreadSocketDoesNotSpin();
 
 private:
     void exchangeEchoes(QSeqpacketSocket *socket);
@@ -533,6 +537,61 @@ void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
     QVERIFY2(problem.isEmpty(), problem.constData());
     QCOMPARE(::ioctl(raw.get(), SIOCOUTQ, &unread), 0);
     QCOMPARE(unread, 0);
+}
+
+namespace {
+
+// How often the event loop woke up during \a ms of otherwise idle waiting.
+int wakeUpsDuring(int ms)
+{
+    int wakeUps = 0;
+    QAbstractEventDispatcher *dispatcher = QAbstractEventDispatcher::instance();
+    const QMetaObject::Connection connection =
+            QObject::connect(dispatcher, &QAbstractEventDispatcher::awake, [&] { ++wakeUps; });
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+    QObject::disconnect(connection);
+    return wakeUps;
+}
+
+} // namespace
+
+void tst_SocketPackets::unreadSocketDoesNotSpin()
+{
+    // Unread packets, a full receive queue with more in the kernel, then a peer that is gone:
+    // in none of these may the socket keep the event loop awake. A busy notifier would wake it
+    // thousands of times in 300 ms; an idle loop wakes a handful of times.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    SignalLog log(&socket); // reads nothing
+    const int sndbuf = 4 * 1024 * 1024;
+    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 1, LongTimeout);
+    int wakeUps = wakeUpsDuring(300);
+    QVERIFY2(wakeUps < 100, qPrintable(QStringLiteral("%1 wake-ups with 3 unread packets").arg(wakeUps)));
+
+    for (int i = 3; i < 300; ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 2, LongTimeout);
+    wakeUps = wakeUpsDuring(300);
+    QVERIFY2(wakeUps < 100, qPrintable(QStringLiteral("%1 wake-ups with a full receive queue").arg(wakeUps)));
+
+    raw.reset();
+    wakeUps = wakeUpsDuring(300);
+    QVERIFY2(wakeUps < 100, qPrintable(QStringLiteral("%1 wake-ups after the peer closed").arg(wakeUps)));
+    QCOMPARE(log.count(QStringLiteral("disconnected")), 0); // 300 packets still wait to be read
+
+    // Reading them lets the end through.
+    const QList<QSeqpacketPacket> first = takeAll(&socket);
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QList<QSeqpacketPacket> all = first;
+    all += takeAll(&socket);
+    QCOMPARE(all.size(), 300);
+    QVERIFY(checkSequence(dataOf(all), 0, 13).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_SocketPackets)

@@ -14,7 +14,11 @@
 #include "testutil.h"
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <thread>
+
+#include <pthread.h>
 
 using namespace SocketTest;
 using TestUtil::UniqueFd;
@@ -80,6 +84,7 @@ private Q_SLOTS:
     void socketMovedToThread();
     void socketConnectedInsideThread();
     void waitForAnswersAtOnceAndTimesOut();
+    void waitForRetriesAfterSignals();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -356,6 +361,51 @@ void tst_SocketThreads::waitForAnswersAtOnceAndTimesOut()
     QSeqpacketSocket fresh;
     QVERIFY(fresh.waitForDisconnected(0)); // never connected
     QVERIFY(!fresh.waitForConnected(0));
+}
+
+void tst_SocketThreads::waitForRetriesAfterSignals()
+{
+    // A handler without SA_RESTART: each signal interrupts whatever the waiting thread is blocked
+    // in (poll). Interrupted calls must be retried, not reported as failures. The handler stays
+    // installed: a late signal must not end the process.
+    struct sigaction action;
+    std::memset(&action, 0, sizeof action);
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    QCOMPARE(::sigaction(SIGUSR1, &action, nullptr), 0);
+
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
+    const pthread_t waiter = ::pthread_self();
+    const int rawFd = raw.get();
+    std::thread interrupter([waiter, rawFd] {
+        for (int i = 0; i < 100; ++i) {
+            ::pthread_kill(waiter, SIGUSR1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        TestUtil::rawSend(rawFd, "after the signals");
+    });
+    const bool gotPacket = socket.waitForPacket(LongTimeout);
+    interrupter.join();
+    QVERIFY2(gotPacket, qPrintable(describe(socket)));
+    QCOMPARE(socket.receivePacket().data(), QByteArray("after the signals"));
+
+    // The same while waiting for the end.
+    std::thread closer([waiter, &raw] {
+        for (int i = 0; i < 100; ++i) {
+            ::pthread_kill(waiter, SIGUSR1);
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        raw.reset();
+    });
+    const bool gotEnd = socket.waitForDisconnected(LongTimeout);
+    closer.join();
+    QVERIFY2(gotEnd, qPrintable(describe(socket)));
+    QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(errors.size(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_SocketThreads)
