@@ -7,6 +7,7 @@
 
 #include <QtCore/QMutex>
 #include <QtCore/QPointer>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QThread>
 #include <QtTest/QtTest>
 
@@ -261,12 +262,19 @@ void tst_SocketThreads::socketMovedToThread()
             ++wrongThread;
         while (a->hasPendingPackets()) {
             const QSeqpacketPacket packet = a->receivePacket();
-            if (a->sendPacket("echo:" + packet.data()))
-                ++echoed;
+            ++echoed; // before the echo: the test reads the count once it has the echo
+            if (!a->sendPacket("echo:" + packet.data()))
+                --echoed;
         }
     });
     a->moveToThread(&thread);
     thread.start();
+    auto stopThread = qScopeGuard([&] { // also on failure: never destroy a running QThread
+        if (moved)
+            QMetaObject::invokeMethod(moved, [object = moved.data()] { delete object; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+    });
 
     SignalLog log(local.get(), true);
     const int count = 500;
@@ -303,12 +311,18 @@ void tst_SocketThreads::socketConnectedInsideThread()
             ++wrongThread;
         while (socket->hasPendingPackets()) {
             const QByteArray data = socket->receivePacket().data();
+            ++received; // before the reply: the test reads the count once it has the reply
             socket->sendPacket("reply:" + data);
-            ++received;
         }
     });
     socket->moveToThread(&thread);
     thread.start();
+    auto stopThread = qScopeGuard([&] { // also on failure: never destroy a running QThread
+        if (guard)
+            QMetaObject::invokeMethod(guard, [object = guard.data()] { delete object; }, Qt::BlockingQueuedConnection);
+        thread.quit();
+        thread.wait();
+    });
     QMetaObject::invokeMethod(socket, [socket, name] {
         socket->connectToServer(QSeqpacketAddress::fromAbstractName(name));
     });
