@@ -268,7 +268,7 @@ private:
     QSeqpacketServer *m_server = new QSeqpacketServer(this);
     QList<QThread *> m_threads;
     QList<Worker *> m_workers;
-    int m_next = 0;
+    qsizetype m_next = 0;
     int m_connections = 0;
 };
 
