@@ -159,6 +159,7 @@ public:
             const double qtPacket = run("receive/qseqpacket-packet", [&] { return oneWay(Receiver::QtPacket, Sender::RawSendmmsg, 64, n); });
             const double qtBuffer = run("receive/qseqpacket-buffer", [&] { return oneWay(Receiver::QtBuffer, Sender::RawSendmmsg, 64, n); });
             const double qlocal = run("receive/qlocalsocket", [&] { return oneWay(Receiver::QLocal, Sender::RawSendmmsg, 64, n); });
+            const double qlocalEach = run("receive/qlocalsocket-each", [&] { return oneWay(Receiver::QLocal, Sender::RawSendEach, 64, n); });
             if (!record)
                 return;
             r.row(s, base, "raw recvmmsg loop", "pkt/s", true, base).add(rawMmsg);
@@ -166,6 +167,7 @@ public:
             r.row(s, "receive/qseqpacket-packet", "QSeqpacketSocket receivePacket()", "pkt/s", true, base).add(qtPacket);
             r.row(s, "receive/qseqpacket-buffer", "QSeqpacketSocket receivePacket(char *buffer)", "pkt/s", true, base).add(qtBuffer);
             r.row(s, "receive/qlocalsocket", "QLocalSocket + 4-byte length frames", "pkt/s", true, base).add(qlocal);
+            r.row(s, "receive/qlocalsocket-each", "QLocalSocket + frames (peer: a write() each)", "pkt/s", true, base).add(qlocalEach);
         });
         r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket()", "receive/qseqpacket-packet", base, Check::RatioAtLeast, 0.8 });
         r.addCheck({ "receive >= 0.8 x raw recvmmsg: receivePacket(char*)", "receive/qseqpacket-buffer", base, Check::RatioAtLeast, 0.8 });
@@ -214,11 +216,13 @@ public:
             const long n = c.roundTrip;
             repeat(tag.c_str(), [&](bool record) {
                 const double raw = run(base, [&] { return roundTrip(RoundTrip::RawBlocking, size_t(size), n); });
+                const double poll = run(tag + "/raw-poll", [&] { return roundTrip(RoundTrip::RawPoll, size_t(size), n); });
                 const double qt = run(tag + "/qseqpacket", [&] { return roundTrip(RoundTrip::Qt, size_t(size), n); });
                 const double qlocal = run(tag + "/qlocalsocket", [&] { return roundTrip(RoundTrip::QLocal, size_t(size), n); });
                 if (!record)
                     return;
                 r.row(s, base, "raw blocking ping-pong", "us", false, base, size).add(raw);
+                r.row(s, tag + "/raw-poll", "raw poll() + non-blocking recv/send (both ends)", "us", false, base, size).add(poll);
                 r.row(s, tag + "/qseqpacket", "QSeqpacketSocket (event loops at both ends)", "us", false, base, size).add(qt);
                 r.row(s, tag + "/qlocalsocket", "QLocalSocket + framing (event loops)", "us", false, base, size).add(qlocal);
             });

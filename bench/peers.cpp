@@ -13,10 +13,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <algorithm>
 #include <vector>
 
 namespace bench {
@@ -64,11 +66,13 @@ int mmsgSend(int argc, char **argv)
     return 0;
 }
 
-// stream-send SIZE COUNT: writes 4-byte length-prefixed frames, 64 to a write(), then closes.
+// stream-send SIZE COUNT [PER-WRITE]: writes 4-byte length-prefixed frames, PER-WRITE (default
+// 64) to a write(), then closes.
 int streamSend(int argc, char **argv)
 {
     const size_t size = size_t(argNumber(argc, argv, 1));
     const long count = argNumber(argc, argv, 2);
+    const long perWrite = argc > 3 ? std::max(1L, std::min<long>(Batch, argNumber(argc, argv, 3))) : Batch;
     const std::vector<char> payload = pattern(size);
     std::vector<char> frames;
     const quint32 length = quint32(size);
@@ -81,7 +85,7 @@ int streamSend(int argc, char **argv)
     readControl(PeerControlFd, 'G');
     long left = count;
     while (left > 0) {
-        const long n = left < Batch ? left : Batch;
+        const long n = left < perWrite ? left : perWrite;
         writeAll(PeerDataFd, frames.data(), size_t(n) * frameSize);
         left -= n;
     }
@@ -124,6 +128,32 @@ int rawEcho(int, char **)
             return 0;
         if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL) == -1)
             fail("raw-echo: send", errno);
+    }
+}
+
+// raw-poll-echo: non-blocking echo driven by poll(), as an event loop would be, until end-of-file.
+int rawPollEcho(int, char **)
+{
+    std::vector<char> buffer(SlotSize);
+    setNonBlocking(PeerDataFd, true);
+    sendControl(PeerControlFd, 'R');
+    for (;;) {
+        pollfd p = { PeerDataFd, POLLIN, 0 };
+        if (::poll(&p, 1, -1) == -1) {
+            if (errno == EINTR)
+                continue;
+            fail("raw-poll-echo: poll", errno);
+        }
+        const ssize_t n = ::recv(PeerDataFd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n == -1) {
+            if (errno == EAGAIN || errno == EINTR)
+                continue;
+            fail("raw-poll-echo: recv", errno);
+        }
+        if (n == 0)
+            return 0;
+        if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+            fail("raw-poll-echo: send", errno);
     }
 }
 
@@ -453,6 +483,8 @@ int peerMain(int argc, char **argv)
         return drain(n, a);
     if (mode == "raw-echo")
         return rawEcho(n, a);
+    if (mode == "raw-poll-echo")
+        return rawPollEcho(n, a);
     if (mode == "fd-send")
         return fdSend(n, a);
     if (mode == "fd-drain")

@@ -178,8 +178,9 @@ Results::Verdict Results::evaluate(const Check &check) const
             v.met = q <= check.threshold;
         else
             v.met = a->median() < b->median();
-        std::snprintf(buffer, sizeof(buffer), "%s %s vs %s %s = %.2f x", formatValue(a->median(), a->unit).c_str(),
-                      a->unit.c_str(), formatValue(b->median(), b->unit).c_str(), b->unit.c_str(), q);
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x (best to best: %.3f x)",
+                      formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
+                      b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0);
         break;
     }
     case Check::ValueAtMost:
@@ -200,7 +201,7 @@ void Results::printChecks(FILE *out) const
         const Verdict v = evaluate(c);
         if (!v.evaluated)
             continue;
-        std::fprintf(out, "  %-7s %-58s %s\n", v.met ? "MET" : "MISSED", c.text.c_str(), v.figures.c_str());
+        std::fprintf(out, "  %-7s %-55s %s\n", v.met ? "MET" : "MISSED", c.text.c_str(), v.figures.c_str());
     }
 }
 

@@ -26,6 +26,8 @@ struct Row
     // Adds a sample; NaN (a case that did not run) is left out.
     void add(double sample);
     double median() const;
+    // The best sample: the highest where higher is better, else the lowest.
+    double best() const { return higherIsBetter ? max() : min(); }
     double min() const;
     double max() const;
 };

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -117,6 +118,11 @@ double oneWay(Receiver receiver, Sender sender, size_t size, long count)
     switch (sender) {
     case Sender::RawSendmmsg:
         args = { stream ? "stream-send" : "mmsg-send", std::to_string(size), std::to_string(count) };
+        break;
+    case Sender::RawSendEach:
+        if (!stream)
+            fail("oneWay: one frame per write() is for QLocalSocket");
+        args = { "stream-send", std::to_string(size), std::to_string(count), "1" };
         break;
     case Sender::QtSend:
         args = { "qt-send", std::to_string(size), std::to_string(count), std::to_string(PeerWatermark) };
@@ -313,7 +319,10 @@ double roundTrip(RoundTrip kind, size_t size, long count)
         streamPair(fds);
     else
         seqpacketPair(fds);
-    const char *peerMode = kind == RoundTrip::RawBlocking ? "raw-echo" : kind == RoundTrip::Qt ? "qt-echo" : "qlocal-echo";
+    const char *peerMode = kind == RoundTrip::RawBlocking ? "raw-echo"
+            : kind == RoundTrip::RawPoll                   ? "raw-poll-echo"
+            : kind == RoundTrip::Qt                        ? "qt-echo"
+                                                           : "qlocal-echo";
     Peer peer = spawnPeer({ peerMode }, fds[1]);
     ::close(fds[1]);
     const int fd = fds[0];
@@ -334,6 +343,29 @@ double roundTrip(RoundTrip kind, size_t size, long count)
             } while (n == -1 && errno == EINTR);
             if (n != ssize_t(size))
                 fail("round trip: recv", n == -1 ? errno : EPIPE);
+        }
+        elapsed = secondsSince(start);
+        ::close(fd);
+        break;
+    }
+    case RoundTrip::RawPoll: {
+        setNonBlocking(fd, true);
+        std::vector<char> buffer(SlotSize);
+        const Clock::time_point start = Clock::now();
+        for (; got < count; ++got) {
+            if (::send(fd, data.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+                fail("round trip: send", errno);
+            for (;;) {
+                pollfd p = { fd, POLLIN, 0 };
+                if (::poll(&p, 1, 60000) != 1)
+                    fail("round trip: poll", errno);
+                const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+                if (n == -1 && (errno == EAGAIN || errno == EINTR))
+                    continue;
+                if (n != ssize_t(size))
+                    fail("round trip: recv", n == -1 ? errno : EPIPE);
+                break;
+            }
         }
         elapsed = secondsSince(start);
         ::close(fd);

@@ -18,6 +18,7 @@ enum class Receiver {
 };
 enum class Sender {
     RawSendmmsg,     // peer: sendmmsg batches of 64 (stream-send for QLocal: 64 frames to a write())
+    RawSendEach,     // peer (QLocal only): one frame to a write()
     QtSend,          // peer: QSeqpacketSocket::sendPacket(), at most 256 KiB queued
     QLocalSend       // peer: QLocalSocket::write() of frames, at most 256 KiB buffered
 };
@@ -36,6 +37,7 @@ double sendPath(SendMode mode, size_t size, long count, long *queuedPackets = nu
 // Round trips with an echoing peer. Microseconds per round trip.
 enum class RoundTrip {
     RawBlocking,     // blocking send/recv here, blocking recv/send echo there
+    RawPoll,         // non-blocking send, poll(), recv at both ends: the floor of any event-driven socket
     Qt,              // QSeqpacketSocket in event loops at both ends
     QLocal           // QLocalSocket with framing in event loops at both ends
 };
