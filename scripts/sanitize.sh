@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Sanitizer and valgrind runs (docs/security.md, "How this is checked").
+#
+#   bash scripts/sanitize.sh [asan] [tsan] [valgrind]     (no argument: all three)
+#
+#   asan      build-asan/ with -fsanitize=address,undefined (QSEQPACKET_SANITIZE), the whole ctest
+#             suite under AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer (every
+#             report is fatal), then the soak test in its short mode.
+#   tsan      build-tsan/ with -fsanitize=thread: the threaded tests (ctest -R "$TSAN_TESTS") and
+#             the soak test's threads phase.
+#   valgrind  memcheck of the value-type, close-on-exec and socket tests, from the ordinary Debug
+#             build (build/, as scripts/test.sh makes it): --leak-check=full, any error fails.
+#
+# Environment: QSEQPACKET_ASAN_DIR, QSEQPACKET_TSAN_DIR, QSEQPACKET_BUILD_DIR (valgrind's build),
+# TSAN_TESTS (ctest regex, default "thread"), VALGRIND_TESTS (ctest regex), SOAK_ARGS (for the
+# ASan soak run, default "--short"). Suppressions: scripts/sanitizers/*.supp, each entry explained.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+ASAN_DIR=${QSEQPACKET_ASAN_DIR:-$REPO_ROOT/build-asan}
+TSAN_DIR=${QSEQPACKET_TSAN_DIR:-$REPO_ROOT/build-tsan}
+SUPP_DIR=$REPO_ROOT/scripts/sanitizers
+TSAN_TESTS=${TSAN_TESTS:-thread}
+VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_.*)$'}
+SOAK_ARGS=${SOAK_ARGS:---short}
+
+modes=("$@")
+[[ ${#modes[@]} -eq 0 ]] && modes=(asan tsan valgrind)
+
+step() { printf '\n== sanitize: %s\n' "$*"; }
+results=()
+
+need_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true) == installed ]] || missing+=("$pkg")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    local sudo=()
+    [[ $(id -u) -ne 0 ]] && sudo=(sudo)
+    echo "sanitize: installing ${missing[*]}"
+    "${sudo[@]}" apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
+}
+
+# The executable of each ctest test matching $2 in build dir $1 (the test's first argument).
+test_executables() {
+    ctest --test-dir "$1" -N -V -R "$2" 2>/dev/null \
+        | sed -n 's/^[0-9]*: Test command: \([^ ]*\).*/\1/p'
+}
+
+run_asan() {
+    step "AddressSanitizer + UndefinedBehaviorSanitizer build in $ASAN_DIR"
+    cmake -S "$REPO_ROOT" -B "$ASAN_DIR" -DCMAKE_BUILD_TYPE=Debug \
+        -DQSEQPACKET_SANITIZE="address;undefined" -DQSEQPACKET_BUILD_BENCHMARKS=OFF >/dev/null || return 1
+    cmake --build "$ASAN_DIR" -j2 || return 1
+    # qml-installed runs the uninstrumented qmltestrunner from Debian, which cannot load an
+    # instrumented plugin (the ASan runtime must come first); it tests installation, not memory.
+    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:detect_invalid_pointer_pairs=0"
+    export LSAN_OPTIONS="suppressions=$SUPP_DIR/lsan.supp:print_suppressions=0"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$SUPP_DIR/ubsan.supp"
+    step "ctest under ASan+UBSan (all tests but qml-installed)"
+    local start=$SECONDS
+    with_display ctest --test-dir "$ASAN_DIR" --output-on-failure --no-tests=error -E '^qml-installed$' 2>&1 \
+        | tee "$ASAN_DIR/ctest-asan.log"
+    local rc=${PIPESTATUS[0]}
+    results+=("asan+ubsan ctest: $(grep -E 'tests passed|tests failed' "$ASAN_DIR/ctest-asan.log" | tail -1) ($((SECONDS - start)) s)")
+    [[ $rc -eq 0 ]] || return $rc
+    step "soak $SOAK_ARGS under ASan+UBSan"
+    start=$SECONDS
+    cmake --build "$ASAN_DIR" --target qseqpacket-soak -j2 || return 1
+    # shellcheck disable=SC2086
+    "$ASAN_DIR/soak/qseqpacket-soak" $SOAK_ARGS 2>&1 | tee "$ASAN_DIR/soak-asan.log"
+    rc=${PIPESTATUS[0]}
+    results+=("asan+ubsan soak $SOAK_ARGS: $(tail -1 "$ASAN_DIR/soak-asan.log") ($((SECONDS - start)) s)")
+    return $rc
+}
+
+run_tsan() {
+    step "ThreadSanitizer build in $TSAN_DIR (threaded tests and the soak test)"
+    # Qt from Debian is not built with -fsanitize=thread: see scripts/sanitizers/tsan.supp.
+    cmake -S "$REPO_ROOT" -B "$TSAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DQSEQPACKET_SANITIZE=thread \
+        -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_BUILD_EXAMPLES=OFF -DQSEQPACKET_BUILD_BENCHMARKS=OFF >/dev/null || return 1
+    local targets=(qseqpacket-soak qseqpacket_test_peer)
+    local exe
+    while read -r exe; do
+        [[ -n $exe ]] && targets+=("$(basename "$exe")")
+    done < <(test_executables "$TSAN_DIR" "$TSAN_TESTS")
+    cmake --build "$TSAN_DIR" -j2 --target "${targets[@]}" || return 1
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SUPP_DIR/tsan.supp"
+    local start=$SECONDS rc=0
+    if [[ ${#targets[@]} -gt 2 ]]; then
+        step "ctest -R '$TSAN_TESTS' under TSan"
+        ctest --test-dir "$TSAN_DIR" --output-on-failure -R "$TSAN_TESTS" 2>&1 | tee "$TSAN_DIR/ctest-tsan.log" || rc=$?
+        results+=("tsan ctest -R '$TSAN_TESTS': $(grep -E 'tests passed|tests failed' "$TSAN_DIR/ctest-tsan.log" | tail -1)")
+    else
+        results+=("tsan: no test matches '$TSAN_TESTS'")
+    fi
+    step "soak --only threads under TSan"
+    "$TSAN_DIR/soak/qseqpacket-soak" --short --only threads 2>&1 | tee "$TSAN_DIR/soak-tsan.log" || rc=$?
+    results+=("tsan soak threads: $(tail -1 "$TSAN_DIR/soak-tsan.log") ($((SECONDS - start)) s in all)")
+    return $rc
+}
+
+run_valgrind() {
+    need_packages valgrind
+    step "valgrind memcheck of the unit tests ($BUILD_DIR)"
+    configure >/dev/null || return 1
+    local exes=() exe
+    while read -r exe; do
+        [[ -n $exe ]] && exes+=("$exe")
+    done < <(test_executables "$BUILD_DIR" "$VALGRIND_TESTS")
+    local targets=(qseqpacket_test_peer)
+    for exe in "${exes[@]}"; do targets+=("$(basename "$exe")"); done
+    cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" || return 1
+    local failed=0 passed=0 start=$SECONDS
+    for exe in "${exes[@]}"; do
+        local name log
+        name=$(basename "$exe")
+        log="$BUILD_DIR/valgrind-$name.log"
+        printf 'valgrind %-34s ' "$name"
+        local t0=$SECONDS
+        # Leaks that count: definite and indirect. "Possibly lost" and "still reachable" are
+        # Qt's and glib's process-lifetime caches (scripts/sanitizers/valgrind.supp explains).
+        if QT_QPA_PLATFORM=offscreen timeout 900 valgrind --tool=memcheck --error-exitcode=1 \
+            --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \
+            --track-fds=no --num-callers=30 --suppressions="$SUPP_DIR/valgrind.supp" \
+            --log-file="$log" "$exe" >"$log.out" 2>&1; then
+            echo "ok ($((SECONDS - t0)) s; $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$log" | tail -1))"
+            passed=$((passed + 1))
+        else
+            echo "FAILED ($((SECONDS - t0)) s): see $log and $log.out"
+            tail -40 "$log" "$log.out"
+            failed=$((failed + 1))
+        fi
+    done
+    results+=("valgrind memcheck: $passed passed, $failed failed of ${#exes[@]} test executables ($((SECONDS - start)) s)")
+    [[ $failed -eq 0 ]]
+}
+
+install_deps
+overall=0
+for mode in "${modes[@]}"; do
+    case $mode in
+        asan) run_asan || overall=1 ;;
+        tsan) run_tsan || overall=1 ;;
+        valgrind) run_valgrind || overall=1 ;;
+        *) echo "usage: $0 [asan] [tsan] [valgrind]" >&2; exit 2 ;;
+    esac
+done
+step "summary"
+printf '  %s\n' "${results[@]}"
+exit $overall
