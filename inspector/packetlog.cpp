@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: MIT
+#include "packetlog.h"
+
+#include <QtCore/qdatetime.h>
+
+namespace {
+
+constexpr int PreviewChars = 240;
+constexpr int PreviewBytes = 48;
+
+QString makePreview(const QVariantMap &packet, bool isText)
+{
+    const qint64 size = packet.value(QStringLiteral("size")).toLongLong();
+    if (size == 0)
+        return QStringLiteral("(empty packet)");
+    if (isText) {
+        QString text = packet.value(QStringLiteral("text")).toString().left(PreviewChars);
+        text.replace(QLatin1Char('\n'), QChar(0x21b5)); // ↵
+        text.replace(QLatin1Char('\r'), QString());
+        text.replace(QLatin1Char('\t'), QChar(0x2192)); // →
+        if (size > PreviewChars)
+            text += QChar(0x2026);
+        return text;
+    }
+    const QString hex = packet.value(QStringLiteral("hex")).toString();
+    QString out;
+    const int bytes = int(qMin<qsizetype>(hex.size() / 2, PreviewBytes));
+    out.reserve(bytes * 3);
+    for (int i = 0; i < bytes; ++i) {
+        if (i)
+            out += QLatin1Char(' ');
+        out += hex.mid(i * 2, 2);
+    }
+    if (size > bytes)
+        out += QStringLiteral(" ") + QChar(0x2026);
+    return out;
+}
+
+} // namespace
+
+PacketLog::PacketLog(QObject *parent)
+    : QAbstractListModel(parent)
+{
+    m_rateTimer.setInterval(1000);
+    connect(&m_rateTimer, &QTimer::timeout, this, &PacketLog::updateRates);
+}
+
+int PacketLog::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(m_entries.size());
+}
+
+QVariant PacketLog::data(const QModelIndex &index, int role) const
+{
+    if (!index.isValid() || index.row() < 0 || size_t(index.row()) >= m_entries.size())
+        return {};
+    const Entry &e = m_entries[size_t(index.row())];
+    switch (role) {
+    case Qt::DisplayRole:
+    case PreviewRole:
+        return e.kind == QLatin1String("event") ? e.text : e.preview;
+    case KindRole:
+        return e.kind;
+    case NumberRole:
+        return e.number;
+    case SequenceRole:
+        return e.sequence;
+    case TimeRole:
+        return QDateTime::fromMSecsSinceEpoch(e.timestamp).toString(QStringLiteral("HH:mm:ss.zzz"));
+    case TimestampRole:
+        return e.timestamp;
+    case SizeRole:
+        return e.size;
+    case OriginalSizeRole:
+        return e.originalSize;
+    case TruncatedRole:
+        return e.truncated;
+    case DescriptorCountRole:
+        return e.descriptorCount;
+    case DescriptorsTruncatedRole:
+        return e.descriptorsTruncated;
+    case IsTextRole:
+        return e.isText;
+    case TextRole:
+        return e.text;
+    case PacketRole:
+        return e.packet;
+    default:
+        return {};
+    }
+}
+
+QHash<int, QByteArray> PacketLog::roleNames() const
+{
+    return {
+        {KindRole, "kind"},
+        {NumberRole, "number"},
+        {SequenceRole, "sequence"},
+        {TimeRole, "time"},
+        {TimestampRole, "timestamp"},
+        {SizeRole, "size"},
+        {OriginalSizeRole, "originalSize"},
+        {TruncatedRole, "truncated"},
+        {DescriptorCountRole, "descriptorCount"},
+        {DescriptorsTruncatedRole, "descriptorsTruncated"},
+        {IsTextRole, "isText"},
+        {PreviewRole, "preview"},
+        {TextRole, "text"},
+        {PacketRole, "packet"},
+    };
+}
+
+void PacketLog::setSource(QObject *source)
+{
+    if (m_source == source)
+        return;
+    if (m_source)
+        m_source->disconnect(this);
+    m_source = source;
+    if (source) {
+        // By signature, so that the log works with any object that delivers packet maps.
+        connect(source, SIGNAL(packetReceived(QVariantMap)), this, SLOT(onPacketReceived(QVariantMap)));
+        connect(source, SIGNAL(packetSent(QVariantMap)), this, SLOT(onPacketSent(QVariantMap)));
+        connect(source, SIGNAL(connected()), this, SLOT(onConnected()));
+        connect(source, SIGNAL(disconnected()), this, SLOT(onDisconnected()));
+        connect(source, SIGNAL(errorOccurred(SeqpacketSocket::SocketError,QString)), this,
+                SLOT(onErrorOccurred()));
+    }
+    emit sourceChanged();
+}
+
+void PacketLog::setPaused(bool paused)
+{
+    if (m_paused == paused)
+        return;
+    m_paused = paused;
+    if (!paused && !m_pending.empty()) {
+        std::vector<Entry> pending;
+        pending.swap(m_pending);
+        insertEntries(std::move(pending));
+        emit pendingCountChanged();
+    }
+    emit pausedChanged();
+}
+
+void PacketLog::setMaxEntries(int max)
+{
+    max = qMax(100, max);
+    if (m_maxEntries == max)
+        return;
+    m_maxEntries = max;
+    emit maxEntriesChanged();
+}
+
+void PacketLog::onPacketReceived(const QVariantMap &packet)
+{
+    QVariantMap p = packet;
+    p.insert(QStringLiteral("direction"), QStringLiteral("in"));
+    append(p);
+}
+
+void PacketLog::onPacketSent(const QVariantMap &packet)
+{
+    QVariantMap p = packet;
+    p.insert(QStringLiteral("direction"), QStringLiteral("out"));
+    append(p);
+}
+
+void PacketLog::onConnected()
+{
+    const QString peer = m_source ? m_source->property("peerAddress").toString() : QString();
+    const qint64 pid = m_source ? m_source->property("peerPid").toLongLong() : -1;
+    QString text = QStringLiteral("connected");
+    if (pid > 0)
+        text += QStringLiteral(" to pid %1").arg(pid);
+    if (!peer.isEmpty())
+        text += QStringLiteral(" at %1").arg(peer);
+    addEvent(text);
+}
+
+void PacketLog::onDisconnected()
+{
+    addEvent(QStringLiteral("disconnected"));
+}
+
+void PacketLog::onErrorOccurred()
+{
+    if (m_source)
+        addEvent(QStringLiteral("error: %1").arg(m_source->property("errorString").toString()));
+}
+
+void PacketLog::append(const QVariantMap &packet)
+{
+    Entry e;
+    e.kind = packet.value(QStringLiteral("direction")).toString() == QLatin1String("out")
+            ? QStringLiteral("out") : QStringLiteral("in");
+    e.sequence = packet.value(QStringLiteral("sequence")).toLongLong();
+    e.timestamp = packet.value(QStringLiteral("timestamp")).toLongLong();
+    if (e.timestamp <= 0)
+        e.timestamp = QDateTime::currentMSecsSinceEpoch();
+    e.size = packet.value(QStringLiteral("size")).toLongLong();
+    e.originalSize = packet.value(QStringLiteral("originalSize"), e.size).toLongLong();
+    e.truncated = packet.value(QStringLiteral("truncated")).toBool();
+    e.descriptorCount = packet.value(QStringLiteral("descriptorCount")).toInt();
+    e.descriptorsTruncated = packet.value(QStringLiteral("descriptorsTruncated")).toBool();
+    e.isText = packet.value(QStringLiteral("isText")).toBool();
+    e.preview = makePreview(packet, e.isText);
+    e.packet = packet;
+    countTraffic(e);
+    add(std::move(e));
+}
+
+void PacketLog::addEvent(const QString &text)
+{
+    Entry e;
+    e.kind = QStringLiteral("event");
+    e.timestamp = QDateTime::currentMSecsSinceEpoch();
+    e.text = text;
+    add(std::move(e));
+}
+
+void PacketLog::countTraffic(const Entry &e)
+{
+    if (e.kind == QLatin1String("in")) {
+        ++m_packetsIn;
+        m_bytesIn += e.originalSize;
+        m_descriptorsIn += e.descriptorCount;
+        ++m_windowPacketsIn;
+        m_windowBytesIn += e.originalSize;
+    } else {
+        ++m_packetsOut;
+        m_bytesOut += e.size;
+        ++m_windowPacketsOut;
+        m_windowBytesOut += e.size;
+    }
+    emit totalsChanged();
+    if (!m_rateTimer.isActive()) {
+        m_rateClock.start();
+        m_idleTicks = 0;
+        m_rateTimer.start();
+    }
+}
+
+void PacketLog::updateRates()
+{
+    const double seconds = qMax<qint64>(1, m_rateClock.restart()) / 1000.0;
+    const bool idle = m_windowPacketsIn == 0 && m_windowPacketsOut == 0;
+    m_packetRateIn = m_windowPacketsIn / seconds;
+    m_packetRateOut = m_windowPacketsOut / seconds;
+    m_byteRateIn = m_windowBytesIn / seconds;
+    m_byteRateOut = m_windowBytesOut / seconds;
+    m_windowPacketsIn = m_windowPacketsOut = m_windowBytesIn = m_windowBytesOut = 0;
+    emit ratesChanged();
+    // An idle log uses no timer: it stops after a quiet tick and starts with the next packet.
+    if (idle && ++m_idleTicks >= 1)
+        m_rateTimer.stop();
+}
+
+void PacketLog::add(Entry &&entry)
+{
+    entry.number = m_nextNumber++;
+    if (m_paused) {
+        m_pending.push_back(std::move(entry));
+        if (m_pending.size() > size_t(m_maxEntries))
+            m_pending.erase(m_pending.begin());
+        emit pendingCountChanged();
+        emit logged();
+        return;
+    }
+    std::vector<Entry> one;
+    one.push_back(std::move(entry));
+    insertEntries(std::move(one));
+    emit logged();
+}
+
+void PacketLog::insertEntries(std::vector<Entry> &&entries)
+{
+    if (entries.empty())
+        return;
+    // Drop the oldest to stay within maxEntries.
+    const size_t incoming = std::min(entries.size(), size_t(m_maxEntries));
+    const size_t keep = size_t(m_maxEntries) - incoming;
+    if (m_entries.size() > keep) {
+        const int drop = int(m_entries.size() - keep);
+        beginRemoveRows(QModelIndex(), 0, drop - 1);
+        m_entries.erase(m_entries.begin(), m_entries.begin() + drop);
+        endRemoveRows();
+    }
+    const int first = int(m_entries.size());
+    beginInsertRows(QModelIndex(), first, first + int(incoming) - 1);
+    for (size_t i = entries.size() - incoming; i < entries.size(); ++i)
+        m_entries.push_back(std::move(entries[i]));
+    endInsertRows();
+    emit countChanged();
+}
+
+void PacketLog::clear()
+{
+    beginResetModel();
+    m_entries.clear();
+    endResetModel();
+    const bool hadPending = !m_pending.empty();
+    m_pending.clear();
+    emit countChanged();
+    if (hadPending)
+        emit pendingCountChanged();
+}
+
+QVariantMap PacketLog::get(int row) const
+{
+    QVariantMap result;
+    if (row < 0 || size_t(row) >= m_entries.size())
+        return result;
+    const QModelIndex idx = index(row);
+    const QHash<int, QByteArray> roles = roleNames();
+    for (auto it = roles.constBegin(); it != roles.constEnd(); ++it)
+        result.insert(QString::fromLatin1(it.value()), data(idx, it.key()));
+    result.insert(QStringLiteral("row"), row);
+    return result;
+}
+
+// ---- PacketFilter ---------------------------------------------------------------------------
+
+PacketFilter::PacketFilter(QObject *parent)
+    : QSortFilterProxyModel(parent)
+{
+    connect(this, &QAbstractItemModel::rowsInserted, this, &PacketFilter::countChanged);
+    connect(this, &QAbstractItemModel::rowsRemoved, this, &PacketFilter::countChanged);
+    connect(this, &QAbstractItemModel::modelReset, this, &PacketFilter::countChanged);
+    connect(this, &QAbstractItemModel::layoutChanged, this, &PacketFilter::countChanged);
+}
+
+void PacketFilter::setText(const QString &text)
+{
+    if (m_text == text)
+        return;
+    m_text = text;
+    invalidateRowsFilter();
+    emit filterChanged();
+    emit countChanged();
+}
+
+void PacketFilter::setDirection(const QString &direction)
+{
+    if (m_direction == direction)
+        return;
+    m_direction = direction;
+    invalidateRowsFilter();
+    emit filterChanged();
+    emit countChanged();
+}
+
+void PacketFilter::setDescriptorsOnly(bool only)
+{
+    if (m_descriptorsOnly == only)
+        return;
+    m_descriptorsOnly = only;
+    invalidateRowsFilter();
+    emit filterChanged();
+    emit countChanged();
+}
+
+void PacketFilter::setShowEvents(bool show)
+{
+    if (m_showEvents == show)
+        return;
+    m_showEvents = show;
+    invalidateRowsFilter();
+    emit filterChanged();
+    emit countChanged();
+}
+
+bool PacketFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    const QModelIndex idx = sourceModel()->index(sourceRow, 0, sourceParent);
+    const QString kind = idx.data(PacketLog::KindRole).toString();
+    const bool event = kind == QLatin1String("event");
+    if (event) {
+        if (!m_showEvents || m_descriptorsOnly)
+            return false;
+    } else {
+        if (m_direction != QLatin1String("all") && !m_direction.isEmpty() && kind != m_direction)
+            return false;
+        if (m_descriptorsOnly && idx.data(PacketLog::DescriptorCountRole).toInt() == 0)
+            return false;
+    }
+    if (m_text.isEmpty())
+        return true;
+    if (idx.data(PacketLog::PreviewRole).toString().contains(m_text, Qt::CaseInsensitive))
+        return true;
+    if (event)
+        return false;
+    const QVariantMap packet = idx.data(PacketLog::PacketRole).toMap();
+    if (packet.value(QStringLiteral("text")).toString().contains(m_text, Qt::CaseInsensitive))
+        return true;
+    QString needle = m_text;
+    needle.remove(QLatin1Char(' '));
+    return !needle.isEmpty()
+            && packet.value(QStringLiteral("hex")).toString().contains(needle, Qt::CaseInsensitive);
+}
+
+int PacketFilter::sourceRow(int row) const
+{
+    const QModelIndex source = mapToSource(index(row, 0));
+    return source.isValid() ? source.row() : -1;
+}
+
+int PacketFilter::rowOf(int sourceRow) const
+{
+    if (!sourceModel())
+        return -1;
+    const QModelIndex proxy = mapFromSource(sourceModel()->index(sourceRow, 0));
+    return proxy.isValid() ? proxy.row() : -1;
+}
+
+QVariantMap PacketFilter::get(int row) const
+{
+    auto *log = qobject_cast<PacketLog *>(sourceModel());
+    const int source = sourceRow(row);
+    return log && source >= 0 ? log->get(source) : QVariantMap();
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+import QtQuick
+import QtQuick.Layouts
+import QSeqpacketInspector
+
+// The columns of a log row (or, with header: true, their titles): #, time, direction, size,
+// descriptors, preview. An event row has its text across the packet columns.
+RowLayout {
+    id: layout
+    property bool header: false
+    property var entry: null
+    readonly property bool isEvent: !header && entry && entry.kind === "event"
+    readonly property bool incoming: !header && entry && entry.kind === "in"
+
+    spacing: 0
+
+    component Cell: Text {
+        Layout.leftMargin: 10
+        color: layout.header ? Theme.textMuted : Theme.text
+        font.pixelSize: layout.header ? Theme.smallFontSize : Theme.monoFontSize
+        font.bold: layout.header
+        font.family: layout.header ? window.font.family : Theme.mono
+        verticalAlignment: Text.AlignVCenter
+        Layout.fillHeight: true
+        elide: Text.ElideRight
+    }
+
+    Cell {
+        Layout.preferredWidth: 46
+        horizontalAlignment: Text.AlignRight
+        text: layout.header ? "#" : layout.entry.number
+        color: layout.header ? Theme.textMuted : Theme.textMuted
+    }
+    Cell {
+        Layout.preferredWidth: 92
+        text: layout.header ? "TIME" : layout.entry.time
+        color: layout.header ? Theme.textMuted : Theme.textMuted
+    }
+    Item {
+        Layout.preferredWidth: 62
+        Layout.leftMargin: 10
+        Layout.fillHeight: true
+        Cell {
+            visible: layout.header
+            anchors.verticalCenter: parent.verticalCenter
+            text: "DIR"
+        }
+        Badge {
+            visible: !layout.header
+            anchors.verticalCenter: parent.verticalCenter
+            text: layout.isEvent ? "event" : (layout.incoming ? "▼ in" : "▲ out")
+            foreground: layout.isEvent ? Theme.event : (layout.incoming ? Theme.incoming : Theme.outgoing)
+            background: layout.isEvent ? Theme.warningSoft : (layout.incoming ? Theme.incomingSoft : Theme.outgoingSoft)
+        }
+    }
+
+    // Packet columns.
+    Cell {
+        visible: !layout.isEvent
+        objectName: "sizeCell"
+        Layout.preferredWidth: 96
+        horizontalAlignment: Text.AlignRight
+        text: layout.header ? "SIZE" : layout.entry.size + " B"
+    }
+    Item {
+        visible: !layout.isEvent
+        Layout.preferredWidth: 108
+        Layout.leftMargin: 10
+        Layout.fillHeight: true
+        Cell {
+            visible: layout.header
+            anchors.verticalCenter: parent.verticalCenter
+            text: "FDS · FLAGS"
+        }
+        Row {
+            visible: !layout.header
+            anchors.verticalCenter: parent.verticalCenter
+            spacing: 4
+            Badge {
+                objectName: "descriptorBadge"
+                visible: !layout.header && !layout.isEvent && layout.entry.descriptorCount > 0
+                text: visible ? layout.entry.descriptorCount + " fd" + (layout.entry.descriptorsTruncated ? "!" : "") : ""
+                foreground: Theme.descriptor
+                background: Theme.descriptorSoft
+            }
+            Badge {
+                objectName: "truncatedBadge"
+                visible: !layout.header && !layout.isEvent && layout.entry.truncated
+                text: visible ? "cut of " + layout.entry.originalSize : ""
+                foreground: Theme.warning
+                background: Theme.warningSoft
+            }
+        }
+    }
+    Cell {
+        objectName: "previewCell"
+        Layout.fillWidth: true
+        Layout.rightMargin: 10
+        text: layout.header ? "PREVIEW" : layout.entry.preview
+        color: layout.header ? Theme.textMuted
+                             : (layout.isEvent ? Theme.event : (layout.entry.isText || layout.entry.size === 0 ? Theme.text : Theme.textMuted))
+        font.italic: layout.isEvent || (!layout.header && layout.entry.size === 0 && !layout.isEvent)
+        textFormat: Text.PlainText
+    }
+}
