@@ -225,6 +225,9 @@ Q_SIGNALS:
     /*!
      * At least one packet waits. Emitted again after a slot that read some but not all of them; a
      * slot that reads nothing is not called again until new packets arrive.
+     *
+     * Packets can arrive before anyone is connected to this signal (an accepted socket, or one
+     * just moved to another thread): after connecting, check hasPendingPackets() once.
      */
     void packetReady();
     /*! \a count queued packets reached the kernel. */

@@ -16,6 +16,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -63,6 +67,69 @@ int probeSocketFile(const QByteArray &path)
         result = errorNumber;
         break;
     }
+    return result;
+}
+
+enum class Listener { Found, NotFound, Unknown };
+
+// Asks the kernel (sock_diag) whether a listening AF_UNIX socket is bound to the file with
+// \a inode, without connecting to it. Only sockets of this network namespace are listed, so
+// NotFound is not the last word; Found is.
+Listener findListenerBoundTo(ino_t inode)
+{
+    const int netlink = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (netlink == -1)
+        return Listener::Unknown;
+    struct {
+        nlmsghdr header;
+        unix_diag_req request;
+    } message;
+    std::memset(&message, 0, sizeof(message));
+    message.header.nlmsg_len = sizeof(message);
+    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    message.request.sdiag_family = AF_UNIX;
+    message.request.udiag_states = 1u << 10; // TCP_LISTEN
+    message.request.udiag_show = UDIAG_SHOW_VFS;
+    if (retryOnEintr([&] { return ::send(netlink, &message, sizeof(message), 0); }) == -1) {
+        closeDescriptor(netlink);
+        return Listener::Unknown;
+    }
+    Listener result = Listener::NotFound;
+    alignas(nlmsghdr) char buffer[16384];
+    for (bool done = false; !done;) {
+        ssize_t length = retryOnEintr([&] { return ::recv(netlink, buffer, sizeof(buffer), 0); });
+        if (length <= 0) {
+            result = Listener::Unknown;
+            break;
+        }
+        for (auto *header = reinterpret_cast<nlmsghdr *>(buffer); NLMSG_OK(header, size_t(length));
+             header = NLMSG_NEXT(header, length)) {
+            if (header->nlmsg_type == NLMSG_DONE) {
+                done = true;
+                break;
+            }
+            if (header->nlmsg_type == NLMSG_ERROR) {
+                result = Listener::Unknown;
+                done = true;
+                break;
+            }
+            auto *diag = static_cast<unix_diag_msg *>(NLMSG_DATA(header));
+            int attributesLength = int(header->nlmsg_len - NLMSG_LENGTH(sizeof(*diag)));
+            for (auto *attribute = reinterpret_cast<rtattr *>(diag + 1); RTA_OK(attribute, attributesLength);
+                 attribute = RTA_NEXT(attribute, attributesLength)) {
+                if (attribute->rta_type != UNIX_DIAG_VFS)
+                    continue;
+                unix_diag_vfs vfs;
+                std::memcpy(&vfs, RTA_DATA(attribute), sizeof(vfs));
+                // The inode alone: the kernel's device encoding differs from stat()'s, and a
+                // false match only keeps a file that could have gone.
+                if (vfs.udiag_vfs_ino == inode)
+                    result = Listener::Found;
+            }
+        }
+    }
+    closeDescriptor(netlink);
     return result;
 }
 
@@ -486,6 +553,11 @@ bool QSeqpacketServer::removeServer(const QString &path)
         return errno == ENOENT;
     if (!S_ISSOCK(before.st_mode)) {
         qCWarning(lcSeqpacketServer, "removeServer: %s is not a socket; left alone", nativePath.constData());
+        return false;
+    }
+    // Ask the kernel first: connecting to a live server would show it a connection from nobody.
+    if (findListenerBoundTo(before.st_ino) == Listener::Found) {
+        qCDebug(lcSeqpacketServer, "removeServer: a server listens on %s; left alone", nativePath.constData());
         return false;
     }
     if (probeSocketFile(nativePath) == 0) {
