@@ -69,8 +69,10 @@ std::string readFirstLine(const char *path, const char *prefix = nullptr)
     QFile file(QString::fromLatin1(path));
     if (!file.open(QIODevice::ReadOnly))
         return {};
-    while (!file.atEnd()) {
-        const QByteArray line = file.readLine().trimmed();
+    // readAll(): files under /proc report a size of 0, so atEnd() would be true at once.
+    const QList<QByteArray> lines = file.readAll().split('\n');
+    for (const QByteArray &raw : lines) {
+        const QByteArray line = raw.trimmed();
         if (!prefix)
             return line.toStdString();
         if (line.startsWith(prefix)) {

@@ -128,7 +128,7 @@ double Results::ratio(const Row &row) const
 void Results::printTable(FILE *out) const
 {
     std::string section;
-    std::fprintf(out, "%-46s %12s %12s %12s  %-10s %s\n", "case", "median", "min", "max", "unit", "ratio");
+    std::fprintf(out, "%-52s %11s %11s %11s  %-9s %s\n", "case", "median", "min", "max", "unit", "ratio (of medians)");
     for (const Row &r : m_rows) {
         if (r.samples.empty())
             continue;
@@ -149,7 +149,7 @@ void Results::printTable(FILE *out) const
                 buffer[0] = 0;
             ratioText = buffer;
         }
-        std::fprintf(out, "  %-44s %12s %12s %12s  %-10s %s%s%s\n", r.label.c_str(),
+        std::fprintf(out, "  %-50s %11s %11s %11s  %-9s %s%s%s\n", r.label.c_str(),
                      formatValue(r.median(), r.unit).c_str(), formatValue(r.min(), r.unit).c_str(),
                      formatValue(r.max(), r.unit).c_str(), r.unit.c_str(), ratioText.c_str(),
                      r.note.empty() ? "" : "  ", r.note.c_str());
