@@ -23,9 +23,10 @@
 //   emfile <address> <clients>             listen, then lower RLIMIT_NOFILE and fill every free
 //                                          descriptor so that accept() fails with EMFILE, print
 //                                          "full"; once acceptError() came, watch the process's
-//                                          CPU time for a while, free the descriptors, accept
-//                                          <clients> clients and echo their packets; when they
-//                                          have all disconnected print a "result ..." line, exit 0
+//                                          CPU time for a while (then print "window ..."), free
+//                                          the descriptors, accept <clients> clients and echo
+//                                          their packets; when they have all disconnected print a
+//                                          "result ..." line and exit 0
 //
 // <address> is "@name" for an abstract name, anything else is a path. Every wait is bounded; an
 // alarm ends a stuck helper.
@@ -306,6 +307,8 @@ int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
             windowMs = window.elapsed();
             stillListening = server.isListening();
             exhausted = false;
+            say("window errors=" + QByteArray::number(errorsWhileExhausted) + " cpu_ms=" + QByteArray::number(cpuUsed)
+                + " listening=" + QByteArray::number(stillListening ? 1 : 0));
             for (int fd : spare)
                 ::close(fd);
             spare.clear();
