@@ -403,9 +403,10 @@ QQuickWindow *loadInspector(QQmlApplicationEngine *engine, const InspectorOption
         engine->addImportPath(installed);
     const QString buildDir = QStringLiteral(QSEQPACKET_INSPECTOR_BUILD_DIR);
     const QString buildQml = QStringLiteral(QSEQPACKET_INSPECTOR_BUILD_QML_DIR);
-    if (!buildDir.isEmpty() && !buildQml.isEmpty()
-        && QDir::cleanPath(appDir).startsWith(QDir::cleanPath(buildDir)))
+    if (!buildDir.isEmpty() && !buildQml.isEmpty() && QDir(appDir) == QDir(buildDir))
         engine->addImportPath(buildQml);
+    for (const QString &path : options.importPaths)
+        engine->addImportPath(path);
 
     // The Inspector's own module is compiled in, under qrc:/QSeqpacketInspector.
     engine->addImportPath(QStringLiteral("qrc:/"));

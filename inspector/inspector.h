@@ -24,6 +24,7 @@ struct InspectorOptions
     int quitAfter = -1;    //!< quit after this many ms (-1: never)
     bool demo = false;     //!< listen and start demo peers
     QSize size = QSize(1280, 800);
+    QStringList importPaths; //!< more QML import paths (the tests give the build tree's)
 };
 
 /*!

@@ -82,6 +82,9 @@ Rectangle {
             enabled: !window.running
             selectByMouse: true
             onAccepted: window.start()
+            // Show where a long address begins.
+            onTextChanged: if (!activeFocus) cursorPosition = 0
+            Component.onCompleted: cursorPosition = 0
         }
 
         Button {
@@ -142,6 +145,7 @@ Rectangle {
                     Text { text: "▼"; color: Theme.incoming; font.pixelSize: Theme.smallFontSize; anchors.verticalCenter: parent.verticalCenter }
                     Text {
                         objectName: "rateIn"
+                        width: 124
                         color: Theme.text
                         font.family: Theme.mono
                         font.pixelSize: Theme.monoFontSize
@@ -155,6 +159,7 @@ Rectangle {
                     Text { text: "▲"; color: Theme.outgoing; font.pixelSize: Theme.smallFontSize; anchors.verticalCenter: parent.verticalCenter }
                     Text {
                         objectName: "rateOut"
+                        width: 124
                         color: Theme.text
                         font.family: Theme.mono
                         font.pixelSize: Theme.monoFontSize
@@ -165,17 +170,5 @@ Rectangle {
             }
         }
 
-        Button {
-            id: themeButton
-            objectName: "themeButton"
-            flat: true
-            text: Inspector.themeMode === "auto" ? "◐" : (Inspector.themeMode === "dark" ? "●" : "○")
-            font.pixelSize: Theme.titleFontSize + 2
-            Layout.preferredWidth: 36
-            ToolTip.visible: hovered
-            ToolTip.delay: 500
-            ToolTip.text: "Theme: " + Inspector.themeMode + " — click to change" + (Inspector.themeMode === "auto" ? " (the system is " + (Inspector.systemDark ? "dark" : "light") + ")" : "")
-            onClicked: Inspector.themeMode = Inspector.themeMode === "auto" ? "light" : (Inspector.themeMode === "light" ? "dark" : "auto")
-        }
     }
 }

@@ -79,7 +79,8 @@ ColumnLayout {
                             font.pixelSize: Theme.fontSize
                             font.bold: true
                             elide: Text.ElideRight
-                            Layout.maximumWidth: 150
+                            Layout.fillWidth: true
+                            Layout.maximumWidth: implicitWidth
                         }
                         Text {
                             text: item.session.info.pid > 0 ? "pid " + item.session.info.pid : ""

@@ -55,6 +55,21 @@ Rectangle {
                         + "  ·  sent " + outPackets + " (" + Inspector.formatBytes(outBytes) + ")"
             }
         }
+        Rectangle { width: 1; height: 14; color: Theme.border }
+        // Theme: auto (follows the system), light, dark.
+        Text {
+            id: themeButton
+            objectName: "themeButton"
+            color: themeHover.hovered ? Theme.accent : Theme.textMuted
+            font.pixelSize: Theme.smallFontSize + 1
+            text: (Inspector.themeMode === "auto" ? "◐ Theme: auto (" + (Inspector.systemDark ? "dark" : "light") + ")"
+                                                  : (Inspector.themeMode === "dark" ? "● Theme: dark" : "○ Theme: light"))
+            HoverHandler { id: themeHover; cursorShape: Qt.PointingHandCursor }
+            TapHandler {
+                onTapped: Inspector.themeMode = Inspector.themeMode === "auto" ? "light"
+                                              : (Inspector.themeMode === "light" ? "dark" : "auto")
+            }
+        }
         Text {
             color: Theme.textMuted
             font.pixelSize: Theme.smallFontSize

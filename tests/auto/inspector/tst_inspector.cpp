@@ -7,6 +7,7 @@
 #include "inspector.h"
 
 #include <QtCore/qabstractitemmodel.h>
+#include <QtCore/qdir.h>
 #include <QtCore/qprocess.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtGui/qimage.h>
@@ -64,6 +65,11 @@ QVariant roleValue(QAbstractItemModel *model, int row, const QByteArray &role)
 {
     const QHash<int, QByteArray> roles = model->roleNames();
     return model->data(model->index(row, 0), roles.key(role));
+}
+
+int openDescriptorCount()
+{
+    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size());
 }
 
 /*! Luminance statistics of an image: variance and the number of distinct colours. */
@@ -145,7 +151,9 @@ void tst_Inspector::cleanup()
 QQuickWindow *tst_Inspector::start(const InspectorOptions &options)
 {
     m_engine = std::make_unique<QQmlApplicationEngine>();
-    m_window = loadInspector(m_engine.get(), options);
+    InspectorOptions withImports = options;
+    withImports.importPaths << QStringLiteral(QSEQPACKET_INSPECTOR_BUILD_QML_DIR);
+    m_window = loadInspector(m_engine.get(), withImports);
     if (!m_window)
         return nullptr;
     m_window->show();
@@ -240,6 +248,7 @@ void tst_Inspector::listenShowsPeerPackets()
     QVERIFY(state);
     QTRY_COMPARE(state->property("text").toString(), QStringLiteral("Listening · 0 peers"));
 
+    const int descriptorsBefore = openDescriptorCount();
     QVERIFY(startPeer({QStringLiteral("--connect"), address,
                        QStringLiteral("text:hello from the scripted peer"),
                        QStringLiteral("hex:00017f80fffe"),
@@ -358,6 +367,11 @@ void tst_Inspector::listenShowsPeerPackets()
     QCOMPARE(peers->property("count").toInt(), 1);
     QTRY_COMPARE(logView->property("count").toInt(), 7);
     QCOMPARE(roleText(model, 6, "preview"), QStringLiteral("disconnected"));
+
+    // Nothing is left open: the received memfd and file were closed once described, the
+    // connection with the peer is gone (and so is the peer process with its pipes).
+    QTRY_COMPARE(m_peer->state(), QProcess::NotRunning);
+    QTRY_COMPARE(openDescriptorCount(), descriptorsBefore);
 }
 
 void tst_Inspector::connectAndSend()

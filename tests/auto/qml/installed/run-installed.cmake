@@ -22,3 +22,18 @@ execute_process(
 if(NOT rc EQUAL 0)
     message(FATAL_ERROR "the installed module failed its test: ${rc}")
 endif()
+
+# The installed Inspector finds the installed module relative to itself (no QML_IMPORT_PATH).
+if(EXISTS "${PREFIX}/bin/qseqpacket-inspector")
+    string(RANDOM LENGTH 8 tag)
+    execute_process(
+        COMMAND "${CMAKE_COMMAND}" -E env QT_QPA_PLATFORM=offscreen QT_QUICK_BACKEND=software
+                --unset=QML_IMPORT_PATH --unset=LD_LIBRARY_PATH
+                "${PREFIX}/bin/qseqpacket-inspector" --listen "@qseqpacket-installed-${tag}"
+                --screenshot "${workdir}/installed-inspector.png" --screenshot-delay 500
+        WORKING_DIRECTORY "${workdir}"
+        RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0 OR NOT EXISTS "${workdir}/installed-inspector.png")
+        message(FATAL_ERROR "the installed Inspector did not start: ${rc}")
+    endif()
+endif()
