@@ -146,6 +146,7 @@ struct EchoStats
     int accepted = 0;
     int packets = 0;
     int disconnected = 0;
+    int badDescriptors = 0; // accepted sockets whose descriptor is not non-blocking and close-on-exec
     QList<QSeqpacketCredentials> credentials;
     QList<QSeqpacketSocket::SocketError> errorsAtDisconnect;
 };
@@ -157,6 +158,10 @@ void echoAll(QSeqpacketServer *server, EchoStats *stats)
         while (QSeqpacketSocket *socket = server->nextPendingConnection()) {
             ++stats->accepted;
             stats->credentials.append(socket->peerCredentials());
+            const int fd = socket->socketDescriptor();
+            if (socket->state() != QSeqpacketSocket::ConnectedState || !TestUtil::hasCloexec(fd)
+                || !TestUtil::isNonBlocking(fd))
+                ++stats->badDescriptors;
             QObject::connect(socket, &QSeqpacketSocket::packetReady, socket, [socket, stats] {
                 while (socket->hasPendingPackets()) {
                     const QSeqpacketPacket packet = socket->receivePacket();
@@ -199,6 +204,27 @@ TestUtil::RawPacket receiveRunningEvents(int fd, int timeoutMs = WaitMs)
             return TestUtil::rawReceive(fd, 0);
         QTest::qWait(10);
     }
+}
+
+// The fields of the "result key=value ... message=<text>" line in a helper's output; empty where
+// there is none. \a line gets the whole line, \a message the text after "message=".
+QMap<QByteArray, QByteArray> parseResult(const QByteArray &output, QByteArray *line, QByteArray *message)
+{
+    QMap<QByteArray, QByteArray> values;
+    for (const QByteArray &outputLine : output.split('\n')) {
+        if (outputLine.startsWith("result "))
+            *line = outputLine;
+    }
+    const qsizetype messageAt = line->indexOf(" message=");
+    if (messageAt < 0)
+        return values;
+    *message = line->mid(messageAt + 9);
+    for (const QByteArray &field : line->left(messageAt).mid(7).split(' ')) {
+        const qsizetype eq = field.indexOf('=');
+        if (eq > 0)
+            values.insert(field.left(eq), field.mid(eq + 1));
+    }
+    return values;
 }
 
 // Waits (running the event loop) for \a process to end.
@@ -269,6 +295,8 @@ private Q_SLOTS:
     void staleSocketFileOfKilledServer();
     void removeServerLeavesLiveServer();
     void removeServerLeavesLiveServerOfOtherProcess();
+    void removeServerLeavesLiveSocketsOfOtherTypes_data();
+    void removeServerLeavesLiveSocketsOfOtherTypes();
     void removeServerLeavesOtherFiles();
     void closeRemovesSocketFile();
     void destructorRemovesSocketFile();
@@ -283,6 +311,7 @@ private Q_SLOTS:
 
     // out of descriptors
     void descriptorExhaustion();
+    void descriptorExhaustionWithoutEventLoop();
 
     // socket activation
     void socketActivation();
@@ -296,6 +325,8 @@ private Q_SLOTS:
     void setSocketDescriptorLeavesFileOfAdoptedSocket();
     void setSocketDescriptorRejects_data();
     void setSocketDescriptorRejects();
+
+    void incomingConnectionOverride();
 
     // peer filter
     void peerFilterRejectsUser();
@@ -386,6 +417,7 @@ void tst_QSeqpacketServer::listenOnPath()
     QVERIFY2(output.contains("ok 2 10"), output.constData());
     QCOMPARE(stats.accepted, 2);
     QCOMPARE(stats.packets, 10);
+    QCOMPARE(stats.badDescriptors, 0); // accepted connected, non-blocking, close-on-exec
 
     server.close();
     QVERIFY(!server.isListening());
@@ -722,6 +754,7 @@ void tst_QSeqpacketServer::concurrentClients()
     for (QSeqpacketSocket::SocketError error : std::as_const(stats.errorsAtDisconnect))
         QCOMPARE(error, QSeqpacketSocket::NoError);
     QCOMPARE(stats.accepted, Total);
+    QCOMPARE(stats.badDescriptors, 0);
 }
 
 // ---- socket file permissions ----------------------------------------------------------------
@@ -911,6 +944,45 @@ void tst_QSeqpacketServer::removeServerLeavesLiveServerOfOtherProcess()
     QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
              describeProcess(server.get()).constData());
     QVERIFY(!fileExists(path));
+}
+
+void tst_QSeqpacketServer::removeServerLeavesLiveSocketsOfOtherTypes_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::newRow("stream server") << int(SOCK_STREAM);
+    QTest::newRow("datagram socket") << int(SOCK_DGRAM);
+}
+
+void tst_QSeqpacketServer::removeServerLeavesLiveSocketsOfOtherTypes()
+{
+    // A live server of another type is just as alive: its file is not stale.
+    QFETCH(int, type);
+    const QString path = socketPath("other-type");
+    const QByteArray nativePath = QFile::encodeName(path);
+    TestUtil::RawListener listener;
+    UniqueFd datagram;
+    if (type == SOCK_STREAM) {
+        QVERIFY(listener.listenPath(nativePath, 4, SOCK_STREAM));
+    } else {
+        datagram.reset(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        sockaddr_un sun;
+        const socklen_t length = TestUtil::fillSockaddr(&sun, nativePath, false);
+        QCOMPARE(::bind(datagram.get(), reinterpret_cast<sockaddr *>(&sun), length), 0);
+    }
+    const QByteArray identity = identityOf(path);
+    QVERIFY(!identity.isEmpty());
+
+    QVERIFY(!QSeqpacketServer::removeServer(path));
+    QCOMPARE(identityOf(path), identity);
+
+    // listen() does not take it over either.
+    QSeqpacketServer server;
+    QVERIFY(!server.listen(path));
+    QCOMPARE(server.serverError(), QSeqpacketSocket::AddressInUseError);
+    QCOMPARE(identityOf(path), identity);
+
+    listener.close();
+    QFile::remove(path);
 }
 
 void tst_QSeqpacketServer::removeServerLeavesOtherFiles()
@@ -1247,19 +1319,9 @@ void tst_QSeqpacketServer::descriptorExhaustion()
     QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
              describeProcess(server.get(), output).constData());
     QByteArray result;
-    for (const QByteArray &outputLine : output.split('\n')) {
-        if (outputLine.startsWith("result "))
-            result = outputLine;
-    }
-    QVERIFY2(!result.isEmpty(), output.constData());
-    QMap<QByteArray, QByteArray> values;
-    const qsizetype messageAt = result.indexOf(" message=");
-    QVERIFY(messageAt > 0);
-    for (const QByteArray &field : result.left(messageAt).mid(7).split(' ')) {
-        const qsizetype eq = field.indexOf('=');
-        values.insert(field.left(eq), field.mid(eq + 1));
-    }
-    const QByteArray message = result.mid(messageAt + 9);
+    QByteArray message;
+    const QMap<QByteArray, QByteArray> values = parseResult(output, &result, &message);
+    QVERIFY2(!values.isEmpty(), output.constData());
 
     // acceptError(ResourceError), with a message, and retried more than once meanwhile.
     QCOMPARE(values.value("code").toInt(), int(QSeqpacketSocket::ResourceError));
@@ -1272,6 +1334,53 @@ void tst_QSeqpacketServer::descriptorExhaustion()
     // A server that retried at once would have failed accept() many thousand times by then.
     QVERIFY2(values.value("errors").toInt() < 1000, result.constData());
     // Every waiting client accepted once descriptors were free.
+    QCOMPARE(values.value("accepted").toInt(), Clients);
+    QCOMPARE(values.value("echoed").toInt(), Clients);
+}
+
+void tst_QSeqpacketServer::descriptorExhaustionWithoutEventLoop()
+{
+    // The same in a process with no event loop at all: waitForNewConnection() does the accepting.
+    constexpr int Clients = 3;
+    const QByteArray address = '@' + abstractName("emfile-wait");
+    auto server = startHelper({QStringLiteral("emfilewait"), QString::fromLatin1(address), QString::number(Clients)});
+    QVERIFY(server->waitForStarted());
+    QByteArray line;
+    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
+    QVERIFY2(line.startsWith("full "), line.constData());
+
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < Clients; ++i) {
+        clients.emplace_back(rawConnect(address));
+        QVERIFY(clients.back().isValid());
+        QVERIFY(TestUtil::rawSend(clients.back().get(), "waited-" + QByteArray::number(i)));
+    }
+    server->write("go\n");
+    for (int i = 0; i < Clients; ++i) {
+        const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
+        QVERIFY2(echo.ok, describeProcess(server.get()).constData());
+        QCOMPARE(echo.data, "waited-" + QByteArray::number(i));
+    }
+    clients.clear();
+    QVERIFY(waitForExit(server.get()));
+    const QByteArray output = server->readAllStandardOutput();
+    QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
+             describeProcess(server.get(), output).constData());
+    QByteArray result;
+    QByteArray message;
+    const QMap<QByteArray, QByteArray> values = parseResult(output, &result, &message);
+    QVERIFY2(!values.isEmpty(), output.constData());
+
+    // Nothing could be accepted while out of descriptors; acceptError(ResourceError) said why,
+    // with a message; the server kept listening and did not spin in the wait.
+    QCOMPARE(values.value("got"), QByteArray("0"));
+    QVERIFY2(values.value("errors").toInt() >= 1, result.constData());
+    QCOMPARE(values.value("code").toInt(), int(QSeqpacketSocket::ResourceError));
+    QVERIFY2(!message.isEmpty(), result.constData());
+    QCOMPARE(values.value("listening"), QByteArray("1"));
+    QVERIFY2(values.value("cpu_ms").toInt() >= 0 && values.value("cpu_ms").toInt() < 300, result.constData());
+    // Then, with descriptors free, waitForNewConnection() accepted every waiting client.
+    QCOMPARE(values.value("problem"), QByteArray("none"));
     QCOMPARE(values.value("accepted").toInt(), Clients);
     QCOMPARE(values.value("echoed").toInt(), Clients);
 }
@@ -1334,7 +1443,7 @@ void tst_QSeqpacketServer::socketActivation()
     QVERIFY(server->waitForStarted());
     QByteArray line;
     QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + name + " 3");
+    QCOMPARE(line, "listening @" + name + " 3 cloexec=1 nonblocking=1");
 
     UniqueFd client(rawConnect('@' + name));
     QVERIFY(client.isValid());
@@ -1361,7 +1470,7 @@ void tst_QSeqpacketServer::socketActivationByName()
     QVERIFY(server->waitForStarted());
     QByteArray line;
     QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + second + " 4");
+    QCOMPARE(line, "listening @" + second + " 4 cloexec=1 nonblocking=1");
 
     UniqueFd client(rawConnect('@' + second));
     QVERIFY(client.isValid());
@@ -1389,7 +1498,7 @@ void tst_QSeqpacketServer::socketActivationSkipsOtherSockets()
     QVERIFY(server->waitForStarted());
     QByteArray line;
     QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + wanted + " 5");
+    QCOMPARE(line, "listening @" + wanted + " 5 cloexec=1 nonblocking=1");
 
     UniqueFd client(rawConnect('@' + wanted));
     QVERIFY(client.isValid());
@@ -1576,6 +1685,75 @@ void tst_QSeqpacketServer::setSocketDescriptorRejects()
 
     // The server still works afterwards.
     QVERIFY2(server.listen(QSeqpacketAddress()), qPrintable(server.errorString()));
+}
+
+namespace {
+
+// Takes the accepted descriptors itself, as a server handing them to other threads would.
+class DescriptorServer : public QSeqpacketServer
+{
+public:
+    QList<int> descriptors;
+    QList<bool> flagsOk;
+    bool wrap = true;
+
+protected:
+    void incomingConnection(int socketDescriptor) override
+    {
+        descriptors.append(socketDescriptor);
+        flagsOk.append(TestUtil::hasCloexec(socketDescriptor) && TestUtil::isNonBlocking(socketDescriptor));
+        if (!wrap) {
+            ::close(socketDescriptor);
+            return;
+        }
+        auto *socket = new QSeqpacketSocket(this);
+        if (socket->setSocketDescriptor(socketDescriptor))
+            addPendingConnection(socket);
+        else
+            delete socket;
+    }
+};
+
+} // namespace
+
+void tst_QSeqpacketServer::incomingConnectionOverride()
+{
+    DescriptorServer server;
+    QSignalSpy newConnection(&server, &QSeqpacketServer::newConnection);
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("incoming"))),
+             qPrintable(server.errorString()));
+    const QByteArray address = '@' + server.serverAddress().abstractName();
+
+    // Wrapped and added: nextPendingConnection() hands it out.
+    UniqueFd client(rawConnect(address));
+    QVERIFY(client.isValid());
+    QVERIFY(newConnection.wait(WaitMs));
+    QCOMPARE(server.descriptors.size(), 1);
+    QVERIFY(server.flagsOk.at(0)); // handed over non-blocking and close-on-exec
+    std::unique_ptr<QSeqpacketSocket> socket(server.nextPendingConnection());
+    QVERIFY(socket);
+    QCOMPARE(socket->socketDescriptor(), server.descriptors.at(0));
+    QVERIFY(TestUtil::rawSend(client.get(), "via override"));
+    QVERIFY(socket->waitForPacket(WaitMs));
+    QCOMPARE(socket->receivePacket().data(), QByteArray("via override"));
+
+    // Not added: no newConnection(), nothing pending.
+    server.wrap = false;
+    UniqueFd second(rawConnect(address));
+    QVERIFY(second.isValid());
+    QTRY_COMPARE_WITH_TIMEOUT(server.descriptors.size(), 2, WaitMs);
+    QVERIFY(server.flagsOk.at(1));
+    QTest::qWait(50);
+    QCOMPARE(newConnection.size(), 1);
+    QVERIFY(!server.hasPendingConnections());
+
+    // A peer the filter rejects never reaches incomingConnection().
+    server.setPeerFilter([](const QSeqpacketCredentials &) { return false; });
+    UniqueFd rejected(rawConnect(address));
+    QVERIFY(rejected.isValid());
+    const TestUtil::RawPacket closed = receiveRunningEvents(rejected.get());
+    QVERIFY(closed.eof);
+    QCOMPARE(server.descriptors.size(), 2);
 }
 
 // ---- peer filter ----------------------------------------------------------------------------

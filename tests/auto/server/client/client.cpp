@@ -19,7 +19,8 @@
 //                                          every packet on every connection until stdin closes
 //   activated [name]                       QSeqpacketServer::listenActivated(name): on failure
 //                                          print "error <code> <message>" and exit 3; else print
-//                                          "listening <address> <fd>" and echo until stdin closes
+//                                          "listening <address> <fd> cloexec=<0|1> nonblocking=<0|1>"
+//                                          and echo until stdin closes
 //   emfile <address> <clients>             listen, then lower RLIMIT_NOFILE and fill every free
 //                                          descriptor so that accept() fails with EMFILE, print
 //                                          "full"; once acceptError() came, watch the process's
@@ -27,6 +28,10 @@
 //                                          the descriptors, accept <clients> clients and echo
 //                                          their packets; when they have all disconnected print a
 //                                          "result ..." line and exit 0
+//   emfilewait <address> <clients>         the same with no event loop at all: after "full" and
+//                                          a line on stdin, waitForNewConnection() while out of
+//                                          descriptors, then free them, accept and echo with
+//                                          waitForNewConnection(); print a "result ..." line
 //
 // <address> is "@name" for an abstract name, anything else is a path. Every wait is bounded; an
 // alarm ends a stuck helper.
@@ -35,6 +40,7 @@
 #include <QSeqpacketSocket>
 
 #include <QtCore/QCoreApplication>
+#include <QtCore/QDeadlineTimer>
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QSocketNotifier>
 #include <QtCore/QTimer>
@@ -245,7 +251,10 @@ int runActivated(int argc, char **argv, const QString &name)
     }
     echoConnections(&server);
     quitOnStdinClosed(&app);
-    say("listening " + server.serverAddress().toString().toUtf8() + ' ' + QByteArray::number(server.socketDescriptor()));
+    const int fd = server.socketDescriptor();
+    say("listening " + server.serverAddress().toString().toUtf8() + ' ' + QByteArray::number(fd) + " cloexec="
+        + QByteArray::number(TestUtil::hasCloexec(fd) ? 1 : 0) + " nonblocking="
+        + QByteArray::number(TestUtil::isNonBlocking(fd) ? 1 : 0));
     return app.exec();
 }
 
@@ -255,6 +264,89 @@ qint64 cpuTimeMs()
     ::getrusage(RUSAGE_SELF, &usage);
     return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
             + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+}
+
+// Lowers RLIMIT_NOFILE to leave a few descriptors, then takes them all (into \a spare): from
+// now on accept() fails with EMFILE. \a original is the limit to give back.
+bool exhaustDescriptors(std::vector<int> *spare, rlimit *original)
+{
+    ::getrlimit(RLIMIT_NOFILE, original);
+    int highest = 0;
+    for (int fd : TestUtil::openFds().keys())
+        highest = qMax(highest, fd);
+    rlimit lowered = *original;
+    lowered.rlim_cur = rlim_t(highest + 1 + 8);
+    if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0)
+        return false;
+    for (;;) {
+        const int fd = ::dup(STDERR_FILENO);
+        if (fd < 0)
+            return errno == EMFILE;
+        spare->push_back(fd);
+    }
+}
+
+void freeDescriptors(std::vector<int> *spare, const rlimit &original)
+{
+    for (int fd : *spare)
+        ::close(fd);
+    spare->clear();
+    ::setrlimit(RLIMIT_NOFILE, &original);
+}
+
+// Descriptor exhaustion with no event loop at all (no QCoreApplication): waitForNewConnection().
+int runEmfileWait(const QByteArray &address, int clients)
+{
+    QSeqpacketServer server;
+    if (!server.listen(QString::fromLocal8Bit(address)))
+        return fail("listen: " + server.errorString().toUtf8());
+    int acceptErrors = 0;
+    QSeqpacketSocket::SocketError firstError = QSeqpacketSocket::NoError;
+    QObject::connect(&server, &QSeqpacketServer::acceptError, [&](QSeqpacketSocket::SocketError error) {
+        if (acceptErrors++ == 0)
+            firstError = error;
+    });
+    std::vector<int> spare;
+    rlimit original;
+    if (!exhaustDescriptors(&spare, &original))
+        return fail("could not exhaust the descriptors");
+    say("full " + QByteArray::number(qsizetype(spare.size())));
+    if (!waitForStdinLine()) // the clients have connected
+        return fail("no go on stdin");
+
+    bool timedOut = false;
+    const qint64 cpuBefore = cpuTimeMs();
+    const bool gotOne = server.waitForNewConnection(1000, &timedOut);
+    const qint64 cpuUsed = cpuTimeMs() - cpuBefore;
+    const bool stillListening = server.isListening();
+    const QByteArray message = server.errorString().toUtf8();
+    const int errorsWhileExhausted = acceptErrors;
+    freeDescriptors(&spare, original);
+
+    // Descriptors are free again: the waiting clients are accepted and echoed.
+    int accepted = 0;
+    int echoed = 0;
+    QByteArray problem = "none";
+    const QDeadlineTimer deadline(WaitMs);
+    while (accepted < clients && !deadline.hasExpired()) {
+        bool waitTimedOut = false;
+        if (!server.waitForNewConnection(int(qMax<qint64>(deadline.remainingTime(), 1)), &waitTimedOut)) {
+            problem = waitTimedOut ? QByteArray("timed-out") : "error:" + server.errorString().toUtf8().replace(' ', '_');
+            break;
+        }
+        while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+            ++accepted;
+            if (socket->waitForPacket(WaitMs) && socket->sendPacket(socket->receivePacket().data())
+                && socket->waitForPacketsWritten(WaitMs))
+                ++echoed;
+            delete socket;
+        }
+    }
+    say("result got=" + QByteArray::number(gotOne ? 1 : 0) + " errors=" + QByteArray::number(errorsWhileExhausted)
+        + " code=" + QByteArray::number(int(firstError)) + " listening=" + QByteArray::number(stillListening ? 1 : 0)
+        + " cpu_ms=" + QByteArray::number(cpuUsed) + " accepted=" + QByteArray::number(accepted)
+        + " echoed=" + QByteArray::number(echoed) + " problem=" + problem + " message=" + message);
+    return 0;
 }
 
 int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
@@ -281,7 +373,6 @@ int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
     QElapsedTimer window;
     std::vector<int> spare;
     rlimit original;
-    ::getrlimit(RLIMIT_NOFILE, &original);
 
     const auto report = [&] {
         say("result errors=" + QByteArray::number(errorsWhileExhausted) + " code=" + QByteArray::number(int(firstError))
@@ -309,10 +400,7 @@ int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
             exhausted = false;
             say("window errors=" + QByteArray::number(errorsWhileExhausted) + " cpu_ms=" + QByteArray::number(cpuUsed)
                 + " listening=" + QByteArray::number(stillListening ? 1 : 0));
-            for (int fd : spare)
-                ::close(fd);
-            spare.clear();
-            ::setrlimit(RLIMIT_NOFILE, &original);
+            freeDescriptors(&spare, original);
         });
     });
     QObject::connect(&server, &QSeqpacketServer::newConnection, &app, [&] {
@@ -333,23 +421,8 @@ int runEmfile(int argc, char **argv, const QByteArray &address, int clients)
         app.exit(5);
     });
 
-    // Leave a few descriptors, then take them all: from now on accept() fails with EMFILE.
-    int highest = 0;
-    for (int fd : TestUtil::openFds().keys())
-        highest = qMax(highest, fd);
-    rlimit lowered = original;
-    lowered.rlim_cur = rlim_t(highest + 1 + 8);
-    if (::setrlimit(RLIMIT_NOFILE, &lowered) != 0)
-        return fail("setrlimit");
-    for (;;) {
-        const int fd = ::dup(STDERR_FILENO);
-        if (fd < 0) {
-            if (errno != EMFILE)
-                return fail("dup");
-            break;
-        }
-        spare.push_back(fd);
-    }
+    if (!exhaustDescriptors(&spare, &original))
+        return fail("could not exhaust the descriptors");
     say("full " + QByteArray::number(qsizetype(spare.size())));
 
     const int status = app.exec();
@@ -376,10 +449,12 @@ int main(int argc, char **argv)
         return runListen(argc, argv, argv[2]);
     if (mode == "activated")
         return runActivated(argc, argv, argc >= 3 ? QString::fromLocal8Bit(argv[2]) : QString());
+    if (mode == "emfilewait" && argc >= 4)
+        return runEmfileWait(argv[2], std::atoi(argv[3]));
     if (mode == "emfile" && argc >= 4)
         return runEmfile(argc, argv, argv[2], std::atoi(argv[3]));
     std::fprintf(stderr, "usage: %s noop | echo <address> <connections> <rounds> <maxsize> [wait] | "
-                         "expectclosed <address> | listen <address> | activated [name] | emfile <address> <clients>\n",
+                         "expectclosed <address> | listen <address> | activated [name] | emfile[wait] <address> <clients>\n",
                  argv[0]);
     return 1;
 }
