@@ -48,6 +48,15 @@
 
 namespace {
 
+// QSEQPACKET_FUZZ_TRACE=1 prints what an input does (for reading a crash or writing a seed).
+bool tracing()
+{
+    static const bool value = qEnvironmentVariableIntValue("QSEQPACKET_FUZZ_TRACE") != 0;
+    return value;
+}
+
+#define TRACE(...) do { if (tracing()) std::fprintf(stderr, "trace: " __VA_ARGS__); } while (false)
+
 bool strict()
 {
     static const bool value = qEnvironmentVariableIntValue("QSEQPACKET_FUZZ_STRICT") != 0;
@@ -104,17 +113,29 @@ void listFds()
     std::abort();
 }
 
-char patternByte(quint32 seq, qsizetype i)
+// Packet bytes: a window into one table, where the packet's sequence number picks the start.
+constexpr qsizetype MaxPacket = 3900000; // the kernel allocates up to about 4 MiB for one packet
+constexpr qsizetype PatternPeriod = 251;
+
+const char *patternTable()
 {
-    return char((seq * 131u + quint32(i) * 7u + quint32(i >> 8)) & 0xff);
+    static const std::vector<char> table = [] {
+        std::vector<char> t(size_t(MaxPacket + PatternPeriod));
+        for (size_t i = 0; i < t.size(); ++i)
+            t[i] = char((i * 7 + (i >> 8)) & 0xff);
+        return t;
+    }();
+    return table.data();
 }
 
-QByteArray payload(quint32 seq, qsizetype size)
+const char *payload(quint32 seq)
 {
-    QByteArray data(size, Qt::Uninitialized);
-    for (qsizetype i = 0; i < size; ++i)
-        data[i] = patternByte(seq, i);
-    return data;
+    return patternTable() + seq % PatternPeriod;
+}
+
+bool samePayload(const char *data, qsizetype size, quint32 seq)
+{
+    return size <= MaxPacket && (size == 0 || std::memcmp(data, payload(seq), size_t(size)) == 0);
 }
 
 struct Expected
@@ -221,8 +242,10 @@ void Harness::check(const QSeqpacketPacket &packet, qint64 maxSize, const char *
     const Expected e = expected.front();
     expected.pop_front();
     const QByteArray data = packet.data();
+    TRACE("%s: packet %u, %d bytes, %d descriptors%s\n", how, e.seq, int(data.size()),
+          int(packet.fileDescriptors().size()), packet.areFileDescriptorsTruncated() ? " (truncated)" : "");
     const qsizetype want = maxSize < 0 ? e.size : qMin<qsizetype>(e.size, qsizetype(maxSize));
-    if (data.size() != want || data != payload(e.seq, want))
+    if (data.size() != want || !samePayload(data.constData(), want, e.seq))
         failed("%s: packet %u: %d bytes, expected %d of %d, or the bytes differ", how, e.seq, int(data.size()),
                int(want), int(e.size));
     if (packet.originalSize() != e.size)
@@ -256,9 +279,12 @@ void Harness::check(const QSeqpacketPacket &packet, qint64 maxSize, const char *
             failed("%s: packet %u: descriptor %d is not close-on-exec", how, e.seq, int(j));
     }
     fdsInFlight -= e.fds;
+    // Credentials are this process's, or, for a packet sent before SO_PASSCRED was on, the
+    // kernel's "unknown" (pid 0, the overflow uid 65534).
     const QSeqpacketCredentials credentials = packet.credentials();
-    if (credentials.isValid() && credentials.userId() != uint(::getuid()))
-        failed("%s: packet %u: credentials of uid %u", how, e.seq, credentials.userId());
+    if (credentials.isValid() && credentials.userId() != uint(::getuid())
+        && !(credentials.processId() == 0 && credentials.userId() == 65534))
+        failed("%s: packet %u: credentials of pid %lld uid %u", how, e.seq, credentials.processId(), credentials.userId());
 }
 
 void Harness::checkBuffer(qint64 stored, const char *buffer, qint64 maxSize, bool truncated, const char *how)
@@ -269,7 +295,7 @@ void Harness::checkBuffer(qint64 stored, const char *buffer, qint64 maxSize, boo
     expected.pop_front();
     fdsInFlight -= e.fds;
     const qsizetype want = qMin<qsizetype>(e.size, qsizetype(maxSize));
-    if (stored != want || QByteArray(buffer, want) != payload(e.seq, want))
+    if (stored != want || !samePayload(buffer, want, e.seq))
         failed("%s: packet %u: %lld bytes stored, expected %d of %d, or the bytes differ", how, e.seq, stored,
                int(want), int(e.size));
     if (truncated != (want < e.size))
@@ -286,7 +312,8 @@ void Harness::checkPeek()
     if (in.ConsumeBool()) {
         const QSeqpacketPacket peeked = socket->peekPacket(maxSize);
         const qsizetype want = maxSize < 0 ? e.size : qMin<qsizetype>(e.size, qsizetype(maxSize));
-        if (expected.empty() || peeked.data() != payload(e.seq, want) || peeked.originalSize() != e.size)
+        if (expected.empty() || peeked.data().size() != want || !samePayload(peeked.data().constData(), want, e.seq)
+            || peeked.originalSize() != e.size)
             failed("peekPacket(%lld): not the next packet (%u)", maxSize, e.seq);
     } else {
         std::vector<char> buffer(size_t(qMax<qint64>(maxSize, 0)) + 1);
@@ -294,7 +321,7 @@ void Harness::checkPeek()
         const qint64 size = maxSize < 0 ? 0 : maxSize;
         const qint64 stored = socket->peekPacket(buffer.data(), size, &truncated);
         const qsizetype want = qMin<qsizetype>(e.size, qsizetype(size));
-        if (expected.empty() || stored != want || QByteArray(buffer.data(), want) != payload(e.seq, want)
+        if (expected.empty() || stored != want || !samePayload(buffer.data(), want, e.seq)
             || truncated != (want < e.size))
             failed("peekPacket(buffer, %lld): not the next packet (%u)", size, e.seq);
     }
@@ -318,8 +345,9 @@ void Harness::peerSend()
         size = in.ConsumeIntegralInRange(0, 70000);
         break;
     default:
-        // Larger than a batch slot: only with a forced send buffer, else the kernel refuses.
-        size = qsizetype(g_slotSize) + in.ConsumeIntegralInRange(1, 70000);
+        // Large: with a forced send buffer, packets (or several queued together) can outgrow a
+        // batch slot and take the single-read path; else the kernel refuses them.
+        size = in.ConsumeIntegralInRange<qsizetype>(70000, qMin<qsizetype>(qsizetype(g_slotSize) + 70000, MaxPacket));
         break;
     }
     int fds = 0;
@@ -342,8 +370,7 @@ void Harness::peerSend()
     const bool withCredentials = in.ConsumeIntegralInRange(0, 7) == 0;
 
     const quint32 seq = nextSeq;
-    const QByteArray data = payload(seq, size);
-    iovec iov = { const_cast<char *>(data.constData()), size_t(data.size()) };
+    iovec iov = { const_cast<char *>(payload(seq)), size_t(size) };
     msghdr msg;
     std::memset(&msg, 0, sizeof msg);
     msg.msg_iov = &iov;
@@ -379,6 +406,8 @@ void Harness::peerSend()
     do {
         sent = ::sendmsg(peer, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     } while (sent == -1 && errno == EINTR);
+    TRACE("peer sends packet %u: %d bytes, %d descriptors%s: %s\n", seq, int(size), fds,
+          withCredentials ? ", credentials" : "", sent == -1 ? std::strerror(errno) : "sent");
     if (sent == -1)
         return; // EAGAIN (full), EMSGSIZE (too large for the send buffer), EINVAL (254), EPIPE
     if (fds > 253)
@@ -449,8 +478,11 @@ void Harness::drainAndFinish()
 void Harness::run()
 {
     setUp();
+    TRACE("per-packet credentials %d\n", int(passcred.back()));
     for (int op = 0; op < 256 && in.remaining_bytes() > 0; ++op) {
-        switch (in.ConsumeIntegralInRange(0, 19)) {
+        const int code = in.ConsumeIntegralInRange(0, 19);
+        TRACE("op %d\n", code);
+        switch (code) {
         case 0: case 1: case 2: case 3:
             peerSend();
             break;
@@ -498,6 +530,7 @@ void Harness::run()
                 failed("setReceiveDescriptorLimit(%d) gave %d", limit, socket->receiveDescriptorLimit());
             if (valid)
                 limits.push_back(limit);
+            TRACE("receive descriptor limit %d%s\n", limit, valid ? "" : " (refused)");
             break;
         }
         case 11: {
@@ -578,6 +611,7 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
         ::setrlimit(RLIMIT_NOFILE, &limit);
     }
     static QCoreApplication app(*argc, *argv);
+    patternTable(); // built once, before the first input
     g_fileA = ::memfd_create("fuzz-file-A", MFD_CLOEXEC);
     g_fileB = ::memfd_create("fuzz-file-B", MFD_CLOEXEC);
     struct stat st;
