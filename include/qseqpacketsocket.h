@@ -187,8 +187,8 @@ public:
     bool perPacketCredentials() const;
 
     /*!
-     * The most descriptors accepted with one packet (1 to 253, default 253); more are closed by
-     * the kernel and the packet reports truncated descriptors.
+     * The most descriptors accepted with one packet (0 to 253, default 253); more are closed by
+     * the kernel before they reach this process, and the packet reports truncated descriptors.
      */
     void setReceiveDescriptorLimit(int count);
     int receiveDescriptorLimit() const;

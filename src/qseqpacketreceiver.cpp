@@ -133,6 +133,25 @@ int QSeqpacketReceiver::prepareDescriptor(int fd)
     return error;
 }
 
+bool QSeqpacketReceiver::enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const
+{
+    // The control budget normally stops the kernel at the limit; a packet queued before
+    // credentials were turned on has room for a few more. Those are closed here.
+    if (fds->size() <= m_descriptorLimit)
+        return false;
+    fds->resize(m_descriptorLimit);
+    return true;
+}
+
+size_t QSeqpacketReceiver::controlBudget() const
+{
+    // The kernel fits as many descriptors as the space left after the timestamp (and the
+    // credentials, where they come) holds: exactly the limit, so the rest are closed by the
+    // kernel and the packet is flagged, rather than installed here first.
+    return TimestampSpace + (m_credentialsExpected ? CredentialsSpace : 0)
+            + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
+}
+
 QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int queueLimit, qint64 byteLimit)
 {
     ReadResult total;
@@ -165,7 +184,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
 QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPackets)
 {
     BatchBuffers &buffers = batchBuffers();
-    const size_t controlSpace = TimestampSpace + CredentialsSpace + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
+    const size_t controlSpace = controlBudget();
     for (int i = 0; i < maxPackets; ++i) {
         buffers.vectors[i] = { buffers.slot(i), buffers.slotSize };
         msghdr &header = buffers.headers[i].msg_hdr;
@@ -198,9 +217,10 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
             break;
         }
         const size_t stored = qMin(length, buffers.slotSize);
+        const bool fdsTruncated = enforceDescriptorLimit(&control.fds) || (header.msg_flags & MSG_CTRUNC);
         QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
                 QByteArray(buffers.slot(i), qsizetype(stored)), control.fds,
-                header.msg_flags & MSG_CTRUNC, control.credentials, control.receivedAt);
+                fdsTruncated, control.credentials, control.receivedAt);
         if (stored < length) {
             // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
             QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
@@ -235,7 +255,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     header.msg_iov = &vector;
     header.msg_iovlen = 1;
     header.msg_control = control;
-    header.msg_controllen = TimestampSpace + CredentialsSpace + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
+    header.msg_controllen = controlBudget();
     const ssize_t length = QSeqpacketSystem::retryOnEintr([&] {
         return ::recvmsg(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
     });
@@ -251,8 +271,9 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     }
     const qsizetype stored = qMin<qsizetype>(qsizetype(length), data.size());
     data.truncate(stored);
+    const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-            data, parsed.fds, header.msg_flags & MSG_CTRUNC, parsed.credentials, parsed.receivedAt);
+            data, parsed.fds, fdsTruncated, parsed.credentials, parsed.receivedAt);
     if (stored < length) {
         // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
         QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);

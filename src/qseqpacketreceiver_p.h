@@ -43,14 +43,19 @@ public:
 
     void setDescriptorLimit(int count) { m_descriptorLimit = count; }
     int descriptorLimit() const { return m_descriptorLimit; }
+    // SO_PASSCRED is on: every packet comes with credentials, which take control space.
+    void setCredentialsExpected(bool expected) { m_credentialsExpected = expected; }
 
 private:
     ReadResult readBatch(int fd, int maxPackets);
     ReadResult readSingle(int fd);
+    size_t controlBudget() const;
+    bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
     std::deque<QSeqpacketPacket> m_queue;
     qint64 m_bytes = 0;
     int m_descriptorLimit = 253;
+    bool m_credentialsExpected = false;
 };
 
 #endif

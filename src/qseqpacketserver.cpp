@@ -280,6 +280,9 @@ void QSeqpacketServerPrivate::scheduleAcceptRetry()
     Q_Q(QSeqpacketServer);
     acceptPaused = true;
     updateNotifier();
+    retryInterval = retryInterval == 0 ? FirstAcceptRetryInterval : qMin(retryInterval * 2, MaxAcceptRetryInterval);
+    if (!QAbstractEventDispatcher::instance(q->thread()))
+        return; // no event loop: waitForNewConnection() waits out the interval itself
     if (!retryTimer) {
         retryTimer = new QTimer(q);
         retryTimer->setSingleShot(true);
@@ -289,7 +292,6 @@ void QSeqpacketServerPrivate::scheduleAcceptRetry()
             acceptConnections();
         });
     }
-    retryInterval = retryInterval == 0 ? FirstAcceptRetryInterval : qMin(retryInterval * 2, MaxAcceptRetryInterval);
     retryTimer->start(retryInterval);
 }
 
@@ -521,6 +523,21 @@ bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
     }
     const QDeadlineTimer deadline(msecs);
     while (!hasPendingConnections()) {
+        if (d->acceptPaused) {
+            // Out of descriptors a moment ago: wait before trying again rather than spin.
+            const qint64 remaining = deadline.remainingTime();
+            if (remaining == 0) {
+                if (timedOut)
+                    *timedOut = true;
+                return false;
+            }
+            const int pause = remaining < 0 ? d->retryInterval : int(qMin<qint64>(remaining, d->retryInterval));
+            ::poll(nullptr, 0, pause);
+            if (d->retryTimer)
+                d->retryTimer->stop();
+            d->acceptPaused = false;
+            d->updateNotifier();
+        }
         pollfd p = { d->fd, POLLIN, 0 };
         const qint64 remaining = deadline.remainingTime();
         const int ready = retryOnEintr([&] { return ::poll(&p, 1, remaining < 0 ? -1 : int(qMin<qint64>(remaining, INT_MAX))); });
@@ -534,7 +551,7 @@ bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
             return false;
         }
         d->acceptConnections();
-        if (d->fd < 0 || (d->acceptPaused && !hasPendingConnections()))
+        if (d->fd < 0)
             return false;
     }
     return true;

@@ -1032,6 +1032,7 @@ bool QSeqpacketSocket::setPerPacketCredentials(bool enabled)
         }
     }
     d->perPacketCredentials = enabled;
+    d->receiver.setCredentialsExpected(enabled);
     return true;
 }
 
