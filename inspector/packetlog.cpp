@@ -41,6 +41,11 @@ QString makePreview(const QVariantMap &packet, bool isText)
 PacketLog::PacketLog(QObject *parent)
     : QAbstractListModel(parent)
 {
+    // Entries reach the model in batches, a few times a frame at most: a flood of packets costs
+    // one model change per batch instead of one per packet.
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(10);
+    connect(&m_flushTimer, &QTimer::timeout, this, &PacketLog::flush);
     m_rateTimer.setInterval(1000);
     connect(&m_rateTimer, &QTimer::timeout, this, &PacketLog::updateRates);
 }
@@ -133,6 +138,7 @@ void PacketLog::setPaused(bool paused)
 {
     if (m_paused == paused)
         return;
+    flush(); // what came before the switch goes where it belongs
     m_paused = paused;
     if (!paused && !m_pending.empty()) {
         std::vector<Entry> pending;
@@ -233,7 +239,7 @@ void PacketLog::countTraffic(const Entry &e)
         ++m_windowPacketsOut;
         m_windowBytesOut += e.size;
     }
-    emit totalsChanged();
+    m_totalsDirty = true;
     if (!m_rateTimer.isActive()) {
         m_rateClock.start();
         m_idleTicks = 0;
@@ -259,17 +265,30 @@ void PacketLog::updateRates()
 void PacketLog::add(Entry &&entry)
 {
     entry.number = m_nextNumber++;
-    if (m_paused) {
-        m_pending.push_back(std::move(entry));
-        if (m_pending.size() > size_t(m_maxEntries))
-            m_pending.erase(m_pending.begin());
-        emit pendingCountChanged();
-        emit logged();
-        return;
+    m_incoming.push_back(std::move(entry));
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void PacketLog::flush()
+{
+    if (m_totalsDirty) {
+        m_totalsDirty = false;
+        emit totalsChanged();
     }
-    std::vector<Entry> one;
-    one.push_back(std::move(entry));
-    insertEntries(std::move(one));
+    if (m_incoming.empty())
+        return;
+    std::vector<Entry> batch;
+    batch.swap(m_incoming);
+    if (m_paused) {
+        for (Entry &e : batch)
+            m_pending.push_back(std::move(e));
+        if (m_pending.size() > size_t(m_maxEntries))
+            m_pending.erase(m_pending.begin(), m_pending.begin() + qsizetype(m_pending.size() - size_t(m_maxEntries)));
+        emit pendingCountChanged();
+    } else {
+        insertEntries(std::move(batch));
+    }
     emit logged();
 }
 
@@ -277,10 +296,12 @@ void PacketLog::insertEntries(std::vector<Entry> &&entries)
 {
     if (entries.empty())
         return;
-    // Drop the oldest to stay within maxEntries.
+    // Drop the oldest to stay within maxEntries; a tenth more at once, so that a flood drops rows
+    // now and then rather than with every batch.
     const size_t incoming = std::min(entries.size(), size_t(m_maxEntries));
-    const size_t keep = size_t(m_maxEntries) - incoming;
+    size_t keep = size_t(m_maxEntries) - incoming;
     if (m_entries.size() > keep) {
+        keep = keep > size_t(m_maxEntries / 10) ? keep - size_t(m_maxEntries / 10) : 0;
         const int drop = int(m_entries.size() - keep);
         beginRemoveRows(QModelIndex(), 0, drop - 1);
         m_entries.erase(m_entries.begin(), m_entries.begin() + drop);
@@ -296,6 +317,7 @@ void PacketLog::insertEntries(std::vector<Entry> &&entries)
 
 void PacketLog::clear()
 {
+    flush();
     beginResetModel();
     m_entries.clear();
     endResetModel();
@@ -305,6 +327,7 @@ void PacketLog::clear()
     if (hadPending)
         emit pendingCountChanged();
 }
+
 
 QVariantMap PacketLog::get(int row) const
 {

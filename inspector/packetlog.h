@@ -125,13 +125,17 @@ private:
         QVariantMap packet;
     };
     void add(Entry &&entry);
+    void flush();
     void insertEntries(std::vector<Entry> &&entries);
     void countTraffic(const Entry &entry);
     void updateRates();
 
     QPointer<QObject> m_source;
     std::deque<Entry> m_entries;
-    std::vector<Entry> m_pending;
+    std::vector<Entry> m_pending;   // held back while paused
+    std::vector<Entry> m_incoming;  // logged since the last flush
+    QTimer m_flushTimer;
+    bool m_totalsDirty = false;
     bool m_paused = false;
     int m_maxEntries = 20000;
     qint64 m_nextNumber = 1;

@@ -3,6 +3,7 @@
 #include "seqpacketinfo_p.h"
 
 #include <QtCore/qdatetime.h>
+#include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qurl.h>
 
@@ -27,9 +28,9 @@
 #endif
 
 namespace {
-// Packets taken per packetReady(); the socket signals again for the rest, so a flood of packets
-// leaves the event loop room to paint and to handle input.
-constexpr int PacketsPerBatch = 64;
+// Packets are taken for at most this long per packetReady(); the socket signals again for the
+// rest, so a flood of packets leaves the event loop room to paint and to handle input.
+constexpr qint64 BatchNanoseconds = 15 * 1000 * 1000;
 
 QString addressText(const QSeqpacketAddress &address)
 {
@@ -258,7 +259,9 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
 void SeqpacketSocket::onPacketReady()
 {
     QPointer<SeqpacketSocket> guard(this);
-    for (int i = 0; i < PacketsPerBatch; ++i) {
+    QElapsedTimer batch;
+    batch.start();
+    while (batch.nsecsElapsed() < BatchNanoseconds) {
         if (!guard || !m_socket || !m_socket->hasPendingPackets())
             return;
         QSeqpacketPacket received = m_socket->receivePacket(m_receiveLimit);

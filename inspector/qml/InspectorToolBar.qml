@@ -145,7 +145,7 @@ Rectangle {
                     Text { text: "▼"; color: Theme.incoming; font.pixelSize: Theme.smallFontSize; anchors.verticalCenter: parent.verticalCenter }
                     Text {
                         objectName: "rateIn"
-                        width: 124
+                        width: Math.max(implicitWidth, 136)
                         color: Theme.text
                         font.family: Theme.mono
                         font.pixelSize: Theme.monoFontSize
@@ -159,7 +159,7 @@ Rectangle {
                     Text { text: "▲"; color: Theme.outgoing; font.pixelSize: Theme.smallFontSize; anchors.verticalCenter: parent.verticalCenter }
                     Text {
                         objectName: "rateOut"
-                        width: 124
+                        width: Math.max(implicitWidth, 136)
                         color: Theme.text
                         font.family: Theme.mono
                         font.pixelSize: Theme.monoFontSize

@@ -141,7 +141,12 @@ Rectangle {
             focus: true
             ScrollBar.vertical: ScrollBar { id: vbar }
 
-            onCountChanged: if (root.follow) Qt.callLater(positionViewAtEnd)
+            Connections {
+                target: filter
+                // Also when the log is full and drops as many old rows as new ones come.
+                function onRowsInserted() { if (root.follow) Qt.callLater(list.positionViewAtEnd) }
+                function onModelReset() { if (root.follow) Qt.callLater(list.positionViewAtEnd) }
+            }
             onMovementStarted: root.follow = false
             onMovementEnded: root.follow = atYEnd
             onCurrentIndexChanged: root.currentEntry = currentIndex >= 0 ? filter.get(currentIndex) : null

@@ -79,8 +79,7 @@ ColumnLayout {
                             font.pixelSize: Theme.fontSize
                             font.bold: true
                             elide: Text.ElideRight
-                            Layout.fillWidth: true
-                            Layout.maximumWidth: implicitWidth
+                            Layout.maximumWidth: 190
                         }
                         Text {
                             text: item.session.info.pid > 0 ? "pid " + item.session.info.pid : ""

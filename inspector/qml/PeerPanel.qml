@@ -23,6 +23,41 @@ ColumnLayout {
         return groups.map(g => g.name ? g.gid + " (" + g.name + ")" : String(g.gid)).join(", ")
     }
 
+    function fieldValue(name) {
+        const i = info
+        const s = session
+        if (!s)
+            return ""
+        switch (name) {
+        case "peerPid": return i.pid > 0 ? String(i.pid) : (i.pid === 0 ? "0 (another pid namespace)" : "—")
+        case "peerUser": return idWithName(i.uid, i.user)
+        case "peerGroup": return idWithName(i.gid, i.group)
+        case "peerGroups": return groupsText(i.groups)
+        case "peerExecutable": return i.executable ? i.executable : (i.executableError || "—")
+        case "peerCommandLine": return i.commandLine || "—"
+        case "peerSecurityContext": return i.securityContext ? i.securityContext : "none"
+        case "peerLocalAddress": return i.localAddress || "(unnamed)"
+        case "peerPeerAddress": return i.peerAddress || "(unnamed)"
+        case "peerSince": return Qt.formatDateTime(s.since, "yyyy-MM-dd HH:mm:ss")
+                                 + (s.ended ? "  –  " + Qt.formatDateTime(s.until, "HH:mm:ss") : "")
+        case "peerReceived": return s.log.packetsIn + " packets · " + Inspector.formatBytes(s.log.bytesIn)
+                                    + " · " + s.log.descriptorsIn + " fd"
+        case "peerSent": return s.log.packetsOut + " packets · " + Inspector.formatBytes(s.log.bytesOut)
+        }
+        return ""
+    }
+
+    function fieldMuted(name) {
+        const i = info
+        switch (name) {
+        case "peerExecutable": return !i.executable
+        case "peerSecurityContext": return !i.securityContext
+        case "peerLocalAddress": return !i.localAddress
+        case "peerPeerAddress": return !i.peerAddress
+        }
+        return false
+    }
+
     SectionHeader {
         text: "Peer"
         detail: session ? (session.role === "client" ? "the server we connected to" : "connected to us") : ""
@@ -46,19 +81,21 @@ ColumnLayout {
             rowSpacing: 7
 
             Repeater {
+                // The rows are fixed; each value is a binding of its own, so traffic updates
+                // one text, not the whole panel.
                 model: root.session ? [
-                    { label: "PID", value: root.info.pid > 0 ? String(root.info.pid) : (root.info.pid === 0 ? "0 (another pid namespace)" : "—"), name: "peerPid", mono: true },
-                    { label: "User", value: root.idWithName(root.info.uid, root.info.user), name: "peerUser", mono: false },
-                    { label: "Group", value: root.idWithName(root.info.gid, root.info.group), name: "peerGroup", mono: false },
-                    { label: "Groups", value: root.groupsText(root.info.groups), name: "peerGroups", mono: false },
-                    { label: "Executable", value: root.info.executable ? root.info.executable : (root.info.executableError || "—"), name: "peerExecutable", mono: true, muted: !root.info.executable },
-                    { label: "Command", value: root.info.commandLine || "—", name: "peerCommandLine", mono: true },
-                    { label: "SELinux", value: root.info.securityContext ? root.info.securityContext : "none", name: "peerSecurityContext", mono: true, muted: !root.info.securityContext },
-                    { label: "Local address", value: root.info.localAddress || "(unnamed)", name: "peerLocalAddress", mono: true, muted: !root.info.localAddress },
-                    { label: "Peer address", value: root.info.peerAddress || "(unnamed)", name: "peerPeerAddress", mono: true, muted: !root.info.peerAddress },
-                    { label: "Connected", value: Qt.formatDateTime(root.session.since, "yyyy-MM-dd HH:mm:ss") + (root.session.ended ? "  –  " + Qt.formatDateTime(root.session.until, "HH:mm:ss") : ""), name: "peerSince", mono: false },
-                    { label: "Received", value: root.session.log.packetsIn + " packets · " + Inspector.formatBytes(root.session.log.bytesIn) + " · " + root.session.log.descriptorsIn + " fd", name: "peerReceived", mono: false },
-                    { label: "Sent", value: root.session.log.packetsOut + " packets · " + Inspector.formatBytes(root.session.log.bytesOut), name: "peerSent", mono: false }
+                    { label: "PID", name: "peerPid", mono: true },
+                    { label: "User", name: "peerUser" },
+                    { label: "Group", name: "peerGroup" },
+                    { label: "Groups", name: "peerGroups" },
+                    { label: "Executable", name: "peerExecutable", mono: true },
+                    { label: "Command", name: "peerCommandLine", mono: true },
+                    { label: "SELinux", name: "peerSecurityContext", mono: true },
+                    { label: "Local address", name: "peerLocalAddress", mono: true },
+                    { label: "Peer address", name: "peerPeerAddress", mono: true },
+                    { label: "Connected", name: "peerSince" },
+                    { label: "Received", name: "peerReceived" },
+                    { label: "Sent", name: "peerSent" }
                 ] : []
 
                 delegate: Item {
@@ -81,15 +118,16 @@ ColumnLayout {
                         objectName: row.modelData.name
                         x: 104
                         width: parent.width - x
-                        text: row.modelData.value
+                        text: root.fieldValue(row.modelData.name)
                         readOnly: true
                         selectByMouse: true
-                        wrapMode: TextEdit.WrapAnywhere
-                        color: row.modelData.muted ? Theme.textMuted : Theme.text
+                        wrapMode: row.modelData.mono ? TextEdit.WrapAnywhere : TextEdit.WordWrap
+                        readonly property bool muted: root.fieldMuted(row.modelData.name)
+                        color: muted ? Theme.textMuted : Theme.text
                         selectionColor: Theme.accent
                         font.family: row.modelData.mono ? Theme.mono : window.font.family
                         font.pixelSize: row.modelData.mono ? Theme.monoFontSize : Theme.fontSize
-                        font.italic: !!row.modelData.muted
+                        font.italic: muted
                     }
                 }
             }
