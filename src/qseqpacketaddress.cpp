@@ -12,8 +12,9 @@ namespace {
 
 constexpr int SunPathSize = int(sizeof(sockaddr_un::sun_path));
 
-// Length of the valid UTF-8 sequence starting at data[i], 0 when there is none.
-int utf8SequenceLength(const QByteArray &data, qsizetype i)
+// Length of the valid UTF-8 sequence starting at data[i], 0 when there is none; *decoded is
+// the code point it encodes.
+int utf8SequenceLength(const QByteArray &data, qsizetype i, char32_t *decoded)
 {
     const auto byte = [&](qsizetype k) { return uchar(data.at(k)); };
     const uchar lead = byte(i);
@@ -38,10 +39,27 @@ int utf8SequenceLength(const QByteArray &data, qsizetype i)
     }
     if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
         return 0;
+    *decoded = code;
     return length;
 }
 
-// Printable ASCII and valid UTF-8 stay as they are; every other byte, and the backslash that
+// Length of the UTF-8 sequence at data[i] where it encodes a printable character, 0 otherwise.
+// Control, format (bidi overrides, zero-width characters, byte order marks) and line or
+// paragraph separators are not printable: a peer picks its own name, and it must not be able to
+// hide or reorder text in a log.
+int printableUtf8Length(const QByteArray &data, qsizetype i)
+{
+    char32_t code = 0;
+    const int length = utf8SequenceLength(data, i, &code);
+    if (!length)
+        return 0;
+    const QChar::Category category = QChar::category(code);
+    if (!QChar::isPrint(code) || category == QChar::Separator_Line || category == QChar::Separator_Paragraph)
+        return 0;
+    return length;
+}
+
+// Printable ASCII and printable UTF-8 stay as they are; every other byte, and the backslash that
 // introduces escapes, is escaped so that unescape(escape(x)) == x for any bytes.
 QString escape(const QByteArray &bytes)
 {
@@ -55,7 +73,7 @@ QString escape(const QByteArray &bytes)
         } else if (c >= 0x20 && c < 0x7f) {
             out += char(c);
             ++i;
-        } else if (const int length = c >= 0x80 ? utf8SequenceLength(bytes, i) : 0) {
+        } else if (const int length = c >= 0x80 ? printableUtf8Length(bytes, i) : 0) {
             out += bytes.mid(i, length);
             i += length;
         } else {

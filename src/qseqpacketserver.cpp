@@ -179,22 +179,40 @@ bool QSeqpacketServerPrivate::createSocketFile(int newFd, const QSeqpacketAddres
     if (requested.kind() != QSeqpacketAddress::Path)
         return true;
 
+    // Look at what bind() made through a descriptor that does not follow symbolic links: the
+    // directory may be writable by others, who could have put something else at the path since.
+    const QByteArray path = requested.nativePath();
+    const int file = retryOnEintr([&] { return ::open(path.constData(), O_PATH | O_NOFOLLOW | O_CLOEXEC); });
     struct stat info;
-    if (::lstat(requested.nativePath().constData(), &info) == 0) {
-        ownsFile = true;
-        fileDevice = info.st_dev;
-        fileInode = info.st_ino;
-    }
-    // The umask can only have taken bits away; give back those asked for. Adding is safe: the
-    // file had fewer until now.
-    if (options != QSeqpacketServer::NoOptions && ownsFile && (info.st_mode & 07777) != mode
-        && ::chmod(requested.nativePath().constData(), mode) == -1) {
-        const int errorNumber = errno;
-        ::unlink(requested.nativePath().constData());
-        ownsFile = false;
-        setErrorFromErrno(QStringLiteral("listen: chmod(%1)").arg(requested.toString()), errorNumber);
+    if (file == -1 || ::fstat(file, &info) == -1 || !S_ISSOCK(info.st_mode)) {
+        const int errorNumber = file == -1 ? errno : 0;
+        closeDescriptor(file);
+        setError(QSeqpacketSocket::SocketAccessError,
+                 errorNumber ? describe(QStringLiteral("listen: open(%1)").arg(requested.toString()), errorNumber)
+                             : QStringLiteral("listen: %1 was replaced by something other than the socket just after bind()")
+                                       .arg(requested.toString()));
         return false;
     }
+    ownsFile = true;
+    fileDevice = info.st_dev;
+    fileInode = info.st_ino;
+    // The umask can only have taken bits away; give back those asked for. Adding is safe: the
+    // file had fewer until now. chmod() goes through the descriptor's /proc link, so it reaches
+    // this very inode and never the target of a symbolic link.
+    if (options != QSeqpacketServer::NoOptions && (info.st_mode & 07777) != mode) {
+        const QByteArray procPath = "/proc/self/fd/" + QByteArray::number(file);
+        if (::chmod(procPath.constData(), mode) == -1) {
+            const int errorNumber = errno;
+            closeDescriptor(file);
+            struct stat now;
+            if (::lstat(path.constData(), &now) == 0 && now.st_dev == fileDevice && now.st_ino == fileInode)
+                ::unlink(path.constData());
+            ownsFile = false;
+            setErrorFromErrno(QStringLiteral("listen: chmod(%1)").arg(requested.toString()), errorNumber);
+            return false;
+        }
+    }
+    closeDescriptor(file);
     return true;
 }
 
