@@ -32,6 +32,11 @@ Rectangle {
         Qt.callLater(() => list.positionViewAtEnd())
     }
 
+    Shortcut {
+        sequence: StandardKey.Find
+        onActivated: filterField.forceActiveFocus()
+    }
+
     PacketFilter {
         id: filter
         objectName: "packetFilter"
@@ -66,8 +71,9 @@ Rectangle {
                     objectName: "logFilterField"
                     Layout.fillWidth: true
                     Layout.maximumWidth: 320
-                    placeholderText: "Filter: text or hex…"
+                    placeholderText: "Filter: text or hex…  (Ctrl+F)"
                     selectByMouse: true
+                    Keys.onEscapePressed: text = ""
                 }
                 Segmented {
                     id: directionSwitch

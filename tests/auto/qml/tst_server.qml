@@ -168,6 +168,26 @@ TestCase {
         compare(server.peerCount, 0)
     }
 
+    function test_burstInOrder() {
+        // Many packets at once: every one arrives, in order, and the counters agree.
+        const address = peer.uniqueAbstractAddress("burst")
+        const server = makeServer(address)
+        server.decodeLimit = 16
+        verify(server.listen())
+        const count = 3000
+        verify(peer.start(["--connect", address, "burst:" + count, "wait-eof"]))
+        tryCompare(packetSpy, "count", count, 20000)
+        for (let i = 0; i < count; ++i) {
+            const p = packetSpy.signalArguments[i][1]
+            if (p.text !== "seq=" + i || p.sequence !== i + 1)
+                fail("packet " + i + " is " + p.text + " (sequence " + p.sequence + ")")
+        }
+        const client = server.peers.get(0)
+        compare(client.packetsReceived, count)
+        server.abortPeers()
+        tryCompare(peer, "finished", true, 5000)
+    }
+
     function test_truncation() {
         const address = peer.uniqueAbstractAddress("trunc")
         const server = makeServer(address)

@@ -10,6 +10,7 @@
 //   text:STRING      send STRING
 //   hex:HEX          send the bytes written in hex (two digits each, no separators)
 //   big:N            send N bytes 'x'
+//   burst:N          send N packets "seq=0" ... "seq=N-1" as fast as the socket takes them
 //   memfd:CONTENT    send the payload "memfd" with a memfd descriptor holding CONTENT
 //   file:PATH        send the payload "file" with a descriptor of PATH opened read-only
 //   echo:N           receive N packets; answer each with a JSON description:
@@ -192,6 +193,10 @@ int main(int argc, char **argv)
             sendPacket(fd, unhex(arg));
         } else if (verb == "big") {
             sendPacket(fd, std::string(size_t(std::atol(arg.c_str())), 'x'));
+        } else if (verb == "burst") {
+            const int count = std::atoi(arg.c_str());
+            for (int k = 0; k < count; ++k)
+                sendPacket(fd, "seq=" + std::to_string(k));
         } else if (verb == "memfd") {
             const int memfd = ::memfd_create("qml-test-peer", MFD_CLOEXEC);
             if (memfd < 0 || ::write(memfd, arg.data(), arg.size()) != ssize_t(arg.size()))
