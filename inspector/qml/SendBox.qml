@@ -37,6 +37,7 @@ Rectangle {
 
     FileDialog {
         id: fileDialog
+        objectName: "fileDialog"
         title: "Attach a file: its descriptor goes with the packet"
         onAccepted: root.attachment = Inspector.localPath(selectedFile)
     }

@@ -424,6 +424,16 @@ void tst_Inspector::connectAndSend()
     QVERIFY(roleText(model, 4, "preview").contains(QStringLiteral("\"hex\":\"deadbeef\"")));
 
     // Attach a file: its descriptor goes with the packet and the peer reads it.
+    // "Attach file…" opens a file dialog (Qt Quick Dialogs' own where the platform has none).
+    QObject *dialog = m_window->findChild<QObject *>(QStringLiteral("fileDialog"));
+    QVERIFY(dialog);
+    QVERIFY(click(QStringLiteral("attachButton")));
+    QTRY_VERIFY(dialog->property("visible").toBool());
+    QTest::qWait(300);
+    m_window->grabWindow().save(QStringLiteral(QSEQPACKET_INSPECTOR_TEST_ARTIFACTS "/inspector-filedialog.png"));
+    QVERIFY(QMetaObject::invokeMethod(dialog, "reject"));
+    QTRY_VERIFY(!dialog->property("visible").toBool());
+
     QQuickItem *box = item(QStringLiteral("sendBox"));
     QVERIFY(box && box->setProperty("attachment", file));
     QTRY_COMPARE(item(QStringLiteral("sendButton"))->property("text").toString(), QStringLiteral("Send with fd"));
