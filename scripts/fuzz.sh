@@ -14,7 +14,7 @@
 # committed seeds in fuzz/corpus/<target>/; copy good ones there with `<target> -merge=1`);
 # crashes to $QSEQPACKET_FUZZ_DIR/artifacts/. Reproduce one with
 #   build-fuzz/fuzz/<target> <crash-file>
-# QSEQPACKET_FUZZ_STRICT=1 also fails on the known issues listed in docs/security.md.
+# QSEQPACKET_FUZZ_TRACE=1 makes fuzz_receive print what an input does (to read a crash).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT=$PWD

@@ -8,7 +8,7 @@
 #             report is fatal), then the soak test in its short mode.
 #   tsan      build-tsan/ with -fsanitize=thread: the threaded tests (ctest -R "$TSAN_TESTS") and
 #             the soak test's threads phase.
-#   valgrind  memcheck of the value-type, close-on-exec and socket tests, from the ordinary Debug
+#   valgrind  memcheck of the value-type, close-on-exec, security and socket tests, from the Debug
 #             build (build/, as scripts/test.sh makes it): --leak-check=full, any error fails.
 #
 # Environment: QSEQPACKET_ASAN_DIR, QSEQPACKET_TSAN_DIR, QSEQPACKET_BUILD_DIR (valgrind's build),
@@ -21,7 +21,7 @@ ASAN_DIR=${QSEQPACKET_ASAN_DIR:-$REPO_ROOT/build-asan}
 TSAN_DIR=${QSEQPACKET_TSAN_DIR:-$REPO_ROOT/build-tsan}
 SUPP_DIR=$REPO_ROOT/scripts/sanitizers
 TSAN_TESTS=${TSAN_TESTS:-thread}
-VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_.*)$'}
+VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_security|tst_socket_.*)$'}
 SOAK_ARGS=${SOAK_ARGS:---short}
 
 modes=("$@")
@@ -43,7 +43,12 @@ need_packages() {
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" </dev/null
 }
 
-# The executable of each ctest test matching $2 in build dir $1 (the test's first argument).
+# The names of the ctest tests matching $2 in build dir $1 (each is also its executable's target).
+test_names() {
+    ctest --test-dir "$1" -N -R "$2" 2>/dev/null | sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*/\1/p'
+}
+
+# The executable of each ctest test matching $2 in build dir $1, once built.
 test_executables() {
     ctest --test-dir "$1" -N -V -R "$2" 2>/dev/null \
         | sed -n 's/^[0-9]*: Test command: \([^ ]*\).*/\1/p'
@@ -56,7 +61,9 @@ run_asan() {
     cmake --build "$ASAN_DIR" -j2 || return 1
     # qml-installed runs the uninstrumented qmltestrunner from Debian, which cannot load an
     # instrumented plugin (the ASan runtime must come first); it tests installation, not memory.
-    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:detect_invalid_pointer_pairs=0"
+    # fast_unwind_on_malloc=0: Debian's Qt has no frame pointers, so only the slow unwinder sees
+    # the Qt frames that scripts/sanitizers/lsan.supp names (it costs ~15 s on the Qt Quick tests).
+    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:fast_unwind_on_malloc=0:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1"
     export LSAN_OPTIONS="suppressions=$SUPP_DIR/lsan.supp:print_suppressions=0"
     export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$SUPP_DIR/ubsan.supp"
     step "ctest under ASan+UBSan (all tests but qml-installed)"
@@ -80,14 +87,26 @@ run_tsan() {
     step "ThreadSanitizer build in $TSAN_DIR (threaded tests and the soak test)"
     # Qt from Debian is not built with -fsanitize=thread: see scripts/sanitizers/tsan.supp.
     cmake -S "$REPO_ROOT" -B "$TSAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DQSEQPACKET_SANITIZE=thread \
-        -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_BUILD_EXAMPLES=OFF -DQSEQPACKET_BUILD_BENCHMARKS=OFF >/dev/null || return 1
-    local targets=(qseqpacket-soak qseqpacket_test_peer)
-    local exe
-    while read -r exe; do
-        [[ -n $exe ]] && targets+=("$(basename "$exe")")
-    done < <(test_executables "$TSAN_DIR" "$TSAN_TESTS")
+        -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_BUILD_INSPECTOR=OFF -DQSEQPACKET_BUILD_EXAMPLES=ON \
+        -DQSEQPACKET_BUILD_BENCHMARKS=OFF >/dev/null || return 1
+    # Only what the selected tests run: a test's target has its name, or, for an example's test
+    # (example-NAME), the example's name.
+    local targets=(qseqpacket-soak qseqpacket_test_peer) name all_targets
+    all_targets=$(cmake --build "$TSAN_DIR" --target help 2>/dev/null | sed -n 's/^\.\.\. \([^ ]*\).*/\1/p')
+    while read -r name; do
+        [[ -z $name ]] && continue
+        if grep -qx -- "$name" <<<"$all_targets"; then
+            targets+=("$name")
+        elif grep -qx -- "${name#example-}" <<<"$all_targets"; then
+            targets+=("${name#example-}")
+        fi
+    done < <(test_names "$TSAN_DIR" "$TSAN_TESTS")
     cmake --build "$TSAN_DIR" -j2 --target "${targets[@]}" || return 1
-    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$SUPP_DIR/tsan.supp"
+    # ignore_noninstrumented_modules=1: Qt and glib are not instrumented; their own locks (futex
+    # based) are invisible to TSan, so what they do inside themselves would be reported as races
+    # of theirs. Only races that involve instrumented code (QSeqpacket, the tests) are reported.
+    # die_after_fork=0: the tests start helper processes (QProcess) from a threaded process.
+    export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:ignore_noninstrumented_modules=1:die_after_fork=0:suppressions=$SUPP_DIR/tsan.supp"
     local start=$SECONDS rc=0
     if [[ ${#targets[@]} -gt 2 ]]; then
         step "ctest -R '$TSAN_TESTS' under TSan"
@@ -106,13 +125,15 @@ run_valgrind() {
     need_packages valgrind
     step "valgrind memcheck of the unit tests ($BUILD_DIR)"
     configure >/dev/null || return 1
+    local targets=(qseqpacket_test_peer qseqpacket_fdlister) name
+    while read -r name; do
+        [[ -n $name ]] && targets+=("$name")
+    done < <(test_names "$BUILD_DIR" "$VALGRIND_TESTS")
+    cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" || return 1
     local exes=() exe
     while read -r exe; do
         [[ -n $exe ]] && exes+=("$exe")
     done < <(test_executables "$BUILD_DIR" "$VALGRIND_TESTS")
-    local targets=(qseqpacket_test_peer)
-    for exe in "${exes[@]}"; do targets+=("$(basename "$exe")"); done
-    cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" || return 1
     local failed=0 passed=0 start=$SECONDS
     for exe in "${exes[@]}"; do
         local name log
@@ -130,7 +151,7 @@ run_valgrind() {
             passed=$((passed + 1))
         else
             echo "FAILED ($((SECONDS - t0)) s): see $log and $log.out"
-            tail -40 "$log" "$log.out"
+            tail -n 40 "$log" "$log.out"
             failed=$((failed + 1))
         fi
     done
