@@ -8,7 +8,6 @@
 
 #include <cstring>
 #include <memory>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -156,16 +155,10 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
 {
     ReadResult total;
     while ((queueLimit < 0 || count() < queueLimit) && (byteLimit < 0 || m_bytes < byteLimit)) {
-        int queued = 0;
-        if (::ioctl(fd, FIONREAD, &queued) == -1) {
-            total.error = errno;
-            return total;
-        }
+        // No FIONREAD first: for SOCK_SEQPACKET it walks the whole queue, and a batch slot holds
+        // any packet an unprivileged sender can make anyway.
         const int room = queueLimit < 0 ? BatchSize : int(qMin<qsizetype>(BatchSize, queueLimit - count()));
-        BatchBuffers &buffers = batchBuffers();
-        const ReadResult batch = (buffers.slotMemory && size_t(queued) <= buffers.slotSize)
-                ? readBatch(fd, room)
-                : readSingle(fd);
+        const ReadResult batch = batchBuffers().slotMemory ? readBatch(fd, room) : readSingle(fd);
         total.packets += batch.packets;
         total.endOfInput = batch.endOfInput;
         if (batch.error == ECONNRESET && !total.reset) {
@@ -175,8 +168,10 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
         }
         total.error = batch.error;
         // A short batch means the kernel had no more; asking again would only return EAGAIN.
-        if (batch.endOfInput || batch.error || batch.packets < room)
+        if (batch.endOfInput || batch.error || batch.packets < room) {
+            total.drained = !batch.endOfInput && !batch.error;
             break;
+        }
     }
     return total;
 }
@@ -288,8 +283,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
 
 QSeqpacketPacket QSeqpacketReceiver::takeHead()
 {
-    QSeqpacketPacket packet = std::move(m_queue.front());
-    m_queue.pop_front();
+    QSeqpacketPacket packet = m_queue.takeFirst();
     m_bytes -= packet.data().size();
     return packet;
 }

@@ -4,7 +4,7 @@
 
 #include "qseqpacketpacket.h"
 
-#include <deque>
+#include <QtCore/qlist.h>
 
 // The receive side of a socket: takes packets off the kernel in batches (recvmmsg) into a bounded
 // queue that the socket's receive calls read from.
@@ -13,9 +13,10 @@
 // tell them apart the socket has SO_TIMESTAMP on: the kernel attaches a timestamp to every real
 // packet, even an empty one, and nothing to end-of-file.
 //
-// Batches never cut a packet: each slot of the batch buffer is larger than any packet a peer can
-// send (twice net.core.wmem_max) and than everything queued (FIONREAD); where that is not enough,
-// a packet is read on its own into a buffer of its exact size.
+// Batches never cut a packet an unprivileged peer can send: each slot of the batch buffer is
+// larger than that (twice net.core.wmem_max; reserved address space, only touched pages cost
+// memory). A larger one, from a sender with CAP_NET_ADMIN (SO_SNDBUFFORCE), is reported truncated.
+// Where the batch buffer cannot be had, each packet is read on its own into a buffer of its size.
 class QSeqpacketReceiver
 {
 public:
@@ -24,6 +25,7 @@ public:
         int packets = 0;          // packets added to the queue
         bool endOfInput = false;  // the peer will send nothing more
         int error = 0;            // errno of a failed read, 0 where none
+        bool drained = false;     // the kernel had no more when the read stopped
         bool reset = false;       // the peer closed with packets it had not read (ECONNRESET)
     };
 
@@ -34,10 +36,10 @@ public:
     // or \a byteLimit bytes (no limit where negative), or nothing is left.
     ReadResult readFromKernel(int fd, int queueLimit, qint64 byteLimit);
 
-    bool isEmpty() const { return m_queue.empty(); }
-    qsizetype count() const { return qsizetype(m_queue.size()); }
+    bool isEmpty() const { return m_queue.isEmpty(); }
+    qsizetype count() const { return m_queue.size(); }
     qint64 bytes() const { return m_bytes; }
-    const QSeqpacketPacket &head() const { return m_queue.front(); }
+    const QSeqpacketPacket &head() const { return m_queue.constFirst(); }
     QSeqpacketPacket takeHead();
     void clear();
 
@@ -52,7 +54,9 @@ private:
     size_t controlBudget() const;
     bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
-    std::deque<QSeqpacketPacket> m_queue;
+    // QList, not std::deque: an empty one allocates nothing (an idle connection's queues cost
+    // no heap), and taking the first element is O(1) in Qt 6.
+    QList<QSeqpacketPacket> m_queue;
     qint64 m_bytes = 0;
     int m_descriptorLimit = 253;
     bool m_credentialsExpected = false;

@@ -62,16 +62,16 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
     FlushResult result;
     mmsghdr headers[BatchSize];
     iovec vectors[BatchSize];
-    while (!m_queue.empty()) {
-        const int count = int(qMin<size_t>(BatchSize, m_queue.size()));
+    while (!m_queue.isEmpty()) {
+        const int count = int(qMin<qsizetype>(BatchSize, m_queue.size()));
         size_t controlBytes = 0;
         for (int i = 0; i < count; ++i)
-            controlBytes += controlSpaceFor(m_queue[size_t(i)].fds);
+            controlBytes += controlSpaceFor(m_queue[i].fds);
         if (m_control.size() < controlBytes)
             m_control.resize(controlBytes);
         size_t controlOffset = 0;
         for (int i = 0; i < count; ++i) {
-            Outgoing &packet = m_queue[size_t(i)];
+            Outgoing &packet = m_queue[i];
             // constData(): data() would detach a buffer the application still shares.
             vectors[i] = { const_cast<char *>(packet.data.constData()), size_t(packet.data.size()) };
             msghdr &header = headers[i].msg_hdr;
@@ -105,8 +105,8 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
 
 void QSeqpacketSender::dropHead()
 {
-    m_bytes -= m_queue.front().data.size();
-    m_queue.pop_front();
+    m_bytes -= m_queue.constFirst().data.size();
+    m_queue.removeFirst();
 }
 
 void QSeqpacketSender::clear()

@@ -7,7 +7,6 @@
 #include <QtCore/qbytearray.h>
 #include <QtCore/qlist.h>
 
-#include <deque>
 #include <vector>
 
 struct iovec;
@@ -32,8 +31,8 @@ public:
     // Writes queued packets until the kernel is full, the queue is empty, or an error.
     FlushResult flush(int fd);
 
-    bool isEmpty() const { return m_queue.empty(); }
-    qint64 packets() const { return qint64(m_queue.size()); }
+    bool isEmpty() const { return m_queue.isEmpty(); }
+    qint64 packets() const { return m_queue.size(); }
     qint64 bytes() const { return m_bytes; }
     void clear();
 
@@ -45,7 +44,7 @@ private:
     };
     void dropHead();
 
-    std::deque<Outgoing> m_queue;
+    QList<Outgoing> m_queue; // allocates nothing while empty
     qint64 m_bytes = 0;
     std::vector<char> m_control; // control messages of one batch, kept for the next
 };

@@ -81,10 +81,19 @@ void QSeqpacketSocketPrivate::ensureNotifiers()
     if (readNotifier || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
     readNotifier = new QSocketNotifier(QSocketNotifier::Read, q);
-    writeNotifier = new QSocketNotifier(QSocketNotifier::Write, q);
     readNotifier->setEnabled(false);
-    writeNotifier->setEnabled(false);
     QObject::connect(readNotifier, &QSocketNotifier::activated, q, [this] { readAndDispatch(); });
+}
+
+void QSeqpacketSocketPrivate::ensureWriteNotifier()
+{
+    Q_Q(QSeqpacketSocket);
+    // Made on the first queued packet: most connections never fill the kernel's buffer, and an
+    // idle connection should cost as little as possible.
+    if (writeNotifier || !readNotifier)
+        return;
+    writeNotifier = new QSocketNotifier(QSocketNotifier::Write, q);
+    writeNotifier->setEnabled(false);
     QObject::connect(writeNotifier, &QSocketNotifier::activated, q, [this] { flushQueue(); });
 }
 
@@ -97,17 +106,22 @@ void QSeqpacketSocketPrivate::updateNotifiers()
     const bool wantRead = fd >= 0 && !inputEnded && receiver.count() < receiveQueuePackets
             && receiver.bytes() < receiveQueueBytes;
     const bool wantWrite = fd >= 0 && !sender.isEmpty();
+    if (wantWrite)
+        ensureWriteNotifier();
+    // A notifier must be off before its descriptor changes (and before that one is closed).
     if (readNotifier->socket() != fd) {
-        // A notifier must be off before its descriptor changes (and before that one is closed).
         readNotifier->setEnabled(false);
-        writeNotifier->setEnabled(false);
         readNotifier->setSocket(fd);
+    }
+    if (writeNotifier && writeNotifier->socket() != fd) {
+        writeNotifier->setEnabled(false);
         writeNotifier->setSocket(fd);
     }
     if (fd < 0)
         return;
     readNotifier->setEnabled(wantRead);
-    writeNotifier->setEnabled(wantWrite);
+    if (writeNotifier)
+        writeNotifier->setEnabled(wantWrite);
 }
 
 bool QSeqpacketSocketPrivate::verifyConnectedSeqpacket(int candidate, QString *reason) const
@@ -157,6 +171,8 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
             return false;
         }
     }
+    int errorNumber = 0;
+    sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
     fd = newFd;
     inputEnded = endOfInputPending = false;
     readShutdownByUs = writeShutdownRequested = writeShutdownDone = resetReported = false;
@@ -264,15 +280,24 @@ void QSeqpacketSocketPrivate::readAndDispatch(bool unlimited)
     handleReadResult(result);
     if (!guard)
         return;
-    if (result.packets > 0)
+    if (result.packets > 0) {
+        // Small reads are request/response traffic: there the slot's last receive would only
+        // hear EAGAIN. In a stream, asking again finds more and saves an event-loop round.
+        constexpr int SmallRead = 8;
+        const bool previousHint = kernelDrainedHint;
+        kernelDrainedHint = result.drained && result.packets < SmallRead;
         emitPacketReady();
-    if (guard && endOfInputPending)
+        if (!guard)
+            return;
+        kernelDrainedHint = previousHint;
+    }
+    if (endOfInputPending)
         processEndOfInput();
 }
 
 void QSeqpacketSocketPrivate::fillIfEmpty()
 {
-    if (!receiver.isEmpty() || fd < 0 || inputEnded)
+    if (!receiver.isEmpty() || fd < 0 || inputEnded || kernelDrainedHint)
         return;
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
@@ -419,8 +444,15 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
                  QStringLiteral("%1: the kernel cannot take the packet now and the send queue limit is 0").arg(operation));
         return false;
     }
-    int errorNumber = 0;
-    const int sendBuffer = intOption(fd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
+    // A packet the send buffer can never hold would wait in the queue forever. The size read at
+    // adoption is asked again only for a packet that does not fit it (SO_SNDBUF may have grown).
+    if (size > sendBufferSize - SendBufferOverhead) {
+        int errorNumber = 0;
+        const int current = intOption(fd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
+        if (current > 0)
+            sendBufferSize = current;
+    }
+    const int sendBuffer = sendBufferSize;
     if (sendBuffer > 0 && size > sendBuffer - SendBufferOverhead) {
         setError(QSeqpacketSocket::PacketTooLargeError,
                  QStringLiteral("%1: %2 bytes is more than the socket's send buffer (%3 bytes) can ever take")
@@ -586,10 +618,10 @@ QSeqpacketSocket::~QSeqpacketSocket()
     Q_D(QSeqpacketSocket);
     // No signals from a destructor: just let everything go.
     if (d->fd >= 0) {
-        if (d->readNotifier) {
+        if (d->readNotifier)
             d->readNotifier->setEnabled(false);
+        if (d->writeNotifier)
             d->writeNotifier->setEnabled(false);
-        }
         closeDescriptor(d->fd);
         d->fd = -1;
     }

@@ -34,6 +34,7 @@ public:
     // has not ended, writing while packets are queued.
     void updateNotifiers();
     void ensureNotifiers();
+    void ensureWriteNotifier();
 
     void connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress);
     void attemptConnect();
@@ -92,6 +93,11 @@ public:
     bool writeShutdownDone = false;
     bool resetReported = false;
     bool perPacketCredentials = false;
+    // Set while packetReady() is emitted for a small read that emptied the kernel's queue: a
+    // receive call that finds our queue empty then need not ask the kernel again (it would only
+    // say EAGAIN; a request/response exchange saves two system calls a packet).
+    bool kernelDrainedHint = false;
+    int sendBufferSize = 0; // SO_SNDBUF, read when the connection is adopted
 };
 
 #endif
