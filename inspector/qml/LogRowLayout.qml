@@ -42,7 +42,7 @@ RowLayout {
         Layout.fillHeight: true
         Cell {
             visible: layout.header
-            anchors.verticalCenter: parent.verticalCenter
+            anchors.fill: parent
             text: "DIR"
         }
         Badge {
@@ -69,7 +69,7 @@ RowLayout {
         Layout.fillHeight: true
         Cell {
             visible: layout.header
-            anchors.verticalCenter: parent.verticalCenter
+            anchors.fill: parent
             text: "FDS · FLAGS"
         }
         Row {
