@@ -2,15 +2,16 @@
 // libFuzzer target: addresses read back from the kernel.
 //
 // A QSeqpacketServer listens on a fuzzed abstract name (any bytes, the empty name and NULs
-// included) or on a fuzzed relative path inside a private temporary directory; a client binds to
+// included) or on a fuzzed file name inside a private temporary directory; a client binds to
 // another fuzzed abstract name (or lets the kernel pick one) and connects. Then what the kernel
 // reports through getsockname()/getpeername() and the library's decoding must match what was
 // asked for: serverAddress(), the client's localAddress() and peerAddress(), the accepted
 // socket's localAddress() and peerAddress(). Each also survives toString()/fromString().
 // An invalid address must be refused with InvalidAddressError, never reach the kernel.
 //
-// Names that another process holds already (EADDRINUSE) are skipped; paths are never absolute
-// and never leave the temporary directory.
+// Names that another process holds already (EADDRINUSE) are skipped; paths never leave the
+// temporary directory (no '/' in the fuzzed part), whose name is short so that paths up to and
+// past the 107-byte limit are tried.
 #include <QSeqpacketServer>
 #include <QSeqpacketSocket>
 
@@ -28,6 +29,7 @@
 namespace {
 
 QTemporaryDir *g_dir = nullptr;
+QByteArray g_prefix; // the temporary directory and a '/'
 
 [[noreturn]] void failed(const char *what, const QSeqpacketAddress &expected, const QSeqpacketAddress &got)
 {
@@ -51,11 +53,14 @@ void checkSame(const char *what, const QSeqpacketAddress &expected, const QSeqpa
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     static QCoreApplication app(*argc, *argv);
-    g_dir = new QTemporaryDir(QDir::tempPath() + QStringLiteral("/qseqpacket-fuzz-XXXXXX"));
-    if (!g_dir->isValid() || ::chdir(QFile::encodeName(g_dir->path()).constData()) != 0) {
+    // Not a chdir() into it: libFuzzer starts itself again by argv[0] (-merge, -fork).
+    g_dir = new QTemporaryDir(QStringLiteral("/tmp/qsfXXXXXX"));
+    if (!g_dir->isValid()) {
         std::fprintf(stderr, "fuzz_address_kernel: no temporary directory\n");
         std::abort();
     }
+    g_prefix = QFile::encodeName(g_dir->path()) + '/';
+    std::atexit([] { delete g_dir; });
     return 0;
 }
 
@@ -69,12 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     QSeqpacketAddress serverAddress;
     if (pathServer) {
-        QByteArray path(serverName.data(), qsizetype(serverName.size()));
-        // Relative, one component, inside the temporary directory (the working directory).
-        path.replace('/', '_');
-        if (path == "." || path == "..")
-            path += '_';
-        serverAddress = QSeqpacketAddress::fromNativePath(path);
+        QByteArray name(serverName.data(), qsizetype(serverName.size()));
+        // One component inside the temporary directory.
+        name.replace('/', '_');
+        if (name.isEmpty() || name == "." || name == "..")
+            name += '_';
+        serverAddress = QSeqpacketAddress::fromNativePath(g_prefix + name);
     } else {
         serverAddress = QSeqpacketAddress::fromAbstractName(QByteArray(serverName.data(), qsizetype(serverName.size())));
     }

@@ -622,7 +622,6 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static int baseline = -1;
     FuzzedDataProvider input(data, size);
     const int before = openFdCount();
     {
@@ -637,7 +636,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         listFds();
         std::abort();
     }
-    if (baseline < 0)
-        baseline = before;
     return 0;
 }
