@@ -70,13 +70,13 @@ for target in "${targets[@]}"; do
     rc=0
     "$FUZZ_DIR/fuzz/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=30 -rss_limit_mb=4096 \
         -artifact_prefix="$FUZZ_DIR/artifacts/$target-" "${fork[@]}" "$corpus" "$seeds" >"$log" 2>&1 || rc=$?
-    runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
-    if [[ $runs -eq 0 ]]; then # -fork mode reports "#N DONE" lines instead
-        runs=$(grep -o '^#[0-9]*' "$log" | tail -1 | tr -d '#')
+    runs=$( (grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" || true) | awk '{s += $2} END {print s + 0}')
+    if [[ $runs -eq 0 ]]; then # -fork mode reports "#N: cov: ..." lines instead
+        runs=$( (grep -o '^#[0-9]*' "$log" || true) | tail -1 | tr -d '#')
     fi
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    cov=$( (grep -o 'cov: [0-9]*' "$log" || true) | tail -1 | awk '{print $2}')
     if [[ $rc -eq 0 ]]; then
-        summary+=("$(printf '%-20s ok      %10s executions in %s s, coverage %s, corpus %s inputs' \
+        summary+=("$(printf '%-20s ok      %10s executions in %s s, coverage %s, work corpus %s inputs' \
             "$target" "${runs:-?}" "$seconds" "${cov:-?}" "$(ls "$corpus" | wc -l)")")
     else
         status=1
