@@ -123,7 +123,8 @@ public:
     QSeqpacketCredentials peerCredentials() const;
     /*!
      * The peer's security context (SO_PEERSEC), e.g. an SELinux label. Where the system has none,
-     * returns an empty array and sets error() to UnsupportedOperationError.
+     * returns an empty array and sets error() to UnsupportedOperationError. A query that fails
+     * sets error() without errorOccurred(): the connection itself is fine.
      */
     QByteArray peerSecurityContext();
     /*!
@@ -204,7 +205,7 @@ public:
     void disconnectFromServer();
     /*! Closes at once, dropping unsent and unread packets. */
     void abort();
-    /*! Reads and clears the kernel's pending socket error (SO_ERROR); NoError where none. */
+    /*! Reads and clears the kernel's pending socket error (SO_ERROR); NoError where none. Sets error() without errorOccurred(). */
     SocketError takeError();
 
     // --- waiting ----------------------------------------------------------------------------

@@ -69,6 +69,14 @@ void QSeqpacketSocketPrivate::setErrorFromErrno(const QString &operation, int er
     setError(errorFromErrno(errorNumber), describe(operation, errorNumber));
 }
 
+void QSeqpacketSocketPrivate::setQueryError(QSeqpacketSocket::SocketError newError, const QString &message)
+{
+    // A query that cannot be answered says so in error(), but the connection is fine: no
+    // errorOccurred(), which applications often take as the end of the connection.
+    error = newError;
+    errorString = message;
+}
+
 void QSeqpacketSocketPrivate::setTimeoutError(const QString &operation)
 {
     error = QSeqpacketSocket::TimeoutError;
@@ -855,7 +863,7 @@ QByteArray QSeqpacketSocket::peerSecurityContext()
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setError(OperationError, QStringLiteral("peerSecurityContext: the socket is not connected"));
+        d->setQueryError(OperationError, QStringLiteral("peerSecurityContext: the socket is not connected"));
         return {};
     }
     QByteArray context(256, Qt::Uninitialized);
@@ -873,11 +881,11 @@ QByteArray QSeqpacketSocket::peerSecurityContext()
     }
     const int errorNumber = errno;
     if (errorNumber == ENOPROTOOPT) {
-        d->setError(UnsupportedOperationError,
+        d->setQueryError(UnsupportedOperationError,
                     QStringLiteral("peerSecurityContext: no security module gives this system a peer context (%1)")
                             .arg(describe(QStringLiteral("SO_PEERSEC"), errorNumber)));
     } else {
-        d->setErrorFromErrno(QStringLiteral("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber);
+        d->setQueryError(errorFromErrno(errorNumber), describe(QStringLiteral("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber));
     }
     return {};
 }
@@ -886,7 +894,7 @@ QSeqpacketFileDescriptor QSeqpacketSocket::peerProcessFileDescriptor()
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setError(OperationError, QStringLiteral("peerProcessFileDescriptor: the socket is not connected"));
+        d->setQueryError(OperationError, QStringLiteral("peerProcessFileDescriptor: the socket is not connected"));
         return {};
     }
     int pidfd = -1;
@@ -894,11 +902,11 @@ QSeqpacketFileDescriptor QSeqpacketSocket::peerProcessFileDescriptor()
     if (::getsockopt(d->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) == -1) {
         const int errorNumber = errno;
         if (errorNumber == ENOPROTOOPT) {
-            d->setError(UnsupportedOperationError,
+            d->setQueryError(UnsupportedOperationError,
                         QStringLiteral("peerProcessFileDescriptor: this kernel has no SO_PEERPIDFD (Linux 6.5 or later) (%1)")
                                 .arg(QString::fromLocal8Bit(strerror(errorNumber))));
         } else {
-            d->setErrorFromErrno(QStringLiteral("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber);
+            d->setQueryError(errorFromErrno(errorNumber), describe(QStringLiteral("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber));
         }
         return {};
     }
@@ -1158,7 +1166,7 @@ QSeqpacketSocket::SocketError QSeqpacketSocket::takeError()
         return NoError;
     if (pending == ECONNRESET)
         d->resetReported = true;
-    d->setErrorFromErrno(QStringLiteral("takeError: pending socket error"), pending);
+    d->setQueryError(errorFromErrno(pending), describe(QStringLiteral("takeError: pending socket error"), pending));
     return errorFromErrno(pending);
 }
 

@@ -63,6 +63,7 @@ public:
     // One poll() round for the waitFor...() calls; returns false on timeout.
     bool waitOnce(const QDeadlineTimer &deadline, bool wantRead);
     void setTimeoutError(const QString &operation);
+    void setQueryError(QSeqpacketSocket::SocketError error, const QString &message);
 
     QSeqpacketSocket *q_ptr;
     int fd = -1;
