@@ -87,7 +87,7 @@ run_tsan() {
     step "ThreadSanitizer build in $TSAN_DIR (threaded tests and the soak test)"
     # Qt from Debian is not built with -fsanitize=thread: see scripts/sanitizers/tsan.supp.
     cmake -S "$REPO_ROOT" -B "$TSAN_DIR" -DCMAKE_BUILD_TYPE=Debug -DQSEQPACKET_SANITIZE=thread \
-        -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_BUILD_INSPECTOR=OFF -DQSEQPACKET_BUILD_EXAMPLES=ON \
+        -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_BUILD_EXAMPLES=ON \
         -DQSEQPACKET_BUILD_BENCHMARKS=OFF >/dev/null || return 1
     # Only what the selected tests run: a test's target has its name, or, for an example's test
     # (example-NAME), the example's name.

@@ -35,6 +35,7 @@
 #include <QtCore/QTimer>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdarg>
@@ -733,12 +734,29 @@ void runOneKill(int run, quint64 seed, KillStats *stats)
     });
     sender.start(1);
 
-    QTimer killer;
-    killer.setSingleShot(true);
-    QObject::connect(&killer, &QTimer::timeout, &loop, [&] {
+    // The kill comes from a thread of its own, at its moment whatever this thread is doing: a
+    // peer that sends faster than this side reads keeps a packetReady() slot busy, and a timer
+    // in this thread would wait for it (docs/security.md, finding 6).
+    std::atomic<bool> peerDead { false };
+    std::thread killer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(killAfterMs));
         ::kill(pid, SIGKILL);
         waitChild(pid);
+        peerDead.store(true);
+    });
+    QTimer watchdog;
+    watchdog.setSingleShot(true);
+    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
+        fail("kills: run %d: no disconnected() 10 s after the kill (received %llu)", run, received);
+        loop.quit();
+    });
+    QTimer afterKill;
+    QObject::connect(&afterKill, &QTimer::timeout, &loop, [&] {
+        if (killed || !peerDead.load())
+            return;
         killed = true;
+        afterKill.stop();
+        watchdog.start(10000);
         // After the kill nothing new can come; what the kernel accepted must all arrive.
         if (server && !socket && counters->connected.load()) {
             // The peer connected but this side has not accepted yet: the connection waits in
@@ -754,16 +772,9 @@ void runOneKill(int run, quint64 seed, KillStats *stats)
         }
         readAll();
     });
-    killer.start(killAfterMs);
-
-    QTimer watchdog;
-    watchdog.setSingleShot(true);
-    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
-        fail("kills: run %d: no disconnected() 10 s after the kill (received %llu)", run, received);
-        loop.quit();
-    });
-    QObject::connect(&killer, &QTimer::timeout, &watchdog, [&] { watchdog.start(10000); });
+    afterKill.start(1);
     loop.exec();
+    killer.join();
     readAll(); // anything left when the loop ended
 
     const quint64 attempted = counters->attempted.load();
