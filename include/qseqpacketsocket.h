@@ -185,6 +185,11 @@ public:
      * that the kernel then gives an unbound socket an abstract address when it first sends.
      */
     bool setPerPacketCredentials(bool enabled);
+    /*!
+     * Whether received packets carry their sender's credentials: set with
+     * setPerPacketCredentials(), or found on when a descriptor that already had SO_PASSCRED was
+     * adopted (setSocketDescriptor(), an accepted connection of a listener that had it).
+     */
     bool perPacketCredentials() const;
 
     /*!

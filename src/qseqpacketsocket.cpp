@@ -178,7 +178,23 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
             setErrorFromErrno(operation + QStringLiteral(": setsockopt(SO_PASSCRED)"), errorNumber);
             return false;
         }
+    } else {
+        // A descriptor can arrive with SO_PASSCRED already on (systemd's PassCredentials=yes,
+        // a listening socket that had it, whoever handed it over). The kernel then puts
+        // credentials in front of every packet's descriptors, and the receive buffer must have
+        // room for them, or the last descriptors of a full packet are lost.
+        int errorNumber = 0;
+        const int passCred = intOption(newFd, SOL_SOCKET, SO_PASSCRED, &errorNumber);
+        if (errorNumber) {
+            setErrorFromErrno(operation + QStringLiteral(": getsockopt(SO_PASSCRED)"), errorNumber);
+            return false;
+        }
+        if (passCred) {
+            qCDebug(lcSeqpacketSocket) << "descriptor" << newFd << "has SO_PASSCRED on: per-packet credentials are on";
+            perPacketCredentials = true;
+        }
     }
+    receiver.setCredentialsExpected(perPacketCredentials);
     int errorNumber = 0;
     sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
     fd = newFd;
@@ -307,6 +323,15 @@ void QSeqpacketSocketPrivate::fillIfEmpty()
 {
     if (!receiver.isEmpty() || fd < 0 || inputEnded || kernelDrainedHint)
         return;
+    // A packetReady() slot that reads while hasPendingPackets() would never return to the event
+    // loop against a peer as fast as it: within one dispatch the queue is refilled only so often,
+    // and the read notifier brings the rest after the event loop has had its turn.
+    constexpr int MaxRefillsPerDispatch = 1;
+    if (emittingPacketReady) {
+        if (refillsThisDispatch >= MaxRefillsPerDispatch)
+            return;
+        ++refillsThisDispatch;
+    }
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
     // Called from inside a receive or query: packetReady() and the end of the connection wait
@@ -339,6 +364,7 @@ void QSeqpacketSocketPrivate::emitPacketReady()
         return; // a slot that waits for packets gets them through its own loop
     QPointer<QSeqpacketSocket> guard(q);
     emittingPacketReady = true;
+    refillsThisDispatch = 0;
     while (!receiver.isEmpty()) {
         const qint64 takenBefore = packetsTakenCount;
         emit q->packetReady();
