@@ -341,9 +341,13 @@ bool parseInspectorOptions(const QStringList &arguments, InspectorOptions *optio
                                              QStringLiteral("ms"), QStringLiteral("2500"));
     const QCommandLineOption quitAfter(QStringLiteral("quit-after"), QStringLiteral("Quit after <ms> milliseconds."),
                                        QStringLiteral("ms"));
+    const QCommandLineOption select(QStringLiteral("select"),
+                                    QStringLiteral("Select log entry <n> (the # column) of the first connection once it "
+                                                   "has arrived, e.g. for a --screenshot that shows a packet's details."),
+                                    QStringLiteral("n"));
     const QCommandLineOption size(QStringLiteral("size"), QStringLiteral("Window size (default 1280x800)."),
                                   QStringLiteral("WxH"), QStringLiteral("1280x800"));
-    parser.addOptions({listen, connect, demo, theme, screenshot, screenshotDelay, quitAfter, size});
+    parser.addOptions({listen, connect, demo, theme, screenshot, screenshotDelay, quitAfter, select, size});
     parser.process(arguments); // exits for --help and --version
 
     if (parser.isSet(listen) && parser.isSet(connect)) {
@@ -372,9 +376,24 @@ bool parseInspectorOptions(const QStringList &arguments, InspectorOptions *optio
     }
     options->theme = t;
     options->screenshot = parser.value(screenshot);
-    options->screenshotDelay = parser.value(screenshotDelay).toInt();
-    if (parser.isSet(quitAfter))
-        options->quitAfter = parser.value(quitAfter).toInt();
+    // A number the user mistyped must not silently become 0.
+    auto number = [&](const QCommandLineOption &option, int minimum, int *value) {
+        bool ok = false;
+        const int n = parser.value(option).toInt(&ok);
+        if (!ok || n < minimum) {
+            *error = QStringLiteral("--%1 takes a whole number of at least %2, not \"%3\"")
+                             .arg(option.names().constFirst()).arg(minimum).arg(parser.value(option));
+            return false;
+        }
+        *value = n;
+        return true;
+    };
+    if (!number(screenshotDelay, 0, &options->screenshotDelay))
+        return false;
+    if (parser.isSet(quitAfter) && !number(quitAfter, 0, &options->quitAfter))
+        return false;
+    if (parser.isSet(select) && !number(select, 1, &options->selectEntry))
+        return false;
     const QStringList wh = parser.value(size).split(QLatin1Char('x'));
     if (wh.size() == 2 && wh[0].toInt() > 0 && wh[1].toInt() > 0)
         options->size = QSize(wh[0].toInt(), wh[1].toInt());

@@ -22,6 +22,7 @@ struct InspectorOptions
     QString screenshot;    //!< save a PNG of the window to this file, then quit
     int screenshotDelay = 2500;
     int quitAfter = -1;    //!< quit after this many ms (-1: never)
+    int selectEntry = 0;   //!< select this log entry (1-based) of the first connection once it arrives; 0: none
     bool demo = false;     //!< listen and start demo peers
     QSize size = QSize(1280, 800);
     QStringList importPaths; //!< more QML import paths (the tests give the build tree's)
@@ -43,6 +44,7 @@ class Inspector : public QObject
     Q_PROPERTY(QString startAddress READ startAddress CONSTANT)
     Q_PROPERTY(QString defaultAddress READ defaultAddress CONSTANT)
     Q_PROPERTY(bool demo READ isDemo CONSTANT)
+    Q_PROPERTY(int startSelection READ startSelection CONSTANT)
     Q_PROPERTY(QString monospaceFamily READ monospaceFamily CONSTANT)
     Q_PROPERTY(QString version READ version CONSTANT)
     Q_PROPERTY(int demoPeerCount READ demoPeerCount NOTIFY demoPeersChanged)
@@ -62,6 +64,7 @@ public:
     QString startAddress() const { return m_options.address; }
     QString defaultAddress() const;
     bool isDemo() const { return m_options.demo; }
+    int startSelection() const { return m_options.selectEntry; }
     QString monospaceFamily() const;
     QString version() const;
     int demoPeerCount() const { return int(m_demoPeers.size()); }

@@ -26,7 +26,7 @@ fi
 shot="$BUILD_DIR/inspector-demo.png"
 echo
 echo "== no display: running the Inspector headless for a few seconds (QT_QPA_PLATFORM=offscreen)"
-QT_QPA_PLATFORM=offscreen "$inspector" --demo --screenshot "$shot" --screenshot-delay 4000 "$@"
+QT_QPA_PLATFORM=offscreen "$inspector" --demo --select 5 --screenshot "$shot" --screenshot-delay 4000 "$@"
 echo "   what it showed: $shot"
 echo
 echo "== running the text demo: $BUILD_DIR/examples/packet-exchange/packet-exchange"

@@ -102,7 +102,7 @@ Rectangle {
 
         // Descriptors.
         ColumnLayout {
-            SplitView.preferredWidth: 400
+            SplitView.preferredWidth: 356
             SplitView.minimumWidth: 260
             spacing: 0
 

@@ -12,6 +12,8 @@ Rectangle {
     // The selected row's entry (PacketLog.get()), or null.
     property var currentEntry: null
     property bool follow: true
+    // --select: the entry (1-based) to select once the log has it; 0 when done or not asked for.
+    property int pendingSelection: Inspector.startSelection
 
     color: Theme.surface
 
@@ -23,6 +25,14 @@ Rectangle {
     function selectRow(row) {
         list.currentIndex = row
         currentEntry = row >= 0 ? filter.get(row) : null
+    }
+
+    function applyPendingSelection() {
+        if (pendingSelection <= 0 || list.count < pendingSelection)
+            return
+        selectRow(pendingSelection - 1)
+        if (currentEntry && currentEntry.row !== undefined)
+            pendingSelection = 0
     }
 
     onSessionChanged: {
@@ -150,7 +160,12 @@ Rectangle {
             Connections {
                 target: filter
                 // Also when the log is full and drops as many old rows as new ones come.
-                function onRowsInserted() { if (root.follow) Qt.callLater(list.positionViewAtEnd) }
+                function onRowsInserted() {
+                    if (root.follow)
+                        Qt.callLater(list.positionViewAtEnd)
+                    if (root.pendingSelection > 0)
+                        Qt.callLater(root.applyPendingSelection) // once the view has the new rows
+                }
                 function onModelReset() { if (root.follow) Qt.callLater(list.positionViewAtEnd) }
             }
             onMovementStarted: root.follow = false

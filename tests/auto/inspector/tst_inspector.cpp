@@ -113,6 +113,8 @@ private Q_SLOTS:
     void listenShowsPeerPackets_data();
     void listenShowsPeerPackets();
     void connectAndSend();
+    void optionsAreChecked_data();
+    void optionsAreChecked();
     void cleanup();
 
 private:
@@ -241,6 +243,7 @@ void tst_Inspector::listenShowsPeerPackets()
     options.mode = QStringLiteral("listen");
     options.address = address;
     options.theme = theme;
+    options.selectEntry = 4; // --select 4: the memfd packet, once it has arrived
     QVERIFY(start(options));
     QCOMPARE(Inspector::instance()->isDark(), theme == QLatin1String("dark"));
 
@@ -304,8 +307,8 @@ void tst_Inspector::listenShowsPeerPackets()
     QVERIFY(!item(QStringLiteral("peerSecurityContext"))->property("text").toString().isEmpty());
     QCOMPARE(item(QStringLiteral("peerLocalAddress"))->property("text").toString(), address);
 
-    // Select the memfd packet: the hex dump and the descriptor.
-    QVERIFY(logView->setProperty("currentIndex", 3));
+    // --select 4 selected the memfd packet as it arrived: the hex dump and the descriptor.
+    QTRY_COMPARE(logView->property("currentIndex").toInt(), 3);
     QQuickItem *dump = item(QStringLiteral("hexDumpText"));
     QVERIFY(dump);
     QTRY_VERIFY(dump->property("text").toString().startsWith(QStringLiteral("00000000  6d 65 6d 66 64")));
@@ -372,6 +375,33 @@ void tst_Inspector::listenShowsPeerPackets()
     // connection with the peer is gone (and so is the peer process with its pipes).
     QTRY_COMPARE(m_peer->state(), QProcess::NotRunning);
     QTRY_COMPARE(openDescriptorCount(), descriptorsBefore);
+}
+
+void tst_Inspector::optionsAreChecked_data()
+{
+    QTest::addColumn<QStringList>("arguments");
+    QTest::addColumn<QString>("error"); // empty: accepted
+    QTest::newRow("listen") << QStringList{"--listen", "@x"} << QString();
+    QTest::newRow("select") << QStringList{"--demo", "--select", "5"} << QString();
+    QTest::newRow("select 0") << QStringList{"--demo", "--select", "0"} << QStringLiteral("--select takes a whole number of at least 1");
+    QTest::newRow("mistyped delay") << QStringList{"--screenshot-delay", "4s"} << QStringLiteral("--screenshot-delay takes a whole number");
+    QTest::newRow("negative quit") << QStringList{"--quit-after", "-1"} << QStringLiteral("--quit-after takes a whole number of at least 0");
+    QTest::newRow("both") << QStringList{"--listen", "@a", "--connect", "@b"} << QStringLiteral("--listen and --connect exclude each other");
+    QTest::newRow("demo connect") << QStringList{"--demo", "--connect", "@b"} << QStringLiteral("--demo listens");
+    QTest::newRow("theme") << QStringList{"--theme", "blue"} << QStringLiteral("--theme is auto, light or dark, not blue");
+}
+
+void tst_Inspector::optionsAreChecked()
+{
+    QFETCH(QStringList, arguments);
+    QFETCH(QString, error);
+    InspectorOptions options;
+    QString message;
+    const bool ok = parseInspectorOptions(QStringList{QStringLiteral("qseqpacket-inspector")} + arguments, &options, &message);
+    QCOMPARE(ok, error.isEmpty());
+    QVERIFY2(message.startsWith(error), qPrintable(message));
+    if (ok && arguments.contains(QStringLiteral("--select")))
+        QCOMPARE(options.selectEntry, 5);
 }
 
 void tst_Inspector::connectAndSend()
