@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "inspector.h"
 
+#include "seqpackethex_p.h"
+
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdir.h>
@@ -183,51 +185,15 @@ QString Inspector::hexDump(const QByteArray &data, int maxBytes)
     return out;
 }
 
-namespace {
-bool parseHex(const QString &text, QByteArray *out)
-{
-    QByteArray bytes;
-    int high = -1;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (c.isSpace() || c == QLatin1Char(':') || c == QLatin1Char('-') || c == QLatin1Char(',')) {
-            if (high >= 0)
-                return false;
-            continue;
-        }
-        if (high < 0 && c == QLatin1Char('0') && i + 1 < text.size()
-            && (text.at(i + 1) == QLatin1Char('x') || text.at(i + 1) == QLatin1Char('X'))) {
-            ++i;
-            continue;
-        }
-        const int v = QByteArray(1, char(c.toLatin1())).toInt(nullptr, 16);
-        const bool digit = c.isDigit() || (c.toLower() >= QLatin1Char('a') && c.toLower() <= QLatin1Char('f'));
-        if (!digit || c.unicode() > 0x7f)
-            return false;
-        if (high < 0) {
-            high = v;
-        } else {
-            bytes.append(char((high << 4) | v));
-            high = -1;
-        }
-    }
-    if (high >= 0)
-        return false;
-    if (out)
-        *out = bytes;
-    return true;
-}
-}
-
 bool Inspector::isValidHex(const QString &text)
 {
-    return parseHex(text, nullptr);
+    return SeqpacketHex::parse(text, nullptr);
 }
 
 QVariant Inspector::hexToBytes(const QString &text)
 {
     QByteArray bytes;
-    if (!parseHex(text, &bytes))
+    if (!SeqpacketHex::parse(text, &bytes))
         return {};
     if (bytes.isNull())
         bytes = QByteArray("");

@@ -40,11 +40,6 @@ ProcessInfo processInfo(qint64 pid);
 
 /*! Lower-case hex of at most \a limit bytes of \a data (all of it when \a limit < 0), no separators. */
 QString toHex(QByteArrayView data, qsizetype limit = -1);
-/*!
- * Parses hex text: pairs of hex digits, with optional whitespace, ':', '-', ',' separators and
- * "0x" prefixes. Returns false and says why in \a error on anything else or an odd digit count.
- */
-bool fromHex(const QString &text, QByteArray *out, QString *error);
 /*! At most \a limit bytes of \a data as text (UTF-8, invalid sequences replaced). */
 QString toText(QByteArrayView data, qsizetype limit = -1);
 /*! True when \a data is valid UTF-8 without control characters other than tab, CR and LF. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketsocket.h"
+#include "seqpackethex_p.h"
 #include "seqpacketinfo_p.h"
 
 #include <QtCore/qdatetime.h>
@@ -319,7 +320,7 @@ bool SeqpacketSocket::sendHex(const QString &hex)
 {
     QByteArray bytes;
     QString why;
-    if (!SeqpacketInfo::fromHex(hex, &bytes, &why)) {
+    if (!SeqpacketHex::parse(hex, &bytes, &why)) {
         setError(InvalidDataError, QStringLiteral("sendHex: %1").arg(why));
         return false;
     }
