@@ -885,6 +885,11 @@ struct Inbox
     std::vector<std::pair<int, QSeqpacketPacket>> packets;
 };
 
+// Every packet in the inbox holds a descriptor. A receiver waits while the main thread is this far
+// behind: otherwise the process could reach RLIMIT_NOFILE (20,000 on some machines) and the kernel
+// would drop descriptors (correctly reported as areFileDescriptorsTruncated(), but a failure here).
+constexpr size_t MaxInboxPackets = 2000;
+
 // Receives in its own thread and hands every packet to the main thread.
 class ThreadReceiver : public QObject
 {
@@ -894,6 +899,8 @@ public:
     {
         connect(m_socket, &QSeqpacketSocket::packetReady, this, [this] {
             while (m_socket->hasPendingPackets()) {
+                while (inboxSize() >= MaxInboxPackets)
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
                 QSeqpacketPacket packet = m_socket->receivePacket();
                 std::lock_guard<std::mutex> locker(m_inbox->mutex);
                 m_inbox->packets.emplace_back(m_pair, std::move(packet));
@@ -901,6 +908,12 @@ public:
         });
     }
 private:
+    size_t inboxSize() const
+    {
+        std::lock_guard<std::mutex> locker(m_inbox->mutex);
+        return m_inbox->packets.size();
+    }
+
     QSeqpacketSocket *m_socket;
     int m_pair;
     Inbox *m_inbox;
@@ -975,7 +988,9 @@ ThreadStats runThreads(int pairs, int packetsPerPair)
                 if (data.size() == 64)
                     std::memcpy(&seq, data.constData(), 8);
                 if (seq != next[size_t(p)] || packet.fileDescriptors().size() != 1)
-                    fail("threads: pair %d: packet %llu (expected %llu)", p, seq, next[size_t(p)]);
+                    fail("threads: pair %d: packet %llu (expected %llu) with %d descriptors%s", p, seq,
+                         next[size_t(p)], int(packet.fileDescriptors().size()),
+                         packet.areFileDescriptorsTruncated() ? " (some did not fit)" : "");
                 next[size_t(p)]++;
                 stats.packets++;
                 if (next[size_t(p)] == quint64(packetsPerPair) && ++finished == pairs)
