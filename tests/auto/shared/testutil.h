@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the QSeqpacket auto tests: descriptor accounting through /proc/self/fd,
 // raw AF_UNIX SOCK_SEQPACKET sockets made with plain syscalls (a reference peer that does not
-// depend on the library), memfds and reading a descriptor's content back.
+// depend on the library), memfds and reading a descriptor's content back. The Qt-free core of the
+// raw sockets (sendmsg/recvmsg with SCM_RIGHTS, addresses, poll) is rawsocket.h, which the peer
+// processes share.
 #ifndef QSEQPACKET_TESTUTIL_H
 #define QSEQPACKET_TESTUTIL_H
 
@@ -28,6 +30,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include "rawsocket.h"
 
 namespace TestUtil {
 
@@ -221,17 +225,7 @@ inline QByteArray uniqueAbstractName(const char *tag)
 /*! Fills \a addr for a path (or, with a leading '@', an abstract name). Returns the length. */
 inline socklen_t fillSockaddr(sockaddr_un *addr, const QByteArray &nameOrPath, bool abstract)
 {
-    std::memset(addr, 0, sizeof *addr);
-    addr->sun_family = AF_UNIX;
-    if (abstract) {
-        addr->sun_path[0] = '\0';
-        const size_t n = std::min(size_t(nameOrPath.size()), sizeof addr->sun_path - 1);
-        std::memcpy(addr->sun_path + 1, nameOrPath.constData(), n);
-        return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + n);
-    }
-    const size_t n = std::min(size_t(nameOrPath.size()), sizeof addr->sun_path - 1);
-    std::memcpy(addr->sun_path, nameOrPath.constData(), n);
-    return socklen_t(offsetof(sockaddr_un, sun_path) + n + 1);
+    return fillSockaddr(addr, nameOrPath.constData(), size_t(nameOrPath.size()), abstract);
 }
 
 // ---- raw sockets ------------------------------------------------------------------------
@@ -257,12 +251,7 @@ public:
     /*! Waits up to \a timeoutMs for a connection and accepts it; -1 on timeout or failure. */
     int acceptOne(int timeoutMs = 10000, bool cloexec = true)
     {
-        pollfd p = {m_fd, POLLIN, 0};
-        int r;
-        do {
-            r = ::poll(&p, 1, timeoutMs);
-        } while (r < 0 && errno == EINTR);
-        if (r <= 0)
+        if (pollFor(m_fd, POLLIN, timeoutMs) <= 0)
             return -1;
         int fd;
         do {
@@ -326,29 +315,8 @@ inline bool rawSocketPair(UniqueFd *a, UniqueFd *b, int type = SOCK_SEQPACKET, b
 /*! Sends one packet with plain sendmsg (blocking unless the socket is non-blocking). */
 inline bool rawSend(int fd, const QByteArray &data, const QList<int> &fds = {})
 {
-    iovec iov;
-    iov.iov_base = const_cast<char *>(data.constData());
-    iov.iov_len = size_t(data.size());
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    QByteArray control;
-    if (!fds.isEmpty()) {
-        control.fill('\0', int(CMSG_SPACE(sizeof(int) * size_t(fds.size()))));
-        msg.msg_control = control.data();
-        msg.msg_controllen = size_t(control.size());
-        cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int) * size_t(fds.size()));
-        std::memcpy(CMSG_DATA(cmsg), fds.constData(), sizeof(int) * size_t(fds.size()));
-    }
-    ssize_t n;
-    do {
-        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    return n == data.size();
+    return rawSendMsg(fd, data.constData(), size_t(data.size()), fds.constData(), size_t(fds.size()))
+        == data.size();
 }
 
 struct RawPacket
@@ -376,49 +344,22 @@ struct RawPacket
 inline RawPacket rawReceive(int fd, int timeoutMs = 10000, int bufferSize = 1 << 20)
 {
     RawPacket result;
-    pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-    int r;
-    do {
-        r = ::poll(&p, 1, timeoutMs);
-    } while (r < 0 && errno == EINTR);
-    if (r == 0) {
+    if (pollFor(fd, POLLIN | POLLRDHUP, timeoutMs) == 0) {
         result.timedOut = true;
         return result;
     }
     QByteArray buffer(bufferSize, Qt::Uninitialized);
-    iovec iov = {buffer.data(), size_t(buffer.size())};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+    std::vector<int> fds;
+    const ssize_t n = rawRecvMsg(fd, buffer.data(), size_t(buffer.size()), MSG_CMSG_CLOEXEC | MSG_DONTWAIT,
+                                 &fds, &result.flags);
     if (n < 0) {
         result.error = errno;
         return result;
     }
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int received;
-                std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                result.fds.append(received);
-            }
-        }
-    }
-    result.flags = msg.msg_flags;
-    if (n == 0 && result.fds.isEmpty()) {
-        pollfd q = {fd, POLLRDHUP, 0};
-        if (::poll(&q, 1, 0) == 1 && (q.revents & (POLLRDHUP | POLLHUP))) {
-            result.eof = true;
-            return result;
-        }
+    result.fds = QList<int>(fds.cbegin(), fds.cend());
+    if (n == 0 && result.fds.isEmpty() && peerHasShutDown(fd)) {
+        result.eof = true;
+        return result;
     }
     result.ok = true;
     result.data = buffer.left(int(n));

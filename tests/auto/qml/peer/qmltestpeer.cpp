@@ -35,6 +35,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "rawsocket.h" // plain syscalls too: sendmsg/recvmsg with SCM_RIGHTS, addresses
+
 namespace {
 
 [[noreturn]] void die(const char *what)
@@ -43,43 +45,9 @@ namespace {
     std::exit(2);
 }
 
-socklen_t makeAddress(const std::string &text, sockaddr_un *addr)
-{
-    std::memset(addr, 0, sizeof *addr);
-    addr->sun_family = AF_UNIX;
-    if (!text.empty() && text[0] == '@') {
-        const size_t n = std::min(text.size() - 1, sizeof addr->sun_path - 1);
-        std::memcpy(addr->sun_path + 1, text.data() + 1, n);
-        return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + n);
-    }
-    const size_t n = std::min(text.size(), sizeof addr->sun_path - 1);
-    std::memcpy(addr->sun_path, text.data(), n);
-    return socklen_t(offsetof(sockaddr_un, sun_path) + n + 1);
-}
-
 void sendPacket(int fd, const std::string &data, int passFd = -1)
 {
-    iovec iov = {const_cast<char *>(data.data()), data.size()};
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    if (passFd >= 0) {
-        std::memset(control, 0, sizeof control);
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        std::memcpy(CMSG_DATA(c), &passFd, sizeof(int));
-    }
-    ssize_t n;
-    do {
-        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
+    if (TestUtil::rawSendMsg(fd, data.data(), data.size(), &passFd, passFd >= 0 ? 1 : 0) < 0)
         die("sendmsg");
 }
 
@@ -105,31 +73,10 @@ std::string unhex(const std::string &text)
 void echo(int fd)
 {
     std::vector<char> buffer(1 << 20);
-    iovec iov = {buffer.data(), buffer.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 16)];
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
-    } while (n < 0 && errno == EINTR);
+    std::vector<int> fds;
+    const ssize_t n = TestUtil::rawRecvMsg(fd, buffer.data(), buffer.size(), MSG_CMSG_CLOEXEC, &fds);
     if (n < 0)
         die("recvmsg");
-    std::vector<int> fds;
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int received;
-                std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                fds.push_back(received);
-            }
-        }
-    }
     std::string reply = "{\"size\":" + std::to_string(n) + ",\"fds\":" + std::to_string(fds.size())
             + ",\"hex\":\"" + hex(buffer.data(), size_t(n)) + "\"";
     if (!fds.empty()) {
@@ -154,7 +101,7 @@ int main(int argc, char **argv)
     }
     const std::string mode = argv[1];
     sockaddr_un addr;
-    const socklen_t length = makeAddress(argv[2], &addr);
+    const socklen_t length = TestUtil::parseSockaddr(&addr, argv[2]);
     int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (fd < 0)
         die("socket");

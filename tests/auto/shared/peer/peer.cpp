@@ -51,47 +51,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "rawsocket.h" // plain syscalls too: sendmsg/recvmsg with SCM_RIGHTS, addresses, poll
+
 namespace {
 
 constexpr int WaitMs = 25000;
 
-socklen_t makeAddress(const std::string &text, sockaddr_un *addr)
-{
-    std::memset(addr, 0, sizeof *addr);
-    addr->sun_family = AF_UNIX;
-    if (!text.empty() && text[0] == '@') {
-        const size_t n = std::min(text.size() - 1, sizeof addr->sun_path - 1);
-        std::memcpy(addr->sun_path + 1, text.data() + 1, n);
-        return socklen_t(offsetof(sockaddr_un, sun_path) + 1 + n);
-    }
-    const size_t n = std::min(text.size(), sizeof addr->sun_path - 1);
-    std::memcpy(addr->sun_path, text.data(), n);
-    return socklen_t(offsetof(sockaddr_un, sun_path) + n + 1);
-}
-
 bool sendPacket(int fd, const std::string &data, const std::vector<int> &fds = {})
 {
-    iovec iov = {const_cast<char *>(data.data()), data.size()};
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    std::vector<char> control;
-    if (!fds.empty()) {
-        control.assign(CMSG_SPACE(sizeof(int) * fds.size()), 0);
-        msg.msg_control = control.data();
-        msg.msg_controllen = control.size();
-        cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int) * fds.size());
-        std::memcpy(CMSG_DATA(c), fds.data(), sizeof(int) * fds.size());
-    }
-    ssize_t n;
-    do {
-        n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
-    if (n != ssize_t(data.size())) {
+    if (TestUtil::rawSendMsg(fd, data.data(), data.size(), fds.data(), fds.size()) != ssize_t(data.size())) {
         std::fprintf(stderr, "peer: sendmsg failed: %s\n", std::strerror(errno));
         return false;
     }
@@ -109,48 +77,20 @@ struct Packet
 Packet receivePacket(int fd, int timeoutMs = WaitMs)
 {
     Packet result;
-    pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-    int r;
-    do {
-        r = ::poll(&p, 1, timeoutMs);
-    } while (r < 0 && errno == EINTR);
-    if (r <= 0) {
+    if (TestUtil::pollFor(fd, POLLIN | POLLRDHUP, timeoutMs) <= 0) {
         std::fprintf(stderr, "peer: timed out waiting for a packet\n");
         return result;
     }
     static std::vector<char> buffer(1 << 20);
-    iovec iov = {buffer.data(), buffer.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    ssize_t n;
-    do {
-        n = ::recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
-    } while (n < 0 && errno == EINTR);
+    const ssize_t n = TestUtil::rawRecvMsg(fd, buffer.data(), buffer.size(), MSG_CMSG_CLOEXEC | MSG_DONTWAIT,
+                                           &result.fds);
     if (n < 0) {
         std::fprintf(stderr, "peer: recvmsg failed: %s\n", std::strerror(errno));
         return result;
     }
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-            for (size_t i = 0; i < count; ++i) {
-                int received;
-                std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-                result.fds.push_back(received);
-            }
-        }
-    }
-    if (n == 0 && result.fds.empty()) {
-        pollfd q = {fd, POLLRDHUP, 0};
-        if (::poll(&q, 1, 0) == 1 && (q.revents & (POLLRDHUP | POLLHUP))) {
-            result.eof = true;
-            return result;
-        }
+    if (n == 0 && result.fds.empty() && TestUtil::peerHasShutDown(fd)) {
+        result.eof = true;
+        return result;
     }
     result.ok = true;
     result.data.assign(buffer.data(), size_t(n));
@@ -304,11 +244,7 @@ int serve(int fd)
             for (int i = 0; ok && i < count; ++i)
                 ok = sendPacket(fd, "bye" + std::to_string(i));
             // Wait for a packet to sit unread in our receive queue, then go without reading it.
-            pollfd p = {fd, POLLIN, 0};
-            int r;
-            do {
-                r = ::poll(&p, 1, WaitMs);
-            } while (r < 0 && errno == EINTR);
+            const int r = TestUtil::pollFor(fd, POLLIN, WaitMs);
             char byte;
             const bool waiting = r == 1 && ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
             ::_exit(ok && waiting ? 0 : 2);
@@ -336,11 +272,7 @@ int serve(int fd)
             ok = sendPacket(fd, "sunk " + std::to_string(count) + ' ' + verdict);
         } else if (command == "gate") {
             ok = sendPacket(fd, "gated");
-            pollfd p = {STDIN_FILENO, POLLIN, 0};
-            int r;
-            do {
-                r = ::poll(&p, 1, WaitMs);
-            } while (r < 0 && errno == EINTR);
+            const int r = TestUtil::pollFor(STDIN_FILENO, POLLIN, WaitMs);
             char line[64];
             if (r != 1 || ::read(STDIN_FILENO, line, sizeof line) <= 0)
                 ::_exit(4);
@@ -370,7 +302,7 @@ int main(int argc, char **argv)
     }
 
     sockaddr_un addr;
-    const socklen_t len = makeAddress(argv[2], &addr);
+    const socklen_t len = TestUtil::parseSockaddr(&addr, argv[2]);
     const int sock = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
     if (sock < 0) {
         std::perror("peer: socket");
