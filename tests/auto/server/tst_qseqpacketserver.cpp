@@ -37,6 +37,7 @@
 #include "bindprobe.h"
 #include "testutil.h"
 
+using TestUtil::rawConnect;
 using TestUtil::UniqueFd;
 
 namespace {
@@ -67,33 +68,6 @@ public:
 private:
     mode_t m_old;
 };
-
-// A raw client (plain syscalls) connected to "@name" or a path; -1 with *error set on failure.
-int rawConnect(const QByteArray &address, bool nonBlocking = false, int *error = nullptr)
-{
-    const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
-    if (fd < 0) {
-        if (error)
-            *error = errno;
-        return -1;
-    }
-    sockaddr_un sun;
-    const bool abstract = address.startsWith('@');
-    const socklen_t length = TestUtil::fillSockaddr(&sun, abstract ? address.mid(1) : address, abstract);
-    int r;
-    do {
-        r = ::connect(fd, reinterpret_cast<sockaddr *>(&sun), length);
-    } while (r < 0 && errno == EINTR);
-    if (r != 0) {
-        if (error)
-            *error = errno;
-        ::close(fd);
-        return -1;
-    }
-    if (error)
-        *error = 0;
-    return fd;
-}
 
 // A raw AF_UNIX socket of \a type bound to the abstract \a name (none where empty), listening
 // where asked. Blocking, not close-on-exec, as another program would hand it over.
@@ -199,8 +173,7 @@ TestUtil::RawPacket receiveRunningEvents(int fd, int timeoutMs = WaitMs)
 {
     const QDeadlineTimer deadline(timeoutMs);
     for (;;) {
-        pollfd p = {fd, POLLIN | POLLRDHUP, 0};
-        if (::poll(&p, 1, 0) == 1 || deadline.hasExpired())
+        if (TestUtil::pollFor(fd, POLLIN | POLLRDHUP, 0) == 1 || deadline.hasExpired())
             return TestUtil::rawReceive(fd, 0);
         QTest::qWait(10);
     }
@@ -250,6 +223,78 @@ std::unique_ptr<QProcess> startHelper(const QStringList &arguments)
     process->setArguments(arguments);
     process->start();
     return process;
+}
+
+// Connects \a count raw clients to \a address, each sending "<prefix><i>", writes \a stdinLine
+// (where not empty) to the helper \a server, then checks that every client gets its packet echoed.
+// The clients are closed on return.
+void checkClientsEchoed(QProcess *server, const QByteArray &address, int count, const QByteArray &prefix,
+                        const QByteArray &stdinLine = QByteArray())
+{
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < count; ++i) {
+        clients.emplace_back(rawConnect(address));
+        QVERIFY(clients.back().isValid());
+        QVERIFY(TestUtil::rawSend(clients.back().get(), prefix + QByteArray::number(i)));
+    }
+    if (!stdinLine.isEmpty())
+        server->write(stdinLine);
+    for (int i = 0; i < count; ++i) {
+        const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
+        QVERIFY2(echo.ok, describeProcess(server).constData());
+        QCOMPARE(echo.data, prefix + QByteArray::number(i));
+    }
+}
+
+// Waits for the helper \a server to end and takes the fields of its "result ..." line into
+// \a values (see parseResult()). False where it did not end normally with status 0 or printed no
+// result; \a failure then tells what it saw.
+bool finishedWithResult(QProcess *server, QMap<QByteArray, QByteArray> *values, QByteArray *result,
+                        QByteArray *message, QByteArray *failure)
+{
+    if (!waitForExit(server)) {
+        *failure = "the helper did not finish: " + describeProcess(server);
+        return false;
+    }
+    const QByteArray output = server->readAllStandardOutput();
+    if (server->exitStatus() != QProcess::NormalExit || server->exitCode() != 0) {
+        *failure = describeProcess(server, output);
+        return false;
+    }
+    *values = parseResult(output, result, message);
+    if (values->isEmpty()) {
+        *failure = "no result line in: " + output;
+        return false;
+    }
+    return true;
+}
+
+// Runs the helper's echo client against \a address (its "@name" or path form): \a connections
+// connections, \a rounds packets on each of at most \a maxSize bytes, every echo checked. True when
+// it ended normally having had all of them echoed ("ok <connections> <packets>"); otherwise
+// \a failure tells what it saw. \a pid gets the client's process id.
+bool echoClientSucceeds(const QString &address, int connections, int rounds, int maxSize, QByteArray *failure,
+                        qint64 *pid = nullptr)
+{
+    auto client = startHelper({QStringLiteral("echo"), address, QString::number(connections), QString::number(rounds),
+                               QString::number(maxSize)});
+    if (!client->waitForStarted()) {
+        *failure = "the echo client did not start: " + client->errorString().toUtf8();
+        return false;
+    }
+    if (pid)
+        *pid = client->processId();
+    if (!waitForExit(client.get())) {
+        *failure = "the echo client did not finish: " + describeProcess(client.get());
+        return false;
+    }
+    const QByteArray output = client->readAllStandardOutput();
+    const QByteArray expected = "ok " + QByteArray::number(connections) + ' ' + QByteArray::number(connections * rounds);
+    if (client->exitStatus() != QProcess::NormalExit || client->exitCode() != 0 || !output.contains(expected)) {
+        *failure = describeProcess(client.get(), output);
+        return false;
+    }
+    return true;
 }
 
 // The helper's form of an address: "@name" or the path.
@@ -343,6 +388,8 @@ private:
     enum PidMode { CorrectPid, ParentPid, NoPid };
     std::unique_ptr<QProcess> startActivated(const QList<int> &fds, const QByteArray &fdNames, PidMode pidMode,
                                              const QString &name, bool setListenFds = true);
+    void checkActivatedServerEchoes(const QList<int> &fds, const QByteArray &fdNames, const QString &name,
+                                    const QByteArray &listeningOn, int fd, const QByteArray &payload);
 
     QTemporaryDir m_dir;
     int m_pathCounter = 0;
@@ -407,14 +454,8 @@ void tst_QSeqpacketServer::listenOnPath()
     QVERIFY(fileExists(path, &info));
     QVERIFY(S_ISSOCK(info.st_mode));
 
-    auto client = startHelper({QStringLiteral("echo"), path, QStringLiteral("2"), QStringLiteral("5"),
-                               QStringLiteral("1024")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitStatus() == QProcess::NormalExit && client->exitCode() == 0,
-             describeProcess(client.get(), output).constData());
-    QVERIFY2(output.contains("ok 2 10"), output.constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(path, 2, 5, 1024, &failure), failure.constData()); // "ok 2 10"
     QCOMPARE(stats.accepted, 2);
     QCOMPARE(stats.packets, 10);
     QCOMPARE(stats.badDescriptors, 0); // accepted connected, non-blocking, close-on-exec
@@ -442,12 +483,8 @@ void tst_QSeqpacketServer::listenOnAbstractName()
     QCOMPARE(server.serverAddress().kind(), QSeqpacketAddress::Abstract);
     QCOMPARE(server.serverAddress().abstractName(), name);
 
-    auto client = startHelper({QStringLiteral("echo"), QString::fromLatin1('@' + name), QStringLiteral("1"),
-                               QStringLiteral("4"), QStringLiteral("300")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 1 4"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(QString::fromLatin1('@' + name), 1, 4, 300, &failure), failure.constData());
     QCOMPARE(stats.packets, 4);
 
     server.close();
@@ -494,12 +531,8 @@ void tst_QSeqpacketServer::listenUnnamed()
     other.close();
 
     // A client connects to it by that name.
-    auto client = startHelper({QStringLiteral("echo"), toArgument(address), QStringLiteral("1"), QStringLiteral("3"),
-                               QStringLiteral("100")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 1 3"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(toArgument(address), 1, 3, 100, &failure), failure.constData());
     QCOMPARE(stats.accepted, 1);
     QCOMPARE(stats.packets, 3);
 }
@@ -527,12 +560,8 @@ void tst_QSeqpacketServer::listenStringForm()
     if (kind == QSeqpacketAddress::Path)
         QVERIFY(fileExists(address));
 
-    auto client = startHelper({QStringLiteral("echo"), address, QStringLiteral("1"), QStringLiteral("2"),
-                               QStringLiteral("64")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 1 2"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(address, 1, 2, 64, &failure), failure.constData());
     server.close();
     if (kind == QSeqpacketAddress::Path)
         QVERIFY(!fileExists(address));
@@ -872,12 +901,8 @@ void tst_QSeqpacketServer::staleSocketFileOfKilledServer()
     QVERIFY(QSeqpacketServer::removeServer(path)); // nothing stale remains: still true
 
     QVERIFY2(server.listen(path), qPrintable(server.errorString()));
-    auto client = startHelper({QStringLiteral("echo"), path, QStringLiteral("1"), QStringLiteral("3"),
-                               QStringLiteral("200")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 1 3"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(path, 1, 3, 200, &failure), failure.constData());
 }
 
 void tst_QSeqpacketServer::removeServerLeavesLiveServer()
@@ -894,12 +919,8 @@ void tst_QSeqpacketServer::removeServerLeavesLiveServer()
     QVERIFY(server.isListening());
 
     // Still reachable through its file.
-    auto client = startHelper({QStringLiteral("echo"), path, QStringLiteral("1"), QStringLiteral("3"),
-                               QStringLiteral("200")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 1 3"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(path, 1, 3, 200, &failure), failure.constData());
     QCOMPARE(stats.packets, 3);
 
     // Also while its backlog is full and it accepts nothing.
@@ -939,12 +960,8 @@ void tst_QSeqpacketServer::removeServerLeavesLiveServerOfOtherProcess()
     QVERIFY(!QSeqpacketServer::removeServer(path));
     QCOMPARE(identityOf(path), identity);
 
-    auto client = startHelper({QStringLiteral("echo"), path, QStringLiteral("2"), QStringLiteral("3"),
-                               QStringLiteral("500")});
-    QVERIFY(client->waitForStarted());
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 2 6"), describeProcess(client.get(), output).constData());
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(path, 2, 3, 500, &failure), failure.constData());
 
     // Its server goes away normally (stdin closed): it removes its own file.
     server->closeWriteChannel();
@@ -1308,28 +1325,16 @@ void tst_QSeqpacketServer::descriptorExhaustion()
     QVERIFY2(line.startsWith("full "), line.constData());
     QVERIFY(line.mid(5).toInt() > 0);
 
-    std::vector<UniqueFd> clients;
-    for (int i = 0; i < Clients; ++i) {
-        clients.emplace_back(rawConnect(address));
-        QVERIFY(clients.back().isValid());
-        QVERIFY(TestUtil::rawSend(clients.back().get(), "hello-" + QByteArray::number(i)));
-    }
     // Once it has descriptors again it accepts every waiting client and echoes.
-    for (int i = 0; i < Clients; ++i) {
-        const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
-        QVERIFY2(echo.ok, describeProcess(server.get()).constData());
-        QCOMPARE(echo.data, "hello-" + QByteArray::number(i));
-    }
-    clients.clear();
+    checkClientsEchoed(server.get(), address, Clients, "hello-");
+    if (QTest::currentTestFailed())
+        return;
 
-    QVERIFY(waitForExit(server.get()));
-    const QByteArray output = server->readAllStandardOutput();
-    QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
-             describeProcess(server.get(), output).constData());
+    QMap<QByteArray, QByteArray> values;
     QByteArray result;
     QByteArray message;
-    const QMap<QByteArray, QByteArray> values = parseResult(output, &result, &message);
-    QVERIFY2(!values.isEmpty(), output.constData());
+    QByteArray failure;
+    QVERIFY2(finishedWithResult(server.get(), &values, &result, &message, &failure), failure.constData());
 
     // acceptError(ResourceError), with a message, and retried more than once meanwhile.
     QCOMPARE(values.value("code").toInt(), int(QSeqpacketSocket::ResourceError));
@@ -1357,27 +1362,16 @@ void tst_QSeqpacketServer::descriptorExhaustionWithoutEventLoop()
     QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
     QVERIFY2(line.startsWith("full "), line.constData());
 
-    std::vector<UniqueFd> clients;
-    for (int i = 0; i < Clients; ++i) {
-        clients.emplace_back(rawConnect(address));
-        QVERIFY(clients.back().isValid());
-        QVERIFY(TestUtil::rawSend(clients.back().get(), "waited-" + QByteArray::number(i)));
-    }
-    server->write("go\n");
-    for (int i = 0; i < Clients; ++i) {
-        const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
-        QVERIFY2(echo.ok, describeProcess(server.get()).constData());
-        QCOMPARE(echo.data, "waited-" + QByteArray::number(i));
-    }
-    clients.clear();
-    QVERIFY(waitForExit(server.get()));
-    const QByteArray output = server->readAllStandardOutput();
-    QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
-             describeProcess(server.get(), output).constData());
+    // "go" once they all wait in the backlog: the helper then waits for them while out of descriptors.
+    checkClientsEchoed(server.get(), address, Clients, "waited-", "go\n");
+    if (QTest::currentTestFailed())
+        return;
+
+    QMap<QByteArray, QByteArray> values;
     QByteArray result;
     QByteArray message;
-    const QMap<QByteArray, QByteArray> values = parseResult(output, &result, &message);
-    QVERIFY2(!values.isEmpty(), output.constData());
+    QByteArray failure;
+    QVERIFY2(finishedWithResult(server.get(), &values, &result, &message, &failure), failure.constData());
 
     // Nothing could be accepted while out of descriptors; acceptError(ResourceError) said why,
     // with a message; the server kept listening and did not spin in the wait.
@@ -1442,29 +1436,39 @@ std::unique_ptr<QProcess> tst_QSeqpacketServer::startActivated(const QList<int> 
     return process;
 }
 
-void tst_QSeqpacketServer::socketActivation()
+// Starts the helper socket-activated (with the right LISTEN_PID) with \a fds named \a fdNames,
+// asking for \a name, and checks that it listens on the abstract name \a listeningOn as descriptor
+// \a fd, close-on-exec and non-blocking, and that it echoes \a payload sent there; then ends it.
+void tst_QSeqpacketServer::checkActivatedServerEchoes(const QList<int> &fds, const QByteArray &fdNames,
+                                                      const QString &name, const QByteArray &listeningOn, int fd,
+                                                      const QByteArray &payload)
 {
-    const QByteArray name = abstractName("activated");
-    UniqueFd listener(rawSocket(SOCK_SEQPACKET, name, true));
-    QVERIFY(listener.isValid());
-    auto server = startActivated({listener.get()}, "server", CorrectPid, QString());
+    auto server = startActivated(fds, fdNames, CorrectPid, name);
     QVERIFY(server->waitForStarted());
     QByteArray line;
     QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + name + " 3 cloexec=1 nonblocking=1");
+    QCOMPARE(line, "listening @" + listeningOn + ' ' + QByteArray::number(fd) + " cloexec=1 nonblocking=1");
 
-    UniqueFd client(rawConnect('@' + name));
+    UniqueFd client(rawConnect('@' + listeningOn));
     QVERIFY(client.isValid());
-    QVERIFY(TestUtil::rawSend(client.get(), "activated ping"));
+    QVERIFY(TestUtil::rawSend(client.get(), payload));
     const TestUtil::RawPacket echo = receiveRunningEvents(client.get());
     QVERIFY2(echo.ok, describeProcess(server.get()).constData());
-    QCOMPARE(echo.data, QByteArray("activated ping"));
+    QCOMPARE(echo.data, payload);
     client.reset();
 
     server->closeWriteChannel();
     QVERIFY(waitForExit(server.get()));
     QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
              describeProcess(server.get()).constData());
+}
+
+void tst_QSeqpacketServer::socketActivation()
+{
+    const QByteArray name = abstractName("activated");
+    UniqueFd listener(rawSocket(SOCK_SEQPACKET, name, true));
+    QVERIFY(listener.isValid());
+    checkActivatedServerEchoes({listener.get()}, "server", QString(), name, 3, "activated ping");
 }
 
 void tst_QSeqpacketServer::socketActivationByName()
@@ -1474,23 +1478,7 @@ void tst_QSeqpacketServer::socketActivationByName()
     UniqueFd a(rawSocket(SOCK_SEQPACKET, first, true));
     UniqueFd b(rawSocket(SOCK_SEQPACKET, second, true));
     QVERIFY(a.isValid() && b.isValid());
-    auto server = startActivated({a.get(), b.get()}, "first:second", CorrectPid, QStringLiteral("second"));
-    QVERIFY(server->waitForStarted());
-    QByteArray line;
-    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + second + " 4 cloexec=1 nonblocking=1");
-
-    UniqueFd client(rawConnect('@' + second));
-    QVERIFY(client.isValid());
-    QVERIFY(TestUtil::rawSend(client.get(), "to second"));
-    const TestUtil::RawPacket echo = receiveRunningEvents(client.get());
-    QVERIFY2(echo.ok, describeProcess(server.get()).constData());
-    QCOMPARE(echo.data, QByteArray("to second"));
-    client.reset();
-
-    server->closeWriteChannel();
-    QVERIFY(waitForExit(server.get()));
-    QCOMPARE(server->exitCode(), 0);
+    checkActivatedServerEchoes({a.get(), b.get()}, "first:second", QStringLiteral("second"), second, 4, "to second");
 }
 
 void tst_QSeqpacketServer::socketActivationSkipsOtherSockets()
@@ -1502,23 +1490,7 @@ void tst_QSeqpacketServer::socketActivationSkipsOtherSockets()
     UniqueFd idle(rawSocket(SOCK_SEQPACKET, abstractName("activated-idle"), false));
     UniqueFd listener(rawSocket(SOCK_SEQPACKET, wanted, true));
     QVERIFY(stream.isValid() && idle.isValid() && listener.isValid());
-    auto server = startActivated({stream.get(), idle.get(), listener.get()}, "a:b:c", CorrectPid, QString());
-    QVERIFY(server->waitForStarted());
-    QByteArray line;
-    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QCOMPARE(line, "listening @" + wanted + " 5 cloexec=1 nonblocking=1");
-
-    UniqueFd client(rawConnect('@' + wanted));
-    QVERIFY(client.isValid());
-    QVERIFY(TestUtil::rawSend(client.get(), "third"));
-    const TestUtil::RawPacket echo = receiveRunningEvents(client.get());
-    QVERIFY2(echo.ok, describeProcess(server.get()).constData());
-    QCOMPARE(echo.data, QByteArray("third"));
-    client.reset();
-
-    server->closeWriteChannel();
-    QVERIFY(waitForExit(server.get()));
-    QCOMPARE(server->exitCode(), 0);
+    checkActivatedServerEchoes({stream.get(), idle.get(), listener.get()}, "a:b:c", QString(), wanted, 5, "third");
 }
 
 void tst_QSeqpacketServer::socketActivationFailures_data()
@@ -1862,13 +1834,9 @@ void tst_QSeqpacketServer::peerFilterAccepts()
     echoAll(&server, &stats);
     QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(name)), qPrintable(server.errorString()));
 
-    auto client = startHelper({QStringLiteral("echo"), QString::fromLatin1('@' + name), QStringLiteral("2"),
-                               QStringLiteral("4"), QStringLiteral("900")});
-    QVERIFY(client->waitForStarted());
-    const qint64 pid = client->processId();
-    QVERIFY(waitForExit(client.get()));
-    const QByteArray output = client->readAllStandardOutput();
-    QVERIFY2(client->exitCode() == 0 && output.contains("ok 2 8"), describeProcess(client.get(), output).constData());
+    qint64 pid = -1;
+    QByteArray failure;
+    QVERIFY2(echoClientSucceeds(QString::fromLatin1('@' + name), 2, 4, 900, &failure, &pid), failure.constData());
 
     QCOMPARE(asked.size(), 2);
     for (const QSeqpacketCredentials &credentials : std::as_const(asked)) {

@@ -312,6 +312,33 @@ inline bool rawSocketPair(UniqueFd *a, UniqueFd *b, int type = SOCK_SEQPACKET, b
     return true;
 }
 
+/*!
+ * A raw client (plain syscalls, close-on-exec) connected to "@name" or a path; -1 on failure, with
+ * errno (and *\a error where given) telling why. *\a error is 0 on success.
+ */
+inline int rawConnect(const QByteArray &address, bool nonBlocking = false, int *error = nullptr)
+{
+    int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0), 0);
+    if (fd >= 0) {
+        sockaddr_un sun;
+        const bool abstract = address.startsWith('@');
+        const socklen_t length = fillSockaddr(&sun, abstract ? address.mid(1) : address, abstract);
+        int r;
+        do {
+            r = ::connect(fd, reinterpret_cast<sockaddr *>(&sun), length);
+        } while (r < 0 && errno == EINTR);
+        if (r != 0) {
+            const int saved = errno;
+            ::close(fd);
+            errno = saved;
+            fd = -1;
+        }
+    }
+    if (error)
+        *error = fd < 0 ? errno : 0;
+    return fd;
+}
+
 /*! Sends one packet with plain sendmsg (blocking unless the socket is non-blocking). */
 inline bool rawSend(int fd, const QByteArray &data, const QList<int> &fds = {})
 {

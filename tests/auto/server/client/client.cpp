@@ -86,27 +86,6 @@ int fail(const QByteArray &what)
     return 2;
 }
 
-int connectTo(const QByteArray &address)
-{
-    const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_un sun;
-    const bool abstract = address.startsWith('@');
-    const socklen_t length = TestUtil::fillSockaddr(&sun, abstract ? address.mid(1) : address, abstract);
-    int r;
-    do {
-        r = ::connect(fd, reinterpret_cast<sockaddr *>(&sun), length);
-    } while (r < 0 && errno == EINTR);
-    if (r != 0) {
-        const int saved = errno;
-        ::close(fd);
-        errno = saved;
-        return -1;
-    }
-    return fd;
-}
-
 // Connection c, round r: a header naming both, then bytes that depend on both, of a size that
 // varies from packet to packet.
 QByteArray payloadFor(int connection, int round, int maxSize)
@@ -122,12 +101,7 @@ QByteArray payloadFor(int connection, int round, int maxSize)
 
 bool waitForStdinLine()
 {
-    pollfd p = {STDIN_FILENO, POLLIN, 0};
-    int r;
-    do {
-        r = ::poll(&p, 1, WaitMs);
-    } while (r < 0 && errno == EINTR);
-    if (r != 1)
+    if (TestUtil::pollFor(STDIN_FILENO, POLLIN, WaitMs) != 1)
         return false;
     char buffer[64];
     return ::read(STDIN_FILENO, buffer, sizeof buffer) > 0;
@@ -137,7 +111,7 @@ int runEcho(const QByteArray &address, int connections, int rounds, int maxSize,
 {
     std::vector<TestUtil::UniqueFd> sockets;
     for (int i = 0; i < connections; ++i) {
-        const int fd = connectTo(address);
+        const int fd = TestUtil::rawConnect(address);
         if (fd < 0)
             return fail("connect " + address + " #" + QByteArray::number(i));
         sockets.emplace_back(fd);
@@ -173,7 +147,7 @@ int runEcho(const QByteArray &address, int connections, int rounds, int maxSize,
 
 int runExpectClosed(const QByteArray &address)
 {
-    TestUtil::UniqueFd socket(connectTo(address));
+    TestUtil::UniqueFd socket(TestUtil::rawConnect(address));
     if (!socket.isValid())
         return fail("connect " + address);
     say("connected");
