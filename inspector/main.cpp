@@ -6,6 +6,7 @@
 //   qseqpacket-inspector --demo              listen and start two demo peers
 #include "inspector.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtGui/qguiapplication.h>
 #include <QtGui/qicon.h>
 #include <QtQml/qqmlapplicationengine.h>
@@ -15,14 +16,44 @@
 
 Q_IMPORT_QML_PLUGIN(QSeqpacketInspectorPlugin)
 
+namespace {
+void setApplicationNames()
+{
+    QCoreApplication::setApplicationName(QStringLiteral("qseqpacket-inspector"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(QSEQPACKET_INSPECTOR_VERSION));
+    QCoreApplication::setOrganizationName(QStringLiteral("QSeqpacket"));
+}
+
+// --help and --version print and exit: they need no window system, so that they work in an SSH
+// session or a container without a display.
+bool onlyPrints(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--") // what follows is not an option
+            return false;
+        if (a == "-h" || a == "--help" || a == "-?" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+} // namespace
+
 int main(int argc, char *argv[])
 {
+    if (onlyPrints(argc, argv)) {
+        QCoreApplication app(argc, argv);
+        setApplicationNames();
+        InspectorOptions options;
+        QString error;
+        parseInspectorOptions(QCoreApplication::arguments(), &options, &error); // prints and exits
+        return 0;
+    }
+
     prepareInspectorApplication();
     QGuiApplication app(argc, argv);
-    QGuiApplication::setApplicationName(QStringLiteral("qseqpacket-inspector"));
+    setApplicationNames();
     QGuiApplication::setApplicationDisplayName(QStringLiteral("QSeqpacket Inspector"));
-    QGuiApplication::setApplicationVersion(QStringLiteral(QSEQPACKET_INSPECTOR_VERSION));
-    QGuiApplication::setOrganizationName(QStringLiteral("QSeqpacket"));
     QGuiApplication::setDesktopFileName(QStringLiteral("qseqpacket-inspector"));
 
     InspectorOptions options;
