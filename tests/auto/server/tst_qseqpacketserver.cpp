@@ -225,48 +225,52 @@ std::unique_ptr<QProcess> startHelper(const QStringList &arguments)
     return process;
 }
 
-// Connects \a count raw clients to \a address, each sending "<prefix><i>", writes \a stdinLine
-// (where not empty) to the helper \a server, then checks that every client gets its packet echoed.
-// The clients are closed on return.
-void checkClientsEchoed(QProcess *server, const QByteArray &address, int count, const QByteArray &prefix,
-                        const QByteArray &stdinLine = QByteArray())
+// What a helper server printed on its "result key=value ... message=<text>" line (parseResult()).
+struct HelperResult
 {
-    std::vector<UniqueFd> clients;
-    for (int i = 0; i < count; ++i) {
-        clients.emplace_back(rawConnect(address));
-        QVERIFY(clients.back().isValid());
-        QVERIFY(TestUtil::rawSend(clients.back().get(), prefix + QByteArray::number(i)));
-    }
-    if (!stdinLine.isEmpty())
-        server->write(stdinLine);
-    for (int i = 0; i < count; ++i) {
-        const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
-        QVERIFY2(echo.ok, describeProcess(server).constData());
-        QCOMPARE(echo.data, prefix + QByteArray::number(i));
-    }
-}
+    QMap<QByteArray, QByteArray> values;
+    QByteArray line;
+    QByteArray message;
+};
 
-// Waits for the helper \a server to end and takes the fields of its "result ..." line into
-// \a values (see parseResult()). False where it did not end normally with status 0 or printed no
-// result; \a failure then tells what it saw.
-bool finishedWithResult(QProcess *server, QMap<QByteArray, QByteArray> *values, QByteArray *result,
-                        QByteArray *message, QByteArray *failure)
+// Runs the helper server \a mode ("emfile" or "emfilewait") on a fresh abstract name made from
+// \a tag. Once it says it is out of descriptors ("full <n>"; \a spare gets n), \a count raw
+// clients connect and each sends "<prefix><i>", \a stdinLine (where not empty) goes to the helper,
+// and every client must get its packet echoed. Then, with the clients closed, the helper must end
+// normally with a result line, which \a result gets.
+void runOutOfDescriptorsServer(const QString &mode, const char *tag, int count, const QByteArray &prefix,
+                               const QByteArray &stdinLine, int *spare, HelperResult *result)
 {
-    if (!waitForExit(server)) {
-        *failure = "the helper did not finish: " + describeProcess(server);
-        return false;
+    const QByteArray address = '@' + TestUtil::uniqueAbstractName(tag);
+    auto server = startHelper({mode, QString::fromLatin1(address), QString::number(count)});
+    QVERIFY(server->waitForStarted());
+    QByteArray line;
+    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
+    QVERIFY2(line.startsWith("full "), line.constData());
+    *spare = line.mid(5).toInt();
+
+    {
+        std::vector<UniqueFd> clients;
+        for (int i = 0; i < count; ++i) {
+            clients.emplace_back(rawConnect(address));
+            QVERIFY(clients.back().isValid());
+            QVERIFY(TestUtil::rawSend(clients.back().get(), prefix + QByteArray::number(i)));
+        }
+        if (!stdinLine.isEmpty())
+            server->write(stdinLine);
+        for (int i = 0; i < count; ++i) {
+            const TestUtil::RawPacket echo = receiveRunningEvents(clients[size_t(i)].get());
+            QVERIFY2(echo.ok, describeProcess(server.get()).constData());
+            QCOMPARE(echo.data, prefix + QByteArray::number(i));
+        }
     }
+
+    QVERIFY(waitForExit(server.get()));
     const QByteArray output = server->readAllStandardOutput();
-    if (server->exitStatus() != QProcess::NormalExit || server->exitCode() != 0) {
-        *failure = describeProcess(server, output);
-        return false;
-    }
-    *values = parseResult(output, result, message);
-    if (values->isEmpty()) {
-        *failure = "no result line in: " + output;
-        return false;
-    }
-    return true;
+    QVERIFY2(server->exitStatus() == QProcess::NormalExit && server->exitCode() == 0,
+             describeProcess(server.get(), output).constData());
+    result->values = parseResult(output, &result->line, &result->message);
+    QVERIFY2(!result->values.isEmpty(), output.constData());
 }
 
 // Runs the helper's echo client against \a address (its "@name" or path form): \a connections
@@ -1316,36 +1320,26 @@ void tst_QSeqpacketServer::descriptorExhaustion()
 {
     // The server runs in a helper process that takes all its descriptors (RLIMIT_NOFILE lowered,
     // the rest filled), so accept() fails with EMFILE while these clients wait in the backlog.
-    constexpr int Clients = 3;
-    const QByteArray address = '@' + abstractName("emfile");
-    auto server = startHelper({QStringLiteral("emfile"), QString::fromLatin1(address), QString::number(Clients)});
-    QVERIFY(server->waitForStarted());
-    QByteArray line;
-    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QVERIFY2(line.startsWith("full "), line.constData());
-    QVERIFY(line.mid(5).toInt() > 0);
-
     // Once it has descriptors again it accepts every waiting client and echoes.
-    checkClientsEchoed(server.get(), address, Clients, "hello-");
+    constexpr int Clients = 3;
+    int spare = 0;
+    HelperResult result;
+    runOutOfDescriptorsServer(QStringLiteral("emfile"), "emfile", Clients, "hello-", QByteArray(), &spare, &result);
     if (QTest::currentTestFailed())
         return;
-
-    QMap<QByteArray, QByteArray> values;
-    QByteArray result;
-    QByteArray message;
-    QByteArray failure;
-    QVERIFY2(finishedWithResult(server.get(), &values, &result, &message, &failure), failure.constData());
+    QVERIFY(spare > 0);
+    const QMap<QByteArray, QByteArray> &values = result.values;
 
     // acceptError(ResourceError), with a message, and retried more than once meanwhile.
     QCOMPARE(values.value("code").toInt(), int(QSeqpacketSocket::ResourceError));
-    QVERIFY2(!message.isEmpty(), result.constData());
-    QVERIFY2(values.value("errors").toInt() >= 2, result.constData());
+    QVERIFY2(!result.message.isEmpty(), result.line.constData());
+    QVERIFY2(values.value("errors").toInt() >= 2, result.line.constData());
     // Still listening, without spinning: little CPU over the window of exhaustion.
     QCOMPARE(values.value("listening"), QByteArray("1"));
-    QVERIFY2(values.value("window_ms").toInt() >= 1000, result.constData());
-    QVERIFY2(values.value("cpu_ms").toInt() >= 0 && values.value("cpu_ms").toInt() < 300, result.constData());
+    QVERIFY2(values.value("window_ms").toInt() >= 1000, result.line.constData());
+    QVERIFY2(values.value("cpu_ms").toInt() >= 0 && values.value("cpu_ms").toInt() < 300, result.line.constData());
     // A server that retried at once would have failed accept() many thousand times by then.
-    QVERIFY2(values.value("errors").toInt() < 1000, result.constData());
+    QVERIFY2(values.value("errors").toInt() < 1000, result.line.constData());
     // Every waiting client accepted once descriptors were free.
     QCOMPARE(values.value("accepted").toInt(), Clients);
     QCOMPARE(values.value("echoed").toInt(), Clients);
@@ -1354,33 +1348,25 @@ void tst_QSeqpacketServer::descriptorExhaustion()
 void tst_QSeqpacketServer::descriptorExhaustionWithoutEventLoop()
 {
     // The same in a process with no event loop at all: waitForNewConnection() does the accepting.
+    // "go" once the clients all wait in the backlog: the helper then waits for them while out of
+    // descriptors.
     constexpr int Clients = 3;
-    const QByteArray address = '@' + abstractName("emfile-wait");
-    auto server = startHelper({QStringLiteral("emfilewait"), QString::fromLatin1(address), QString::number(Clients)});
-    QVERIFY(server->waitForStarted());
-    QByteArray line;
-    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
-    QVERIFY2(line.startsWith("full "), line.constData());
-
-    // "go" once they all wait in the backlog: the helper then waits for them while out of descriptors.
-    checkClientsEchoed(server.get(), address, Clients, "waited-", "go\n");
+    int spare = 0;
+    HelperResult result;
+    runOutOfDescriptorsServer(QStringLiteral("emfilewait"), "emfile-wait", Clients, "waited-", "go\n", &spare,
+                              &result);
     if (QTest::currentTestFailed())
         return;
-
-    QMap<QByteArray, QByteArray> values;
-    QByteArray result;
-    QByteArray message;
-    QByteArray failure;
-    QVERIFY2(finishedWithResult(server.get(), &values, &result, &message, &failure), failure.constData());
+    const QMap<QByteArray, QByteArray> &values = result.values;
 
     // Nothing could be accepted while out of descriptors; acceptError(ResourceError) said why,
     // with a message; the server kept listening and did not spin in the wait.
     QCOMPARE(values.value("got"), QByteArray("0"));
-    QVERIFY2(values.value("errors").toInt() >= 1, result.constData());
+    QVERIFY2(values.value("errors").toInt() >= 1, result.line.constData());
     QCOMPARE(values.value("code").toInt(), int(QSeqpacketSocket::ResourceError));
-    QVERIFY2(!message.isEmpty(), result.constData());
+    QVERIFY2(!result.message.isEmpty(), result.line.constData());
     QCOMPARE(values.value("listening"), QByteArray("1"));
-    QVERIFY2(values.value("cpu_ms").toInt() >= 0 && values.value("cpu_ms").toInt() < 300, result.constData());
+    QVERIFY2(values.value("cpu_ms").toInt() >= 0 && values.value("cpu_ms").toInt() < 300, result.line.constData());
     // Then, with descriptors free, waitForNewConnection() accepted every waiting client.
     QCOMPARE(values.value("problem"), QByteArray("none"));
     QCOMPARE(values.value("accepted").toInt(), Clients);
