@@ -110,6 +110,21 @@ private:
     QByteArray m_output;
 };
 
+/*!
+ * Starts \a peer listening ("listen") on a fresh abstract name made from \a tag and connects
+ * \a socket to it (connectToServer() is synchronous). Returns what went wrong, empty when connected.
+ */
+inline QByteArray connectToListeningPeer(PeerProcess *peer, QSeqpacketSocket *socket, const char *tag)
+{
+    const QByteArray name = TestUtil::uniqueAbstractName(tag);
+    if (!peer->startListening(peerArgument(name)))
+        return "the peer did not start listening: " + peer->standardError();
+    socket->connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    if (socket->state() != QSeqpacketSocket::ConnectedState)
+        return "not connected: " + socket->errorString().toUtf8();
+    return QByteArray();
+}
+
 /*! Runs the peer once so that QProcess has set up whatever it keeps for the process's life. */
 inline void warmUpProcesses()
 {
@@ -307,6 +322,23 @@ inline QByteArray checkSequence(const QList<QByteArray> &packets, int first, int
         }
     }
     return QByteArray();
+}
+
+/*!
+ * Reads the raw descriptor \a fd until end-of-file (drainRaw()) and checks that exactly \a count
+ * packets came before it, with sequence numbers 0, 1, ... and \a size bytes each (checkSequence()).
+ * Returns what was wrong, empty where all was well.
+ */
+inline QByteArray drainSequenceToEof(int fd, int count, int size)
+{
+    const RawDrain drained = drainRaw(fd, 0, LongTimeout, true);
+    if (!drained.eof)
+        return "no end-of-file after " + QByteArray::number(drained.packets.size()) + " packets (errno "
+            + QByteArray::number(drained.error) + ')';
+    if (drained.packets.size() != count)
+        return QByteArray::number(drained.packets.size()) + " packets before end-of-file, expected "
+            + QByteArray::number(count);
+    return checkSequence(drained.packets, 0, size);
 }
 
 inline QList<QByteArray> dataOf(const QList<QSeqpacketPacket> &packets)

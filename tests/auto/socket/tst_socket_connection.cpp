@@ -394,12 +394,9 @@ void tst_SocketConnection::duplicateSocket()
 
 void tst_SocketConnection::crossProcessPeerCredentials()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("creds");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "creds"), QByteArray());
     const QSeqpacketCredentials credentials = socket.peerCredentials();
     QVERIFY(credentials.isValid());
     QCOMPARE(credentials.processId(), peer.pid());
@@ -435,14 +432,11 @@ void tst_SocketConnection::crossProcessPeerCredentialsOfConnectingPeer()
 
 void tst_SocketConnection::crossProcessPerPacketCredentials()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("packet-creds");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
     QVERIFY(socket.setPerPacketCredentials(true));
     QVERIFY(socket.perPacketCredentials());
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "packet-creds"), QByteArray());
 
     QVERIFY(socket.sendPacket("ids"));
     QVERIFY(socket.sendPacket("echo one"));
@@ -481,12 +475,9 @@ void tst_SocketConnection::perPacketCredentialsInProcess()
 
 void tst_SocketConnection::crossProcessSecurityContext()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("seccontext");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "seccontext"), QByteArray());
     QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
     const QByteArray context = socket.peerSecurityContext();
     if (context.isEmpty()) {
@@ -506,12 +497,9 @@ void tst_SocketConnection::crossProcessSecurityContext()
 
 void tst_SocketConnection::crossProcessPidfd()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("pidfd");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "pidfd"), QByteArray());
     {
         const QSeqpacketFileDescriptor pidfd = socket.peerProcessFileDescriptor();
         if (!pidfd.isValid()) {

@@ -96,12 +96,9 @@ void tst_SocketDescriptors::crossProcessDescriptorsToPeer()
     for (const QSeqpacketFileDescriptor &fd : fds)
         QVERIFY(fd.isValid());
 
-    const QByteArray name = TestUtil::uniqueAbstractName("readfds");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "readfds"), QByteArray());
     QVERIFY2(socket.sendPacket("readfds", fds), qPrintable(socket.errorString()));
     for (const QSeqpacketFileDescriptor &fd : std::as_const(fds))
         QVERIFY2(fd.isValid() && TestUtil::isFdOpen(fd.descriptor()), "sent descriptors stay the caller's");
@@ -120,12 +117,9 @@ void tst_SocketDescriptors::crossProcessDescriptorsToPeer()
 
 void tst_SocketDescriptors::crossProcessDescriptorsFromPeer()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("sendfds");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "sendfds"), QByteArray());
     const int before = TestUtil::openFdCount();
     QVERIFY(socket.sendPacket("sendfds memfd-content regular-file-content"));
     {
@@ -157,11 +151,9 @@ void tst_SocketDescriptors::crossProcessDescriptorsFromPeer()
 void tst_SocketDescriptors::crossProcessEchoedDescriptor()
 {
     // A descriptor that goes to the other process and comes back refers to the same file.
-    const QByteArray name = TestUtil::uniqueAbstractName("echofd");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "echofd"), QByteArray());
     const QSeqpacketFileDescriptor memfd = memfdWith("round trip");
     QVERIFY(socket.sendPacket("echo with a descriptor", {memfd}));
     const QSeqpacketPacket reply = takePacket(&socket);

@@ -98,12 +98,9 @@ void tst_SocketPackets::exchangeEchoes(QSeqpacketSocket *socket)
 
 void tst_SocketPackets::crossProcessEchoWithListeningPeer()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("echo-listen");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "echo-listen"), QByteArray());
     exchangeEchoes(&socket);
     if (QTest::currentTestFailed())
         return;
@@ -134,12 +131,9 @@ void tst_SocketPackets::crossProcessEchoWithConnectingPeer()
 void tst_SocketPackets::crossProcessManyPacketsToPeer()
 {
     // Far more than the kernel's buffer holds: the send queue writes them in order, each whole.
-    const QByteArray name = TestUtil::uniqueAbstractName("sink");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "sink"), QByteArray());
     const int count = 2000;
     QVERIFY(socket.sendPacket("sink " + QByteArray::number(count)));
     for (int i = 0; i < count; ++i)
@@ -154,13 +148,10 @@ void tst_SocketPackets::crossProcessManyPacketsToPeer()
 
 void tst_SocketPackets::crossProcessZeroLengthPackets()
 {
-    const QByteArray name = TestUtil::uniqueAbstractName("empty");
     PeerProcess peer;
-    QVERIFY(peer.startListening(peerArgument(name)));
     QSeqpacketSocket socket;
     SignalLog log(&socket, true);
-    socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
-    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+    QCOMPARE(connectToListeningPeer(&peer, &socket, "empty"), QByteArray());
 
     QVERIFY(socket.sendPacket("sendempty 5"));
     QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), 6, LongTimeout);
