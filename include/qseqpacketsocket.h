@@ -160,7 +160,11 @@ public:
 
     // --- receiving --------------------------------------------------------------------------
 
-    /*! True when a packet can be read now. */
+    /*!
+     * True when a packet can be read now: one is queued, or the kernel has one (read without
+     * blocking). Inside a packetReady() slot the kernel is asked only a bounded number of times,
+     * see packetReady().
+     */
     bool hasPendingPackets();
     /*! The next packet's real size in bytes; -1 where none waits. */
     qint64 pendingPacketSize();
@@ -231,6 +235,11 @@ Q_SIGNALS:
     /*!
      * At least one packet waits. Emitted again after a slot that read some but not all of them; a
      * slot that reads nothing is not called again until new packets arrive.
+     *
+     * A slot may read while hasPendingPackets(): within one emission the library reads from the
+     * kernel a bounded amount (the receive queue once more), then hasPendingPackets() is false and
+     * the slot returns, even against a peer that sends as fast as it reads. The rest comes with
+     * the next packetReady(), after the event loop has served timers and other sockets.
      *
      * Packets can arrive before anyone is connected to this signal (an accepted socket, or one
      * just moved to another thread): after connecting, check hasPendingPackets() once.
