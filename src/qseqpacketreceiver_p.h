@@ -47,6 +47,7 @@ public:
     int descriptorLimit() const { return m_descriptorLimit; }
     // SO_PASSCRED is on: every packet comes with credentials, which take control space.
     void setCredentialsExpected(bool expected) { m_credentialsExpected = expected; }
+    bool credentialsExpected() const { return m_credentialsExpected; }
 
 private:
     ReadResult readBatch(int fd, int maxPackets);

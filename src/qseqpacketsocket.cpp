@@ -189,12 +189,11 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
             setErrorFromErrno(operation + QStringLiteral(": getsockopt(SO_PASSCRED)"), errorNumber);
             return false;
         }
-        if (passCred) {
+        if (passCred)
             qCDebug(lcSeqpacketSocket) << "descriptor" << newFd << "has SO_PASSCRED on: per-packet credentials are on";
-            perPacketCredentials = true;
-        }
+        // What this descriptor does, not a request: the next descriptor adopted is asked again.
+        receiver.setCredentialsExpected(passCred > 0);
     }
-    receiver.setCredentialsExpected(perPacketCredentials);
     int errorNumber = 0;
     sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
     fd = newFd;
@@ -1104,7 +1103,7 @@ bool QSeqpacketSocket::setPerPacketCredentials(bool enabled)
 
 bool QSeqpacketSocket::perPacketCredentials() const
 {
-    return d_func()->perPacketCredentials;
+    return d_func()->receiver.credentialsExpected();
 }
 
 void QSeqpacketSocket::setReceiveDescriptorLimit(int count)

@@ -94,6 +94,8 @@ public:
     bool writeShutdownRequested = false;
     bool writeShutdownDone = false;
     bool resetReported = false;
+    // What setPerPacketCredentials() asked for. Whether the current descriptor delivers
+    // credentials (asked for, or SO_PASSCRED already on when adopted) is receiver.credentialsExpected().
     bool perPacketCredentials = false;
     // Set while packetReady() is emitted for a small read that emptied the kernel's queue: a
     // receive call that finds our queue empty then need not ask the kernel again (it would only

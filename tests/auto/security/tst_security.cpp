@@ -223,6 +223,21 @@ void tst_Security::adoptedSocketWithPassCredKeepsAllDescriptors()
     QVERIFY(!packet.areFileDescriptorsTruncated());
     QVERIFY(socket.perPacketCredentials());
     QVERIFY(packet.credentials().isValid());
+
+    // What was found on one descriptor is not carried to the next one adopted: SO_PASSCRED is
+    // not turned on where nobody asked for it.
+    const int released = socket.releaseSocketDescriptor();
+    QCOMPARE(released, sv[0]);
+    QVERIFY(::close(released) == 0);
+    int plain[2];
+    QVERIFY(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, plain) == 0);
+    TestUtil::UniqueFd plainPeer(plain[1]);
+    QVERIFY(socket.setSocketDescriptor(plain[0]));
+    QVERIFY(!socket.perPacketCredentials());
+    int passCred = -1;
+    socklen_t length = sizeof passCred;
+    QVERIFY(::getsockopt(plain[0], SOL_SOCKET, SO_PASSCRED, &passCred, &length) == 0);
+    QCOMPARE(passCred, 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Security)
