@@ -323,13 +323,12 @@ void QSeqpacketSocketPrivate::fillIfEmpty()
     if (!receiver.isEmpty() || fd < 0 || inputEnded || kernelDrainedHint)
         return;
     // A packetReady() slot that reads while hasPendingPackets() would never return to the event
-    // loop against a peer as fast as it: within one dispatch the queue is refilled only so often,
-    // and the read notifier brings the rest after the event loop has had its turn.
-    constexpr int MaxRefillsPerDispatch = 1;
+    // loop against a peer as fast as it: within one dispatch the queue is refilled once, and the
+    // read notifier brings the rest after the event loop has had its turn.
     if (emittingPacketReady) {
-        if (refillsThisDispatch >= MaxRefillsPerDispatch)
+        if (refilledThisDispatch)
             return;
-        ++refillsThisDispatch;
+        refilledThisDispatch = true;
     }
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
@@ -363,7 +362,7 @@ void QSeqpacketSocketPrivate::emitPacketReady()
         return; // a slot that waits for packets gets them through its own loop
     QPointer<QSeqpacketSocket> guard(q);
     emittingPacketReady = true;
-    refillsThisDispatch = 0;
+    refilledThisDispatch = false;
     while (!receiver.isEmpty()) {
         const qint64 takenBefore = packetsTakenCount;
         emit q->packetReady();

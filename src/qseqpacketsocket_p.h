@@ -86,7 +86,7 @@ public:
 
     qint64 packetsTakenCount = 0;  // lets emitPacketReady() see whether a slot read anything
     bool emittingPacketReady = false;
-    int refillsThisDispatch = 0; // kernel reads made for a packetReady() slot, see fillIfEmpty()
+    bool refilledThisDispatch = false; // the kernel was read for a packetReady() slot, see fillIfEmpty()
     bool pendingWorkScheduled = false;
     bool inputEnded = false;        // the kernel said end-of-file; nothing more will be read
     bool endOfInputPending = false; // ... and the socket has not acted on it yet
