@@ -45,6 +45,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rawsocket.h" // tests/auto/shared
+
 namespace {
 
 // QSEQPACKET_FUZZ_TRACE=1 prints what an input does (for reading a crash or writing a seed).
@@ -405,25 +407,10 @@ void Harness::peerRead()
     if (peer < 0)
         return;
     char buffer[512];
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-    iovec iov = { buffer, sizeof buffer };
-    msghdr msg;
-    std::memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    if (::recvmsg(peer, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
-        return;
-    for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-            for (size_t k = 0; k < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); ++k) {
-                int fd;
-                std::memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
-                ::close(fd);
-            }
-        }
-    }
+    std::vector<int> fds;
+    TestUtil::rawRecvMsg(peer, buffer, sizeof buffer, MSG_DONTWAIT | MSG_CMSG_CLOEXEC, &fds);
+    for (int fd : fds)
+        ::close(fd);
 }
 
 void Harness::drainAndFinish()

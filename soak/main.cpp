@@ -59,6 +59,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rawsocket.h" // tests/auto/shared
+
 extern char **environ;
 
 namespace {
@@ -538,7 +540,6 @@ int killPeerChild(int sock, int counterFd, const QByteArray &connectTo, quint64 
     std::vector<char> buffer(MaxPayload);
     std::vector<char> incoming(65536);
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 3)];
-    alignas(cmsghdr) char incomingControl[CMSG_SPACE(sizeof(int) * 253)];
     for (quint64 seq = 0;; ++seq) {
         const int size = payloadSize(seq, KillSalt ^ seed);
         fillPayload(buffer.data(), seq, size);
@@ -567,26 +568,11 @@ int killPeerChild(int sock, int counterFd, const QByteArray &connectTo, quint64 
             return 3; // the other side is gone: nothing more to do but wait to be killed
         counters->accepted.store(seq + 1, std::memory_order_seq_cst);
         if (readMode == 1 || (readMode == 2 && mix(seq ^ seed) % 16 == 0)) {
-            for (;;) {
-                iovec in = { incoming.data(), incoming.size() };
-                msghdr r;
-                std::memset(&r, 0, sizeof r);
-                r.msg_iov = &in;
-                r.msg_iovlen = 1;
-                r.msg_control = incomingControl;
-                r.msg_controllen = sizeof incomingControl;
-                if (::recvmsg(sock, &r, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) < 0)
-                    break;
-                for (cmsghdr *c = CMSG_FIRSTHDR(&r); c; c = CMSG_NXTHDR(&r, c)) {
-                    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-                        const size_t fds = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                        for (size_t k = 0; k < fds; ++k) {
-                            int fd;
-                            std::memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof fd);
-                            ::close(fd);
-                        }
-                    }
-                }
+            std::vector<int> fds;
+            while (TestUtil::rawRecvMsg(sock, incoming.data(), incoming.size(), MSG_DONTWAIT | MSG_CMSG_CLOEXEC, &fds) >= 0) {
+                for (int fd : fds)
+                    ::close(fd);
+                fds.clear();
                 counters->received.fetch_add(1);
             }
         }
