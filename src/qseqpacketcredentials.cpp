@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "qseqpacketcredentials.h"
+#include "qseqpacketsystem_p.h"
 
 #include <QtCore/qdebug.h>
-
-#include <unistd.h>
 
 class QSeqpacketCredentialsPrivate : public QSharedData
 {
@@ -39,15 +38,7 @@ QSeqpacketCredentials::~QSeqpacketCredentials() = default;
 
 QSeqpacketCredentials QSeqpacketCredentials::currentProcess()
 {
-    QList<uint> groups;
-    const int count = ::getgroups(0, nullptr);
-    if (count > 0) {
-        QList<gid_t> raw(count);
-        const int got = ::getgroups(count, raw.data());
-        for (int i = 0; i < got; ++i)
-            groups.append(uint(raw.at(i)));
-    }
-    return QSeqpacketCredentials(::getpid(), ::geteuid(), ::getegid(), groups);
+    return QSeqpacketSystem::currentProcessCredentials();
 }
 
 bool QSeqpacketCredentials::isValid() const { return d->valid; }

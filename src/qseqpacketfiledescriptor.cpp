@@ -5,7 +5,6 @@
 
 #include <QtCore/qdebug.h>
 
-#include <fcntl.h>
 
 // Shared by every copy; the descriptor is closed when the last copy drops its reference.
 class QSeqpacketFileDescriptorPrivate : public QSharedData
@@ -57,10 +56,11 @@ QSeqpacketFileDescriptor QSeqpacketFileDescriptor::duplicate() const
 {
     if (!isValid())
         return {};
-    const int fd = QSeqpacketSystem::retryOnEintr([&] { return ::fcntl(d->fd, F_DUPFD_CLOEXEC, 0); });
+    int errorNumber = 0;
+    const int fd = QSeqpacketSystem::duplicateDescriptor(d->fd, &errorNumber);
     if (fd == -1) {
         qCWarning(lcSeqpacket, "%s", qPrintable(QSeqpacketSystem::describe(
-                                            QStringLiteral("QSeqpacketFileDescriptor::duplicate: fcntl(F_DUPFD_CLOEXEC)"), errno)));
+                                            QStringLiteral("QSeqpacketFileDescriptor::duplicate: fcntl(F_DUPFD_CLOEXEC)"), errorNumber)));
         return {};
     }
     return adopt(fd);

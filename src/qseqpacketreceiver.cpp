@@ -8,10 +8,8 @@
 
 #include <cstring>
 #include <memory>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 namespace {
 
@@ -48,11 +46,10 @@ struct BatchBuffers
 {
     BatchBuffers()
     {
-        const size_t page = size_t(::sysconf(_SC_PAGESIZE));
+        const size_t page = QSeqpacketSystem::pageSize();
         slotSize = (largestUnprivilegedPacket() + page - 1) / page * page;
-        void *memory = ::mmap(nullptr, slotSize * BatchSize, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (memory == MAP_FAILED) {
+        void *memory = QSeqpacketSystem::reserveMemory(slotSize * BatchSize);
+        if (!memory) {
             qCWarning(lcSeqpacketSocket, "%s", qPrintable(QSeqpacketSystem::describe(
                                                     QStringLiteral("receive: mmap of the batch buffers"), errno)));
             slotSize = 0;
@@ -62,8 +59,7 @@ struct BatchBuffers
     }
     ~BatchBuffers()
     {
-        if (slotMemory)
-            ::munmap(slotMemory, slotSize * BatchSize);
+        QSeqpacketSystem::releaseMemory(slotMemory, slotSize * BatchSize);
     }
     Q_DISABLE_COPY_MOVE(BatchBuffers)
 
@@ -192,10 +188,8 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
     }
 
     ReadResult result;
-    const int received = QSeqpacketSystem::retryOnEintr([&] {
-        return ::recvmmsg(fd, buffers.headers, unsigned(maxPackets),
-                          MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC, nullptr);
-    });
+    const int received = QSeqpacketSystem::receiveMessages(fd, buffers.headers, unsigned(maxPackets),
+                                                           MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
     if (received == -1) {
         if (errno != EAGAIN)
             result.error = errno;
@@ -223,7 +217,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
             pd->originalSize = qint64(length);
         }
         if (stored > SlotResidentBytes)
-            ::madvise(buffers.slot(i) + SlotResidentBytes, buffers.slotSize - SlotResidentBytes, MADV_DONTNEED);
+            QSeqpacketSystem::discardPages(buffers.slot(i) + SlotResidentBytes, buffers.slotSize - SlotResidentBytes);
         m_bytes += qint64(stored);
         m_queue.push_back(std::move(packet));
         ++result.packets;
@@ -234,9 +228,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
 QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
 {
     ReadResult result;
-    const ssize_t size = QSeqpacketSystem::retryOnEintr([&] {
-        return ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
-    });
+    const ssize_t size = QSeqpacketSystem::nextPacketSize(fd);
     if (size == -1) {
         if (errno != EAGAIN)
             result.error = errno;
@@ -251,9 +243,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     header.msg_iovlen = 1;
     header.msg_control = control;
     header.msg_controllen = controlBudget();
-    const ssize_t length = QSeqpacketSystem::retryOnEintr([&] {
-        return ::recvmsg(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-    });
+    const ssize_t length = QSeqpacketSystem::receiveMessage(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
     if (length == -1) {
         if (errno != EAGAIN)
             result.error = errno;

@@ -47,7 +47,7 @@ int QSeqpacketSender::sendNow(int fd, const iovec *parts, int partCount, const Q
     header.msg_iovlen = size_t(partCount);
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * QSeqpacketSystem::MaxDescriptorsPerPacket)];
     attachDescriptors(&header, control, fds);
-    const ssize_t sent = QSeqpacketSystem::retryOnEintr([&] { return ::sendmsg(fd, &header, SendFlags); });
+    const ssize_t sent = QSeqpacketSystem::sendMessage(fd, &header, SendFlags);
     return sent == -1 ? errno : 0;
 }
 
@@ -81,9 +81,7 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
             attachDescriptors(&header, m_control.data() + controlOffset, packet.fds);
             controlOffset += controlSpaceFor(packet.fds);
         }
-        const int sent = QSeqpacketSystem::retryOnEintr([&] {
-            return ::sendmmsg(fd, headers, unsigned(count), SendFlags);
-        });
+        const int sent = QSeqpacketSystem::sendMessages(fd, headers, unsigned(count), SendFlags);
         if (sent == -1) {
             if (errno == EAGAIN)
                 break;

@@ -6,24 +6,15 @@
 #include "qseqpacketsystem_p.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
-#include <climits>
-#include <cstdlib>
-#include <cstring>
-#include <fcntl.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <linux/unix_diag.h>
-#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 using namespace QSeqpacketSystem;
 
@@ -45,94 +36,6 @@ mode_t modeFor(QSeqpacketServer::SocketOptions options)
     return mode;
 }
 
-// How a connect() to a socket file ends: 0 when a server accepted, else errno. Tries every
-// socket type, since a server of another type is just as alive.
-int probeSocketFile(const QByteArray &path)
-{
-    sockaddr_un sun;
-    const socklen_t length = toSockaddr(QSeqpacketAddress::fromNativePath(path), &sun);
-    int result = ECONNREFUSED;
-    for (int type : { SOCK_SEQPACKET, SOCK_STREAM, SOCK_DGRAM }) {
-        const int probe = ::socket(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (probe == -1)
-            return errno;
-        const int connected = ::connect(probe, reinterpret_cast<const sockaddr *>(&sun), length);
-        const int errorNumber = connected == 0 ? 0 : errno;
-        closeDescriptor(probe);
-        if (errorNumber == EPROTOTYPE)
-            continue;
-        // EAGAIN: the backlog is full, so somebody listens.
-        if (errorNumber == 0 || errorNumber == EAGAIN)
-            return 0;
-        result = errorNumber;
-        break;
-    }
-    return result;
-}
-
-enum class Listener { Found, NotFound, Unknown };
-
-// Asks the kernel (sock_diag) whether a listening AF_UNIX socket is bound to the file with
-// \a inode, without connecting to it. Only sockets of this network namespace are listed, so
-// NotFound is not the last word; Found is.
-Listener findListenerBoundTo(ino_t inode)
-{
-    const int netlink = ::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-    if (netlink == -1)
-        return Listener::Unknown;
-    struct {
-        nlmsghdr header;
-        unix_diag_req request;
-    } message;
-    std::memset(&message, 0, sizeof(message));
-    message.header.nlmsg_len = sizeof(message);
-    message.header.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    message.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    message.request.sdiag_family = AF_UNIX;
-    message.request.udiag_states = 1u << 10; // TCP_LISTEN
-    message.request.udiag_show = UDIAG_SHOW_VFS;
-    if (retryOnEintr([&] { return ::send(netlink, &message, sizeof(message), 0); }) == -1) {
-        closeDescriptor(netlink);
-        return Listener::Unknown;
-    }
-    Listener result = Listener::NotFound;
-    alignas(nlmsghdr) char buffer[16384];
-    for (bool done = false; !done;) {
-        ssize_t length = retryOnEintr([&] { return ::recv(netlink, buffer, sizeof(buffer), 0); });
-        if (length <= 0) {
-            result = Listener::Unknown;
-            break;
-        }
-        for (auto *header = reinterpret_cast<nlmsghdr *>(buffer); NLMSG_OK(header, size_t(length));
-             header = NLMSG_NEXT(header, length)) {
-            if (header->nlmsg_type == NLMSG_DONE) {
-                done = true;
-                break;
-            }
-            if (header->nlmsg_type == NLMSG_ERROR) {
-                result = Listener::Unknown;
-                done = true;
-                break;
-            }
-            auto *diag = static_cast<unix_diag_msg *>(NLMSG_DATA(header));
-            int attributesLength = int(header->nlmsg_len - NLMSG_LENGTH(sizeof(*diag)));
-            for (auto *attribute = reinterpret_cast<rtattr *>(diag + 1); RTA_OK(attribute, attributesLength);
-                 attribute = RTA_NEXT(attribute, attributesLength)) {
-                if (attribute->rta_type != UNIX_DIAG_VFS)
-                    continue;
-                unix_diag_vfs vfs;
-                std::memcpy(&vfs, RTA_DATA(attribute), sizeof(vfs));
-                // The inode alone: the kernel's device encoding differs from stat()'s, and a
-                // false match only keeps a file that could have gone.
-                if (vfs.udiag_vfs_ino == inode)
-                    result = Listener::Found;
-            }
-        }
-    }
-    closeDescriptor(netlink);
-    return result;
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -144,35 +47,45 @@ void QSeqpacketServerPrivate::setError(QSeqpacketSocket::SocketError newError, c
     qCDebug(lcSeqpacketServer) << message;
 }
 
-void QSeqpacketServerPrivate::setErrorFromErrno(const QString &operation, int errorNumber)
+void QSeqpacketServerPrivate::setError(const QString &operation, int errnoValue)
 {
-    setError(errorFromErrno(errorNumber), describe(operation, errorNumber));
+    setError(errorFromErrno(errnoValue), describe(operation, errnoValue));
+}
+
+void QSeqpacketServerPrivate::setErrorAndEmit(QSeqpacketSocket::SocketError newError, const QString &message)
+{
+    Q_Q(QSeqpacketServer);
+    setError(newError, message);
+    emit q->acceptError(newError);
+}
+
+void QSeqpacketServerPrivate::setErrorAndEmit(const QString &operation, int errnoValue)
+{
+    setErrorAndEmit(errorFromErrno(errnoValue), describe(operation, errnoValue));
 }
 
 bool QSeqpacketServerPrivate::createSocketFile(int newFd, const QSeqpacketAddress &requested)
 {
     const mode_t mode = modeFor(options);
+    int errorNumber = 0;
     // The file takes its mode from the socket's inode, less the umask: set it before bind() so
     // that the file never has more than asked, not even for an instant.
-    if (options != QSeqpacketServer::NoOptions && ::fchmod(newFd, mode) == -1) {
-        setErrorFromErrno(QStringLiteral("listen: fchmod"), errno);
+    if (options != QSeqpacketServer::NoOptions && !setDescriptorMode(newFd, mode, &errorNumber)) {
+        setError(tr("listen: fchmod"), errorNumber);
         return false;
     }
-    sockaddr_un sun;
-    const socklen_t length = toSockaddr(requested, &sun);
-    if (::bind(newFd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
-        const int errorNumber = errno;
+    if (!bindTo(newFd, requested, &errorNumber)) {
         if (errorNumber == EADDRINUSE && requested.kind() == QSeqpacketAddress::Path) {
             // Not probed here: a probe would show a live server a connection from nobody.
             setError(QSeqpacketSocket::AddressInUseError,
-                     QStringLiteral("listen: %1 already exists: another server listens there, or a server that is "
-                                    "gone left its socket file (QSeqpacketServer::removeServer() removes a stale one)")
-                             .arg(requested.toString()));
+                     tr("listen: %1 already exists: another server listens there, or a server that "
+                                          "is gone left its socket file (QSeqpacketServer::removeServer() removes a "
+                                          "stale one)").arg(requested.toString()));
         } else if (errorNumber == EADDRINUSE) {
             setError(QSeqpacketSocket::AddressInUseError,
-                     QStringLiteral("listen: another socket is bound to %1").arg(requested.toString()));
+                     tr("listen: another socket is bound to %1").arg(requested.toString()));
         } else {
-            setErrorFromErrno(QStringLiteral("listen: bind(%1)").arg(requested.toString()), errorNumber);
+            setError(tr("listen: bind(%1)").arg(requested.toString()), errorNumber);
         }
         return false;
     }
@@ -182,37 +95,30 @@ bool QSeqpacketServerPrivate::createSocketFile(int newFd, const QSeqpacketAddres
     // Look at what bind() made through a descriptor that does not follow symbolic links: the
     // directory may be writable by others, who could have put something else at the path since.
     const QByteArray path = requested.nativePath();
-    const int file = retryOnEintr([&] { return ::open(path.constData(), O_PATH | O_NOFOLLOW | O_CLOEXEC); });
-    struct stat info;
-    if (file == -1 || ::fstat(file, &info) == -1 || !S_ISSOCK(info.st_mode)) {
-        const int errorNumber = file == -1 ? errno : 0;
-        closeDescriptor(file);
+    FileIdentity made;
+    const int pathFd = openPathWithoutFollowing(path, &made, &errorNumber);
+    if (pathFd == -1 || !made.isSocket()) {
+        closeDescriptor(pathFd);
         setError(QSeqpacketSocket::SocketAccessError,
-                 errorNumber ? describe(QStringLiteral("listen: open(%1)").arg(requested.toString()), errorNumber)
-                             : QStringLiteral("listen: %1 was replaced by something other than the socket just after bind()")
-                                       .arg(requested.toString()));
+                 pathFd == -1 ? describe(tr("listen: open(%1)").arg(requested.toString()), errorNumber)
+                              : tr("listen: %1 was replaced by something other than the socket "
+                                                     "just after bind()").arg(requested.toString()));
         return false;
     }
     ownsFile = true;
-    fileDevice = info.st_dev;
-    fileInode = info.st_ino;
+    file = made;
     // The umask can only have taken bits away; give back those asked for. Adding is safe: the
-    // file had fewer until now. chmod() goes through the descriptor's /proc link, so it reaches
-    // this very inode and never the target of a symbolic link.
-    if (options != QSeqpacketServer::NoOptions && (info.st_mode & 07777) != mode) {
-        const QByteArray procPath = "/proc/self/fd/" + QByteArray::number(file);
-        if (::chmod(procPath.constData(), mode) == -1) {
-            const int errorNumber = errno;
-            closeDescriptor(file);
-            struct stat now;
-            if (::lstat(path.constData(), &now) == 0 && now.st_dev == fileDevice && now.st_ino == fileInode)
-                ::unlink(path.constData());
-            ownsFile = false;
-            setErrorFromErrno(QStringLiteral("listen: chmod(%1)").arg(requested.toString()), errorNumber);
-            return false;
-        }
+    // file had fewer until now.
+    if (options != QSeqpacketServer::NoOptions && (made.mode & 07777) != mode
+        && !setModeThrough(pathFd, mode, &errorNumber)) {
+        closeDescriptor(pathFd);
+        int ignored = 0;
+        removeIfSameFile(path, file, &ignored);
+        ownsFile = false;
+        setError(tr("listen: chmod(%1)").arg(requested.toString()), errorNumber);
+        return false;
     }
-    closeDescriptor(file);
+    closeDescriptor(pathFd);
     return true;
 }
 
@@ -252,32 +158,30 @@ void QSeqpacketServerPrivate::acceptConnections()
     QPointer<QSeqpacketServer> guard(q);
     bool added = false;
     while (fd >= 0 && pending.size() < maxPending) {
-        const int accepted = retryOnEintr([&] { return ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); });
+        int errorNumber = 0;
+        const int accepted = acceptConnection(fd, &errorNumber);
         if (accepted == -1) {
-            const int errorNumber = errno;
             if (errorNumber == EAGAIN)
                 break;
             if (errorNumber == ECONNABORTED || errorNumber == EPROTO)
                 continue; // that client gave up; others may wait
-            setErrorFromErrno(QStringLiteral("accept"), errorNumber);
             if (errorNumber == EMFILE || errorNumber == ENFILE || errorNumber == ENOBUFS || errorNumber == ENOMEM) {
                 // Out of descriptors or memory: the clients stay in the backlog. Retrying at once
                 // would spin; try again later instead.
-                qCWarning(lcSeqpacketServer, "%s; retrying later", qPrintable(errorString));
+                qCWarning(lcSeqpacketServer, "%s; retrying later",
+                          qPrintable(describe(QStringLiteral("accept"), errorNumber)));
                 scheduleAcceptRetry();
             }
-            emit q->acceptError(error);
+            setErrorAndEmit(tr("accept"), errorNumber);
             if (!guard)
                 return;
             break;
         }
         retryInterval = 0;
         if (peerFilter) {
-            ucred credentials;
-            socklen_t length = sizeof(credentials);
-            const bool known = ::getsockopt(accepted, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0;
-            if (!known || !peerFilter(QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid))) {
-                qCDebug(lcSeqpacketServer) << "peer filter rejected pid" << (known ? credentials.pid : -1);
+            const QSeqpacketCredentials credentials = peerCredentialsOf(accepted, &errorNumber);
+            if (!credentials.isValid() || !peerFilter(credentials)) {
+                qCDebug(lcSeqpacketServer) << "peer filter rejected pid" << credentials.processId();
                 closeDescriptor(accepted);
                 continue;
             }
@@ -334,30 +238,32 @@ bool QSeqpacketServer::listen(const QSeqpacketAddress &address)
 {
     Q_D(QSeqpacketServer);
     if (isListening()) {
-        d->setError(QSeqpacketSocket::OperationError, QStringLiteral("listen: the server already listens on %1")
+        d->setError(QSeqpacketSocket::OperationError, tr("listen: the server already listens on %1")
                                                               .arg(d->address.toString()));
         return false;
     }
     if (!address.isValid()) {
-        d->setError(QSeqpacketSocket::InvalidAddressError, QStringLiteral("listen: %1").arg(address.errorString()));
+        d->setError(QSeqpacketSocket::InvalidAddressError, tr("listen: %1").arg(address.errorString()));
         return false;
     }
-    const int newFd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int errorNumber = 0;
+    const int newFd = openSeqpacketSocket(&errorNumber);
     if (newFd == -1) {
-        d->setErrorFromErrno(QStringLiteral("listen: socket(AF_UNIX, SOCK_SEQPACKET)"), errno);
+        d->setError(tr("listen: socket(AF_UNIX, SOCK_SEQPACKET)"), errorNumber);
         return false;
     }
     if (!d->createSocketFile(newFd, address)) {
         closeDescriptor(newFd);
         return false;
     }
-    if (::listen(newFd, d->backlog) == -1) {
-        const int errorNumber = errno;
-        if (d->ownsFile)
-            ::unlink(address.nativePath().constData());
+    if (!listenOn(newFd, d->backlog, &errorNumber)) {
+        if (d->ownsFile) {
+            int ignored = 0;
+            removeIfSameFile(address.nativePath(), d->file, &ignored);
+        }
         d->ownsFile = false;
         closeDescriptor(newFd);
-        d->setErrorFromErrno(QStringLiteral("listen: listen()"), errorNumber);
+        d->setError(tr("listen: listen()"), errorNumber);
         return false;
     }
     d->startListening(newFd, address);
@@ -368,27 +274,17 @@ bool QSeqpacketServer::setSocketDescriptor(int listeningFd)
 {
     Q_D(QSeqpacketServer);
     if (isListening()) {
-        d->setError(QSeqpacketSocket::OperationError, QStringLiteral("setSocketDescriptor: the server already listens"));
+        d->setError(QSeqpacketSocket::OperationError, tr("setSocketDescriptor: the server already listens"));
+        return false;
+    }
+    const QString problem = socketRoleProblem(listeningFd, SocketRole::Listening);
+    if (!problem.isEmpty()) {
+        d->setError(QSeqpacketSocket::OperationError, tr("setSocketDescriptor: %1").arg(problem));
         return false;
     }
     int errorNumber = 0;
-    const int domain = intOption(listeningFd, SOL_SOCKET, SO_DOMAIN, &errorNumber);
-    const int type = domain == -1 ? -1 : intOption(listeningFd, SOL_SOCKET, SO_TYPE, &errorNumber);
-    const int listening = type == -1 ? -1 : intOption(listeningFd, SOL_SOCKET, SO_ACCEPTCONN, &errorNumber);
-    QString reason;
-    if (domain == -1 || type == -1 || listening == -1)
-        reason = errorNumber == ENOTSOCK ? QStringLiteral("descriptor %1 is not a socket").arg(listeningFd)
-                                         : describe(QStringLiteral("descriptor %1").arg(listeningFd), errorNumber);
-    else if (domain != AF_UNIX || type != SOCK_SEQPACKET)
-        reason = QStringLiteral("descriptor %1 is not an AF_UNIX SOCK_SEQPACKET socket").arg(listeningFd);
-    else if (listening != 1)
-        reason = QStringLiteral("descriptor %1 is not listening").arg(listeningFd);
-    if (!reason.isEmpty()) {
-        d->setError(QSeqpacketSocket::OperationError, QStringLiteral("setSocketDescriptor: %1").arg(reason));
-        return false;
-    }
     if (!setNonBlocking(listeningFd, &errorNumber) || !setCloseOnExec(listeningFd, &errorNumber)) {
-        d->setErrorFromErrno(QStringLiteral("setSocketDescriptor: fcntl"), errorNumber);
+        d->setError(tr("setSocketDescriptor: fcntl"), errorNumber);
         return false;
     }
     d->ownsFile = false; // somebody else made it; close() leaves it alone
@@ -407,12 +303,12 @@ bool QSeqpacketServer::listenActivated(const QString &name)
     const int count = countText.toInt(&countOk);
     if (!pidOk || !countOk || count <= 0) {
         d->setError(QSeqpacketSocket::OperationError,
-                    QStringLiteral("listenActivated: no sockets were handed over (LISTEN_PID and LISTEN_FDS are not set)"));
+                    tr("listenActivated: no sockets were handed over (LISTEN_PID and LISTEN_FDS are not set)"));
         return false;
     }
-    if (pid != qint64(::getpid())) {
+    if (pid != QCoreApplication::applicationPid()) {
         d->setError(QSeqpacketSocket::OperationError,
-                    QStringLiteral("listenActivated: the sockets were handed to process %1, not to this one").arg(pid));
+                    tr("listenActivated: the sockets were handed to process %1, not to this one").arg(pid));
         return false;
     }
     const QList<QByteArray> names = qgetenv("LISTEN_FDNAMES").split(':');
@@ -420,16 +316,12 @@ bool QSeqpacketServer::listenActivated(const QString &name)
         const int candidate = FirstActivatedDescriptor + i;
         if (!name.isEmpty() && (i >= names.size() || QString::fromUtf8(names.at(i)) != name))
             continue;
-        int errorNumber = 0;
-        if (intOption(candidate, SOL_SOCKET, SO_DOMAIN, &errorNumber) != AF_UNIX
-            || intOption(candidate, SOL_SOCKET, SO_TYPE, &errorNumber) != SOCK_SEQPACKET
-            || intOption(candidate, SOL_SOCKET, SO_ACCEPTCONN, &errorNumber) != 1)
-            continue;
-        return setSocketDescriptor(candidate);
+        if (socketRoleProblem(candidate, SocketRole::Listening).isEmpty())
+            return setSocketDescriptor(candidate);
     }
     d->setError(QSeqpacketSocket::OperationError,
-                name.isEmpty() ? QStringLiteral("listenActivated: none of the %1 sockets handed over is a listening seqpacket socket").arg(count)
-                               : QStringLiteral("listenActivated: no listening seqpacket socket named \"%1\" was handed over").arg(name));
+                name.isEmpty() ? tr("listenActivated: none of the %1 sockets handed over is a listening seqpacket socket").arg(count)
+                               : tr("listenActivated: no listening seqpacket socket named \"%1\" was handed over").arg(name));
     return false;
 }
 
@@ -447,11 +339,8 @@ void QSeqpacketServer::close()
     }
     if (d->ownsFile) {
         // Only the file this server made: another server may have replaced it since.
-        const QByteArray path = d->address.nativePath();
-        struct stat info;
-        if (::lstat(path.constData(), &info) == 0 && S_ISSOCK(info.st_mode)
-            && info.st_dev == d->fileDevice && info.st_ino == d->fileInode)
-            ::unlink(path.constData());
+        int ignored = 0;
+        removeIfSameFile(d->address.nativePath(), d->file, &ignored);
         d->ownsFile = false;
     }
     for (const QPointer<QSeqpacketSocket> &socket : std::as_const(d->pending)) {
@@ -536,34 +425,31 @@ bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
     if (hasPendingConnections())
         return true;
     if (d->fd < 0) {
-        d->setError(QSeqpacketSocket::OperationError, QStringLiteral("waitForNewConnection: the server is not listening"));
+        d->setError(QSeqpacketSocket::OperationError, tr("waitForNewConnection: the server is not listening"));
         return false;
     }
     const QDeadlineTimer deadline(msecs);
     while (!hasPendingConnections()) {
         if (d->acceptPaused) {
             // Out of descriptors a moment ago: wait before trying again rather than spin.
-            const qint64 remaining = deadline.remainingTime();
-            if (remaining == 0) {
+            if (deadline.hasExpired()) {
                 if (timedOut)
                     *timedOut = true;
                 return false;
             }
-            const int pause = remaining < 0 ? d->retryInterval : int(qMin<qint64>(remaining, d->retryInterval));
-            ::poll(nullptr, 0, pause);
+            const qint64 remaining = deadline.remainingTime();
+            pollUntil(-1, 0, QDeadlineTimer(remaining < 0 ? d->retryInterval : qMin<qint64>(remaining, d->retryInterval)));
             if (d->retryTimer)
                 d->retryTimer->stop();
             d->acceptPaused = false;
             d->updateNotifier();
         }
-        pollfd p = { d->fd, POLLIN, 0 };
-        const qint64 remaining = deadline.remainingTime();
-        const int ready = retryOnEintr([&] { return ::poll(&p, 1, remaining < 0 ? -1 : int(qMin<qint64>(remaining, INT_MAX))); });
-        if (ready == -1) {
-            d->setErrorFromErrno(QStringLiteral("waitForNewConnection: poll"), errno);
+        const PollResult waited = pollUntil(d->fd, POLLIN, deadline);
+        if (waited.outcome == PollResult::Failed) {
+            d->setError(tr("waitForNewConnection: poll"), waited.error);
             return false;
         }
-        if (ready == 0) {
+        if (waited.outcome == PollResult::TimedOut) {
             if (timedOut)
                 *timedOut = true;
             return false;
@@ -583,30 +469,23 @@ void QSeqpacketServer::setPeerFilter(std::function<bool(const QSeqpacketCredenti
 bool QSeqpacketServer::removeServer(const QString &path)
 {
     const QByteArray nativePath = QFile::encodeName(path);
-    struct stat before;
-    if (::lstat(nativePath.constData(), &before) == -1)
-        return errno == ENOENT;
-    if (!S_ISSOCK(before.st_mode)) {
+    FileIdentity found;
+    int errorNumber = 0;
+    if (!identifyPath(nativePath, &found, &errorNumber))
+        return errorNumber == ENOENT;
+    if (!found.isSocket()) {
         qCWarning(lcSeqpacketServer, "removeServer: %s is not a socket; left alone", nativePath.constData());
         return false;
     }
     // Ask the kernel first: connecting to a live server would show it a connection from nobody.
-    if (findListenerBoundTo(before.st_ino) == Listener::Found) {
-        qCDebug(lcSeqpacketServer, "removeServer: a server listens on %s; left alone", nativePath.constData());
-        return false;
-    }
-    if (probeSocketFile(nativePath) == 0) {
+    if (findListenerBoundTo(found.inode) == ListenerSearch::Found || probeSocketFile(nativePath) == 0) {
         qCDebug(lcSeqpacketServer, "removeServer: a server listens on %s; left alone", nativePath.constData());
         return false;
     }
     // Remove only the file that was found stale: a server may have put a new one there meanwhile.
-    struct stat now;
-    if (::lstat(nativePath.constData(), &now) == -1)
-        return errno == ENOENT;
-    if (now.st_dev != before.st_dev || now.st_ino != before.st_ino)
-        return false;
-    if (::unlink(nativePath.constData()) == -1 && errno != ENOENT) {
-        qCWarning(lcSeqpacketServer, "%s", qPrintable(describe(QStringLiteral("removeServer: unlink(%1)").arg(path), errno)));
+    if (!removeIfSameFile(nativePath, found, &errorNumber)) {
+        if (errorNumber)
+            qCWarning(lcSeqpacketServer, "%s", qPrintable(describe(QStringLiteral("removeServer: unlink(%1)").arg(path), errorNumber)));
         return false;
     }
     return true;
@@ -626,16 +505,15 @@ QString QSeqpacketServer::errorString() const
 void QSeqpacketServer::incomingConnection(int socketDescriptor)
 {
     auto *socket = new QSeqpacketSocket(this);
-    QSeqpacketSocketPrivate *sd = QSeqpacketSocketPrivate::get(socket);
-    if (!sd->adoptConnected(socketDescriptor, QStringLiteral("accept"))) {
+    if (!QSeqpacketSocketPrivate::get(socket)->adoptConnected(socketDescriptor, QStringLiteral("accept"))) {
         Q_D(QSeqpacketServer);
-        d->setError(socket->error(), socket->errorString());
         closeDescriptor(socketDescriptor);
+        const QSeqpacketSocket::SocketError failure = socket->error();
+        const QString message = socket->errorString();
         delete socket;
-        emit acceptError(d->error);
+        d->setErrorAndEmit(failure, message);
         return;
     }
-    sd->state = QSeqpacketSocket::ConnectedState;
     addPendingConnection(socket);
 }
 

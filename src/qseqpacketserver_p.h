@@ -3,11 +3,11 @@
 #define QSEQPACKETSERVER_P_H
 
 #include "qseqpacketserver.h"
+#include "qseqpacketsystemfiles_p.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qpointer.h>
-
-#include <sys/types.h>
 
 class QSocketNotifier;
 class QTimer;
@@ -15,11 +15,18 @@ class QTimer;
 class QSeqpacketServerPrivate
 {
     Q_DECLARE_PUBLIC(QSeqpacketServer)
+    Q_DECLARE_TR_FUNCTIONS(QSeqpacketServer)
 public:
     explicit QSeqpacketServerPrivate(QSeqpacketServer *q) : q_ptr(q) {}
 
+    // As in QSeqpacketSocketPrivate: setError() records what failed; setErrorAndEmit() also
+    // tells the application, through acceptError() (the only failure a server signals: the
+    // others are the results of the calls that failed). The errno overloads describe the
+    // system's reason for \a operation.
     void setError(QSeqpacketSocket::SocketError error, const QString &message);
-    void setErrorFromErrno(const QString &operation, int error);
+    void setError(const QString &operation, int errnoValue);
+    void setErrorAndEmit(QSeqpacketSocket::SocketError error, const QString &message);
+    void setErrorAndEmit(const QString &operation, int errnoValue);
     // Takes a listening descriptor: notifier, address, state.
     void startListening(int fd, const QSeqpacketAddress &address);
     void updateNotifier();
@@ -42,8 +49,7 @@ public:
     bool acceptPaused = false; // out of descriptors: waiting for the retry timer
     // The socket file this server made, so close() removes that file and no other.
     bool ownsFile = false;
-    dev_t fileDevice = 0;
-    ino_t fileInode = 0;
+    QSeqpacketSystem::FileIdentity file;
 
     QSeqpacketSocket::SocketError error = QSeqpacketSocket::NoError;
     QString errorString;

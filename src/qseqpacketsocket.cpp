@@ -14,18 +14,7 @@
 
 #include <climits>
 #include <cstring>
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/uio.h>
-#include <unistd.h>
-
-#ifndef SO_PEERGROUPS
-#  define SO_PEERGROUPS 59
-#endif
-#ifndef SO_PEERPIDFD
-#  define SO_PEERPIDFD 77
-#endif
 
 using namespace QSeqpacketSystem;
 
@@ -35,15 +24,22 @@ namespace {
 constexpr int SendBufferOverhead = 32;
 constexpr int MaxConnectRetryInterval = 100;
 
-QString addressText(const QSeqpacketAddress &address)
+// An address as error messages show it.
+QString describeAddress(const QSeqpacketAddress &address)
 {
-    return address.kind() == QSeqpacketAddress::Unnamed ? QStringLiteral("(unnamed)") : address.toString();
+    return address.kind() == QSeqpacketAddress::Unnamed ? QSeqpacketSocket::tr("(unnamed)") : address.toString();
+}
+
+QString readOperation(QSeqpacketSocketPrivate::ReadMode mode)
+{
+    return mode == QSeqpacketSocketPrivate::ReadMode::Take ? QStringLiteral("receivePacket")
+                                                           : QStringLiteral("peekPacket");
 }
 
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Private helpers
+// State and errors
 // ---------------------------------------------------------------------------------------------
 
 void QSeqpacketSocketPrivate::setState(QSeqpacketSocket::State newState)
@@ -61,27 +57,33 @@ void QSeqpacketSocketPrivate::setError(QSeqpacketSocket::SocketError newError, c
     error = newError;
     errorString = message;
     qCDebug(lcSeqpacketSocket) << q << message;
+}
+
+void QSeqpacketSocketPrivate::setError(const QString &operation, int errnoValue)
+{
+    setError(errorFromErrno(errnoValue), describe(operation, errnoValue));
+}
+
+void QSeqpacketSocketPrivate::setErrorAndEmit(QSeqpacketSocket::SocketError newError, const QString &message)
+{
+    Q_Q(QSeqpacketSocket);
+    setError(newError, message);
     emit q->errorOccurred(newError);
 }
 
-void QSeqpacketSocketPrivate::setErrorFromErrno(const QString &operation, int errorNumber)
+void QSeqpacketSocketPrivate::setErrorAndEmit(const QString &operation, int errnoValue)
 {
-    setError(errorFromErrno(errorNumber), describe(operation, errorNumber));
-}
-
-void QSeqpacketSocketPrivate::setQueryError(QSeqpacketSocket::SocketError newError, const QString &message)
-{
-    // A query that cannot be answered says so in error(), but the connection is fine: no
-    // errorOccurred(), which applications often take as the end of the connection.
-    error = newError;
-    errorString = message;
+    setErrorAndEmit(errorFromErrno(errnoValue), describe(operation, errnoValue));
 }
 
 void QSeqpacketSocketPrivate::setTimeoutError(const QString &operation)
 {
-    error = QSeqpacketSocket::TimeoutError;
-    errorString = QStringLiteral("%1: timed out").arg(operation);
+    setError(QSeqpacketSocket::TimeoutError, tr("%1: timed out").arg(operation));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Notifiers
+// ---------------------------------------------------------------------------------------------
 
 void QSeqpacketSocketPrivate::ensureNotifiers()
 {
@@ -90,7 +92,7 @@ void QSeqpacketSocketPrivate::ensureNotifiers()
         return; // no event loop here: the waitFor...() calls drive the socket
     readNotifier = new QSocketNotifier(QSocketNotifier::Read, q);
     readNotifier->setEnabled(false);
-    QObject::connect(readNotifier, &QSocketNotifier::activated, q, [this] { readAndDispatch(); });
+    QObject::connect(readNotifier, &QSocketNotifier::activated, q, [this] { readAndDispatch(ReadLimit::QueueLimits); });
 }
 
 void QSeqpacketSocketPrivate::ensureWriteNotifier()
@@ -111,7 +113,7 @@ void QSeqpacketSocketPrivate::updateNotifiers()
         ensureNotifiers();
     if (!readNotifier)
         return;
-    const bool wantRead = fd >= 0 && !inputEnded && receiver.count() < receiveQueuePackets
+    const bool wantRead = fd >= 0 && !input.ended && receiver.count() < receiveQueuePackets
             && receiver.bytes() < receiveQueueBytes;
     const bool wantWrite = fd >= 0 && !sender.isEmpty();
     if (wantWrite)
@@ -132,50 +134,16 @@ void QSeqpacketSocketPrivate::updateNotifiers()
         writeNotifier->setEnabled(wantWrite);
 }
 
-bool QSeqpacketSocketPrivate::verifyConnectedSeqpacket(int candidate, QString *reason) const
-{
-    int errorNumber = 0;
-    const int domain = intOption(candidate, SOL_SOCKET, SO_DOMAIN, &errorNumber);
-    if (domain == -1) {
-        *reason = errorNumber == ENOTSOCK ? QStringLiteral("descriptor %1 is not a socket").arg(candidate)
-                                          : describe(QStringLiteral("descriptor %1").arg(candidate), errorNumber);
-        return false;
-    }
-    if (domain != AF_UNIX) {
-        *reason = QStringLiteral("descriptor %1 is not an AF_UNIX socket").arg(candidate);
-        return false;
-    }
-    const int type = intOption(candidate, SOL_SOCKET, SO_TYPE, &errorNumber);
-    if (type != SOCK_SEQPACKET) {
-        *reason = type == SOCK_STREAM ? QStringLiteral("descriptor %1 is a SOCK_STREAM socket, not SOCK_SEQPACKET").arg(candidate)
-                : type == SOCK_DGRAM  ? QStringLiteral("descriptor %1 is a SOCK_DGRAM socket, not SOCK_SEQPACKET").arg(candidate)
-                                      : QStringLiteral("descriptor %1 is not a SOCK_SEQPACKET socket").arg(candidate);
-        return false;
-    }
-    if (intOption(candidate, SOL_SOCKET, SO_ACCEPTCONN, &errorNumber) == 1) {
-        *reason = QStringLiteral("descriptor %1 is a listening socket; QSeqpacketServer takes those").arg(candidate);
-        return false;
-    }
-    sockaddr_un peer;
-    socklen_t length = sizeof(peer);
-    if (::getpeername(candidate, reinterpret_cast<sockaddr *>(&peer), &length) == -1) {
-        *reason = errno == ENOTCONN ? QStringLiteral("descriptor %1 is not connected").arg(candidate)
-                                    : describe(QStringLiteral("getpeername(%1)").arg(candidate), errno);
-        return false;
-    }
-    return true;
-}
-
 bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation)
 {
-    if (const int errorNumber = QSeqpacketReceiver::prepareDescriptor(newFd)) {
-        setErrorFromErrno(operation + QStringLiteral(": setsockopt(SO_TIMESTAMP)"), errorNumber);
+    int errorNumber = QSeqpacketReceiver::prepareDescriptor(newFd);
+    if (errorNumber) {
+        setErrorAndEmit(tr("%1: setsockopt(SO_TIMESTAMP)").arg(operation), errorNumber);
         return false;
     }
     if (perPacketCredentials) {
-        int errorNumber = 0;
         if (!setIntOption(newFd, SOL_SOCKET, SO_PASSCRED, 1, &errorNumber)) {
-            setErrorFromErrno(operation + QStringLiteral(": setsockopt(SO_PASSCRED)"), errorNumber);
+            setErrorAndEmit(tr("%1: setsockopt(SO_PASSCRED)").arg(operation), errorNumber);
             return false;
         }
     } else {
@@ -183,10 +151,9 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
         // a listening socket that had it, whoever handed it over). The kernel then puts
         // credentials in front of every packet's descriptors, and the receive buffer must have
         // room for them, or the last descriptors of a full packet are lost.
-        int errorNumber = 0;
         const int passCred = intOption(newFd, SOL_SOCKET, SO_PASSCRED, &errorNumber);
-        if (errorNumber) {
-            setErrorFromErrno(operation + QStringLiteral(": getsockopt(SO_PASSCRED)"), errorNumber);
+        if (passCred == -1) {
+            setErrorAndEmit(tr("%1: getsockopt(SO_PASSCRED)").arg(operation), errorNumber);
             return false;
         }
         if (passCred)
@@ -194,12 +161,13 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
         // What this descriptor does, not a request: the next descriptor adopted is asked again.
         receiver.setCredentialsExpected(passCred > 0);
     }
-    int errorNumber = 0;
     sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
     fd = newFd;
-    inputEnded = endOfInputPending = false;
-    readShutdownByUs = writeShutdownRequested = writeShutdownDone = resetReported = false;
+    input = InputState();
+    output = OutputState();
+    resetReported = false;
     updateNotifiers();
+    setState(QSeqpacketSocket::ConnectedState);
     return true;
 }
 
@@ -207,46 +175,91 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
 // Connecting
 // ---------------------------------------------------------------------------------------------
 
+void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress)
+{
+    Q_Q(QSeqpacketSocket);
+    using S = QSeqpacketSocket;
+    if (state != S::UnconnectedState) {
+        setErrorAndEmit(S::OperationError, state == S::ConnectingState
+                                ? tr("connectToServer: the socket is already connecting")
+                                : tr("connectToServer: the socket is already connected"));
+        return;
+    }
+    if (!server.isValid()) {
+        setErrorAndEmit(S::InvalidAddressError, tr("connectToServer: %1").arg(server.errorString()));
+        return;
+    }
+    if (server.kind() == QSeqpacketAddress::Unnamed) {
+        setErrorAndEmit(S::InvalidAddressError, tr("connectToServer: an unnamed address names no server"));
+        return;
+    }
+    if (bindAddress && !bindAddress->isValid()) {
+        setErrorAndEmit(S::InvalidAddressError, tr("connectToServer: bind address: %1").arg(bindAddress->errorString()));
+        return;
+    }
+    error = S::NoError;
+    errorString.clear();
+    receiver.clear();
+
+    int errorNumber = 0;
+    const int newFd = openSeqpacketSocket(&errorNumber);
+    if (newFd == -1) {
+        setErrorAndEmit(tr("connectToServer: socket(AF_UNIX, SOCK_SEQPACKET)"), errorNumber);
+        return;
+    }
+    fd = newFd;
+    connectAddress = server;
+    connectRetryInterval = 1;
+    QPointer<QSeqpacketSocket> guard(q);
+    setState(S::ConnectingState);
+    if (!guard)
+        return;
+    if (bindAddress && !bindTo(fd, *bindAddress, &errorNumber)) {
+        failConnecting(tr("connectToServer: bind(%1)").arg(describeAddress(*bindAddress)), errorNumber);
+        return;
+    }
+    attemptConnect();
+}
+
+void QSeqpacketSocketPrivate::failConnecting(const QString &operation, int errnoValue)
+{
+    Q_Q(QSeqpacketSocket);
+    closeDescriptor(fd);
+    fd = -1;
+    updateNotifiers();
+    QPointer<QSeqpacketSocket> guard(q);
+    setErrorAndEmit(operation, errnoValue);
+    if (guard)
+        setState(QSeqpacketSocket::UnconnectedState);
+}
+
 void QSeqpacketSocketPrivate::attemptConnect()
 {
     Q_Q(QSeqpacketSocket);
-    sockaddr_un sun;
-    const socklen_t length = toSockaddr(connectAddress, &sun);
-    int result = ::connect(fd, reinterpret_cast<const sockaddr *>(&sun), length);
-    // After EINTR the connection goes on in the kernel; a second call tells how it ended.
-    while (result == -1 && errno == EINTR)
-        result = ::connect(fd, reinterpret_cast<const sockaddr *>(&sun), length);
-    if (result == -1 && errno == EISCONN)
-        result = 0;
-    if (result == -1 && errno == EAGAIN) {
+    const int errorNumber = connectTo(fd, connectAddress);
+    if (errorNumber == EAGAIN) {
         // The server's backlog is full: it has not accepted earlier clients yet.
         scheduleConnectRetry();
         return;
     }
-    if (result == -1) {
-        const int errorNumber = errno;
-        closeDescriptor(fd);
-        fd = -1;
-        updateNotifiers();
-        QPointer<QSeqpacketSocket> guard(q);
-        setErrorFromErrno(QStringLiteral("connectToServer: connect(%1)").arg(addressText(connectAddress)), errorNumber);
-        if (guard)
-            setState(QSeqpacketSocket::UnconnectedState);
+    if (errorNumber) {
+        failConnecting(tr("connectToServer: connect(%1)").arg(describeAddress(connectAddress)), errorNumber);
         return;
     }
     if (connectRetryTimer)
         connectRetryTimer->stop();
-    if (!adoptConnected(fd, QStringLiteral("connectToServer"))) {
+    QPointer<QSeqpacketSocket> guard(q);
+    const bool adopted = adoptConnected(fd, QStringLiteral("connectToServer"));
+    if (!guard)
+        return;
+    if (!adopted) {
         closeDescriptor(fd);
         fd = -1;
         setState(QSeqpacketSocket::UnconnectedState);
         return;
     }
     qCDebug(lcSeqpacketSocket) << q << "connected to" << connectAddress;
-    QPointer<QSeqpacketSocket> guard(q);
-    setState(QSeqpacketSocket::ConnectedState);
-    if (guard)
-        emit q->connected();
+    emit q->connected();
 }
 
 void QSeqpacketSocketPrivate::scheduleConnectRetry()
@@ -268,36 +281,42 @@ void QSeqpacketSocketPrivate::scheduleConnectRetry()
 // Receiving
 // ---------------------------------------------------------------------------------------------
 
+void QSeqpacketSocketPrivate::reportReset()
+{
+    if (resetReported)
+        return;
+    resetReported = true;
+    setErrorAndEmit(QSeqpacketSocket::ConnectionResetError,
+                    tr("receivePacket: the peer closed the connection with packets it had not read (%1)")
+                            .arg(QString::fromLocal8Bit(strerror(ECONNRESET))));
+}
+
 void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadResult &result)
 {
     if (result.endOfInput) {
-        inputEnded = true;
-        endOfInputPending = true;
+        input.ended = true;
+        input.endPending = true;
     }
-    if (result.reset && !resetReported) {
-        resetReported = true;
-        setError(QSeqpacketSocket::ConnectionResetError,
-                 QStringLiteral("receivePacket: the peer closed the connection with packets it had not read (%1)")
-                         .arg(QString::fromLocal8Bit(strerror(ECONNRESET))));
-    }
+    if (result.reset)
+        reportReset();
     if (result.error) {
         // Any other failure ends input, so that the notifier cannot spin on it.
-        inputEnded = true;
-        endOfInputPending = true;
-        setErrorFromErrno(QStringLiteral("receivePacket: recvmmsg"), result.error);
+        input.ended = true;
+        input.endPending = true;
+        setErrorAndEmit(tr("receivePacket: recvmmsg"), result.error);
     }
     updateNotifiers();
 }
 
-void QSeqpacketSocketPrivate::readAndDispatch(bool unlimited)
+void QSeqpacketSocketPrivate::readAndDispatch(ReadLimit limit)
 {
     Q_Q(QSeqpacketSocket);
-    if (fd < 0 || inputEnded) {
+    if (fd < 0 || input.ended) {
         updateNotifiers();
         return;
     }
     QPointer<QSeqpacketSocket> guard(q);
-    const QSeqpacketReceiver::ReadResult result = unlimited
+    const QSeqpacketReceiver::ReadResult result = limit == ReadLimit::Unlimited
             ? receiver.readFromKernel(fd, -1, -1)
             : receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
@@ -307,50 +326,50 @@ void QSeqpacketSocketPrivate::readAndDispatch(bool unlimited)
         // Small reads are request/response traffic: there the slot's last receive would only
         // hear EAGAIN. In a stream, asking again finds more and saves an event-loop round.
         constexpr int SmallRead = 8;
-        const bool previousHint = kernelDrainedHint;
-        kernelDrainedHint = result.drained && result.packets < SmallRead;
+        const bool previousHint = input.kernelDrained;
+        input.kernelDrained = result.drained && result.packets < SmallRead;
         emitPacketReady();
         if (!guard)
             return;
-        kernelDrainedHint = previousHint;
+        input.kernelDrained = previousHint;
     }
-    if (endOfInputPending)
+    if (input.endPending)
         processEndOfInput();
 }
 
 void QSeqpacketSocketPrivate::fillIfEmpty()
 {
-    if (!receiver.isEmpty() || fd < 0 || inputEnded || kernelDrainedHint)
+    if (!receiver.isEmpty() || fd < 0 || input.ended || input.kernelDrained)
         return;
     // A packetReady() slot that reads while hasPendingPackets() would never return to the event
     // loop against a peer as fast as it: within one dispatch the queue is refilled once, and the
     // read notifier brings the rest after the event loop has had its turn.
-    if (emittingPacketReady) {
-        if (refilledThisDispatch)
+    if (dispatch.emitting) {
+        if (dispatch.refilled)
             return;
-        refilledThisDispatch = true;
+        dispatch.refilled = true;
     }
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
     // Called from inside a receive or query: packetReady() and the end of the connection wait
     // for the event loop (or a waitFor...() call).
-    if (result.packets > 1 || endOfInputPending)
+    if (result.packets > 1 || input.endPending)
         schedulePendingWork();
 }
 
 void QSeqpacketSocketPrivate::schedulePendingWork()
 {
     Q_Q(QSeqpacketSocket);
-    if (pendingWorkScheduled)
+    if (dispatch.workScheduled)
         return;
-    pendingWorkScheduled = true;
+    dispatch.workScheduled = true;
     QMetaObject::invokeMethod(q, [this] {
         Q_Q(QSeqpacketSocket);
-        pendingWorkScheduled = false;
+        dispatch.workScheduled = false;
         QPointer<QSeqpacketSocket> guard(q);
         if (!receiver.isEmpty())
             emitPacketReady();
-        if (guard && endOfInputPending)
+        if (guard && input.endPending)
             processEndOfInput();
     }, Qt::QueuedConnection);
 }
@@ -358,60 +377,102 @@ void QSeqpacketSocketPrivate::schedulePendingWork()
 void QSeqpacketSocketPrivate::emitPacketReady()
 {
     Q_Q(QSeqpacketSocket);
-    if (emittingPacketReady)
+    if (dispatch.emitting)
         return; // a slot that waits for packets gets them through its own loop
     QPointer<QSeqpacketSocket> guard(q);
-    emittingPacketReady = true;
-    refilledThisDispatch = false;
+    dispatch.emitting = true;
+    dispatch.refilled = false;
     while (!receiver.isEmpty()) {
-        const qint64 takenBefore = packetsTakenCount;
+        const qint64 takenBefore = dispatch.packetsTaken;
         emit q->packetReady();
         if (!guard)
             return;
         // A slot that read nothing is not called again until new packets arrive.
-        if (packetsTakenCount == takenBefore)
+        if (dispatch.packetsTaken == takenBefore)
             break;
     }
-    emittingPacketReady = false;
+    dispatch.emitting = false;
 }
 
 void QSeqpacketSocketPrivate::packetTaken()
 {
-    ++packetsTakenCount;
+    ++dispatch.packetsTaken;
     updateNotifiers(); // room in the queue again: resume reading
+}
+
+bool QSeqpacketSocketPrivate::readHead(ReadMode mode, QSeqpacketPacket *packet)
+{
+    fillIfEmpty();
+    if (receiver.isEmpty())
+        return false;
+    if (mode == ReadMode::Peek) {
+        *packet = receiver.head();
+        return true;
+    }
+    *packet = receiver.takeHead();
+    packetTaken();
+    return true;
+}
+
+QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 maxSize)
+{
+    if (maxSize < -1) {
+        setErrorAndEmit(QSeqpacketSocket::OperationError,
+                        tr("%1: the size %2 is negative").arg(readOperation(mode)).arg(maxSize));
+        return QSeqpacketPacket(); // invalid: nothing received
+    }
+    QSeqpacketPacket packet;
+    if (!readHead(mode, &packet))
+        return QSeqpacketPacket();
+    return QSeqpacketPacketPrivate::truncatedTo(packet, maxSize);
+}
+
+qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated)
+{
+    if (maxSize < 0 || (!data && maxSize > 0)) {
+        setErrorAndEmit(QSeqpacketSocket::OperationError, maxSize < 0
+                                ? tr("%1: the size %2 is negative").arg(readOperation(mode)).arg(maxSize)
+                                : tr("%1: no buffer for %2 bytes").arg(readOperation(mode)).arg(maxSize));
+        return -1;
+    }
+    QSeqpacketPacket packet; // a packet taken closes its descriptors when it goes
+    if (!readHead(mode, &packet))
+        return -1;
+    const QByteArray bytes = packet.data();
+    const qint64 stored = qMin<qint64>(bytes.size(), maxSize);
+    if (stored > 0)
+        std::memcpy(data, bytes.constData(), size_t(stored));
+    if (truncated)
+        *truncated = packet.isTruncated() || bytes.size() > maxSize;
+    return stored;
 }
 
 void QSeqpacketSocketPrivate::processEndOfInput()
 {
     Q_Q(QSeqpacketSocket);
-    if (!endOfInputPending)
+    if (!input.endPending)
         return;
-    endOfInputPending = false;
+    input.endPending = false;
     if (fd < 0)
         return;
 
-    pollfd p = { fd, POLLOUT, 0 };
-    retryOnEintr([&] { return ::poll(&p, 1, 0); });
-    const bool peerGone = p.revents & POLLHUP; // both directions are shut: the peer closed
+    // Both directions are shut where the peer closed: poll() says POLLHUP, without waiting.
+    const bool peerGone = pollUntil(fd, POLLOUT, QDeadlineTimer(0)).revents & POLLHUP;
 
-    if (readShutdownByUs && !peerGone)
+    if (input.shutdownByUs && !peerGone)
         return; // our own shutdown(ShutdownRead): the connection goes on for sending
 
     QPointer<QSeqpacketSocket> guard(q);
     int errorNumber = 0;
-    const int pending = intOption(fd, SOL_SOCKET, SO_ERROR, &errorNumber);
-    if (pending == ECONNRESET && !resetReported) {
-        resetReported = true;
-        setError(QSeqpacketSocket::ConnectionResetError,
-                 QStringLiteral("receivePacket: the peer closed the connection with packets it had not read (%1)")
-                         .arg(QString::fromLocal8Bit(strerror(ECONNRESET))));
+    if (intOption(fd, SOL_SOCKET, SO_ERROR, &errorNumber) == ECONNRESET) {
+        reportReset();
         if (!guard)
             return;
     }
     emit q->readChannelFinished();
     if (!guard || fd < 0)
         return;
-    if (!sender.isEmpty() && !peerGone && !writeShutdownDone) {
+    if (!sender.isEmpty() && !peerGone && !output.shutdownDone) {
         // The peer only stopped sending; it still reads. Write what is queued, then close.
         setState(QSeqpacketSocket::ClosingState);
         if (guard)
@@ -428,35 +489,31 @@ void QSeqpacketSocketPrivate::processEndOfInput()
 bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint64 size,
                                         const QList<QSeqpacketFileDescriptor> &fds, const QByteArray *wholeData)
 {
-    const QString operation = QStringLiteral("sendPacket");
-    if (state != QSeqpacketSocket::ConnectedState) {
-        setError(QSeqpacketSocket::OperationError,
-                 state == QSeqpacketSocket::ClosingState
-                         ? QStringLiteral("%1: the socket is closing").arg(operation)
-                         : QStringLiteral("%1: the socket is not connected").arg(operation));
+    using S = QSeqpacketSocket;
+    if (state != S::ConnectedState) {
+        setErrorAndEmit(S::OperationError, state == S::ClosingState
+                                ? tr("sendPacket: the socket is closing")
+                                : tr("sendPacket: the socket is not connected"));
         return false;
     }
-    if (writeShutdownRequested) {
-        setError(QSeqpacketSocket::OperationError,
-                 QStringLiteral("%1: the write side of the socket is shut down").arg(operation));
+    if (output.shutdownRequested) {
+        setErrorAndEmit(S::OperationError, tr("sendPacket: the write side of the socket is shut down"));
         return false;
     }
     if (fds.size() > MaxDescriptorsPerPacket) {
-        setError(QSeqpacketSocket::TooManyDescriptorsError,
-                 QStringLiteral("%1: %2 descriptors, more than the %3 the kernel takes with one packet")
-                         .arg(operation).arg(fds.size()).arg(MaxDescriptorsPerPacket));
+        setErrorAndEmit(S::TooManyDescriptorsError,
+                        tr("sendPacket: %1 descriptors, more than the %2 the kernel takes with one packet")
+                                .arg(fds.size()).arg(MaxDescriptorsPerPacket));
         return false;
     }
     for (const QSeqpacketFileDescriptor &descriptor : fds) {
         if (!descriptor.isValid()) {
-            setError(QSeqpacketSocket::OperationError,
-                     QStringLiteral("%1: an invalid descriptor is among those to send").arg(operation));
+            setErrorAndEmit(S::OperationError, tr("sendPacket: an invalid descriptor is among those to send"));
             return false;
         }
     }
     if (size > INT_MAX) {
-        setError(QSeqpacketSocket::PacketTooLargeError,
-                 QStringLiteral("%1: %2 bytes is more than one packet can hold").arg(operation).arg(size));
+        setErrorAndEmit(S::PacketTooLargeError, tr("sendPacket: %1 bytes is more than one packet can hold").arg(size));
         return false;
     }
 
@@ -465,15 +522,15 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
         if (errorNumber == 0)
             return true;
         if (errorNumber != EAGAIN) {
-            handleSendFailure(errorNumber, operation + QStringLiteral(": sendmsg"));
+            handleSendFailure(errorNumber, tr("sendPacket: sendmsg"));
             return false;
         }
     }
 
     // The kernel cannot take it now (or earlier packets wait): queue it, within the limits.
     if (sendQueueLimit == 0) {
-        setError(QSeqpacketSocket::WouldBlockError,
-                 QStringLiteral("%1: the kernel cannot take the packet now and the send queue limit is 0").arg(operation));
+        setErrorAndEmit(S::WouldBlockError,
+                        tr("sendPacket: the kernel cannot take the packet now and the send queue limit is 0"));
         return false;
     }
     // A packet the send buffer can never hold would wait in the queue forever. The size read at
@@ -484,17 +541,16 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
         if (current > 0)
             sendBufferSize = current;
     }
-    const int sendBuffer = sendBufferSize;
-    if (sendBuffer > 0 && size > sendBuffer - SendBufferOverhead) {
-        setError(QSeqpacketSocket::PacketTooLargeError,
-                 QStringLiteral("%1: %2 bytes is more than the socket's send buffer (%3 bytes) can ever take")
-                         .arg(operation).arg(size).arg(sendBuffer));
+    if (sendBufferSize > 0 && size > sendBufferSize - SendBufferOverhead) {
+        setErrorAndEmit(S::PacketTooLargeError,
+                        tr("sendPacket: %1 bytes is more than the socket's send buffer (%2 bytes) can ever take")
+                                .arg(size).arg(sendBufferSize));
         return false;
     }
     if (sendQueueLimit > 0 && sender.bytes() + size > sendQueueLimit) {
-        setError(QSeqpacketSocket::SendQueueFullError,
-                 QStringLiteral("%1: the send queue holds %2 bytes; %3 more would pass its limit of %4")
-                         .arg(operation).arg(sender.bytes()).arg(size).arg(sendQueueLimit));
+        setErrorAndEmit(S::SendQueueFullError,
+                        tr("sendPacket: the send queue holds %1 bytes; %2 more would pass its limit of %3")
+                                .arg(sender.bytes()).arg(size).arg(sendQueueLimit));
         return false;
     }
     QByteArray data;
@@ -518,7 +574,7 @@ void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &
     QPointer<QSeqpacketSocket> guard(q);
     if (errorNumber == EINVAL) {
         // sendmsg() refuses a control message only for its descriptors.
-        setError(QSeqpacketSocket::TooManyDescriptorsError, describe(operation, errorNumber));
+        setErrorAndEmit(QSeqpacketSocket::TooManyDescriptorsError, describe(operation, errorNumber));
         return;
     }
     if (errorNumber == ECONNRESET) {
@@ -526,15 +582,15 @@ void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &
             errorNumber = EPIPE;
         resetReported = true;
     }
-    setErrorFromErrno(operation, errorNumber);
+    setErrorAndEmit(operation, errorNumber);
     if (!guard)
         return;
     if (errorNumber == EPIPE || errorNumber == ECONNRESET) {
         // The peer reads no more, so the queue can never be written. What the peer sent is still
         // delivered: reading goes on until end-of-file, which then closes the connection.
         sender.clear();
-        if (inputEnded || readShutdownByUs) {
-            endOfInputPending = false;
+        if (input.ended || input.shutdownByUs) {
+            input.endPending = false;
             closeConnection();
         } else {
             updateNotifiers();
@@ -558,17 +614,17 @@ void QSeqpacketSocketPrivate::flushQueue()
         if (!result.error)
             break;
         if (result.packetDropped) {
-            setErrorFromErrno(QStringLiteral("sendPacket: sendmmsg of a queued packet"), result.error);
+            setErrorAndEmit(tr("sendPacket: sendmmsg of a queued packet"), result.error);
             if (!guard || fd < 0)
                 return;
             continue; // the packets behind it can still go
         }
-        handleSendFailure(result.error, QStringLiteral("sendPacket: sendmmsg"));
+        handleSendFailure(result.error, tr("sendPacket: sendmmsg"));
         return;
     }
     updateNotifiers();
     if (sender.isEmpty()) {
-        if (writeShutdownRequested && !writeShutdownDone)
+        if (output.shutdownRequested && !output.shutdownDone)
             finishWriteShutdown();
         if (state == QSeqpacketSocket::ClosingState)
             closeConnection();
@@ -577,9 +633,10 @@ void QSeqpacketSocketPrivate::flushQueue()
 
 void QSeqpacketSocketPrivate::finishWriteShutdown()
 {
-    writeShutdownDone = true;
-    if (::shutdown(fd, SHUT_WR) == -1)
-        setErrorFromErrno(QStringLiteral("shutdown: shutdown(SHUT_WR)"), errno);
+    output.shutdownDone = true;
+    int errorNumber = 0;
+    if (!shutdownSocket(fd, SHUT_WR, &errorNumber))
+        setErrorAndEmit(tr("shutdown: shutdown(SHUT_WR)"), errorNumber);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -601,8 +658,8 @@ void QSeqpacketSocketPrivate::closeConnection()
     if (!sender.isEmpty())
         qCDebug(lcSeqpacketSocket) << q << "dropping" << sender.packets() << "unsent packets";
     sender.clear();
-    inputEnded = true;
-    endOfInputPending = false;
+    input.ended = true;
+    input.endPending = false;
     QPointer<QSeqpacketSocket> guard(q);
     setState(QSeqpacketSocket::UnconnectedState);
     if (guard && wasConnected)
@@ -613,26 +670,25 @@ void QSeqpacketSocketPrivate::closeConnection()
 // Waiting
 // ---------------------------------------------------------------------------------------------
 
-bool QSeqpacketSocketPrivate::waitOnce(const QDeadlineTimer &deadline, bool wantRead)
+bool QSeqpacketSocketPrivate::waitOnce(const QDeadlineTimer &deadline, WaitInterest interest)
 {
-    pollfd p = { fd, 0, 0 };
-    if (wantRead && !inputEnded)
-        p.events |= POLLIN;
+    const bool wantRead = interest == WaitInterest::ReadsAndWrites;
+    short events = 0;
+    if (wantRead && !input.ended)
+        events |= POLLIN;
     if (!sender.isEmpty())
-        p.events |= POLLOUT;
-    const qint64 remaining = deadline.remainingTime();
-    const int timeout = remaining < 0 ? -1 : int(qMin<qint64>(remaining, INT_MAX));
-    const int ready = retryOnEintr([&] { return ::poll(&p, 1, timeout); });
-    if (ready == 0)
+        events |= POLLOUT;
+    const PollResult waited = pollUntil(fd, events, deadline);
+    if (waited.outcome == PollResult::TimedOut)
         return false;
-    if (ready == -1) {
-        setErrorFromErrno(QStringLiteral("waitFor: poll"), errno);
+    if (waited.outcome == PollResult::Failed) {
+        setErrorAndEmit(tr("waitFor: poll"), waited.error);
         return false;
     }
-    if (p.revents & POLLOUT)
+    if (waited.revents & POLLOUT)
         flushQueue();
-    if (fd >= 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)) && wantRead)
-        readAndDispatch();
+    if (fd >= 0 && (waited.revents & (POLLIN | POLLHUP | POLLERR)) && wantRead)
+        readAndDispatch(ReadLimit::QueueLimits);
     return true;
 }
 
@@ -685,99 +741,40 @@ void QSeqpacketSocket::connectToServer(const QSeqpacketAddress &server, const QS
     d_func()->connectToServer(server, &bindAddress);
 }
 
-void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindTo)
-{
-    Q_Q(QSeqpacketSocket);
-    using S = QSeqpacketSocket;
-    const QSeqpacketAddress bindAddress = bindTo ? *bindTo : QSeqpacketAddress();
-    const bool bindFirst = bindTo != nullptr;
-    if (state != S::UnconnectedState) {
-        setError(S::OperationError, QStringLiteral("connectToServer: the socket is already %1")
-                                            .arg(state == S::ConnectingState ? QStringLiteral("connecting")
-                                                                             : QStringLiteral("connected")));
-        return;
-    }
-    if (!server.isValid()) {
-        setError(S::InvalidAddressError, QStringLiteral("connectToServer: %1").arg(server.errorString()));
-        return;
-    }
-    if (server.kind() == QSeqpacketAddress::Unnamed) {
-        setError(S::InvalidAddressError, QStringLiteral("connectToServer: an unnamed address names no server"));
-        return;
-    }
-    if (!bindAddress.isValid()) {
-        setError(S::InvalidAddressError, QStringLiteral("connectToServer: bind address: %1").arg(bindAddress.errorString()));
-        return;
-    }
-    error = S::NoError;
-    errorString.clear();
-    receiver.clear();
-
-    const int newFd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (newFd == -1) {
-        setErrorFromErrno(QStringLiteral("connectToServer: socket(AF_UNIX, SOCK_SEQPACKET)"), errno);
-        return;
-    }
-    fd = newFd;
-    connectAddress = server;
-    connectRetryInterval = 1;
-    QPointer<QSeqpacketSocket> guard(q);
-    setState(S::ConnectingState);
-    if (!guard)
-        return;
-    if (bindFirst) {
-        sockaddr_un sun;
-        const socklen_t length = toSockaddr(bindAddress, &sun);
-        if (::bind(fd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
-            const int errorNumber = errno;
-            closeDescriptor(fd);
-            fd = -1;
-            setErrorFromErrno(QStringLiteral("connectToServer: bind(%1)").arg(addressText(bindAddress)), errorNumber);
-            if (guard)
-                setState(S::UnconnectedState);
-            return;
-        }
-    }
-    attemptConnect();
-}
-
 std::pair<QSeqpacketSocket *, QSeqpacketSocket *> QSeqpacketSocket::createPair(QObject *parent)
 {
     auto *first = new QSeqpacketSocket(parent);
     auto *second = new QSeqpacketSocket(parent);
     int fds[2];
-    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == -1) {
-        const int errorNumber = errno;
-        first->d_func()->setErrorFromErrno(QStringLiteral("createPair: socketpair"), errorNumber);
-        second->d_func()->setErrorFromErrno(QStringLiteral("createPair: socketpair"), errorNumber);
+    int errorNumber = 0;
+    if (!openSeqpacketPair(fds, &errorNumber)) {
+        first->d_func()->setErrorAndEmit(tr("createPair: socketpair"), errorNumber);
+        second->d_func()->setErrorAndEmit(tr("createPair: socketpair"), errorNumber);
         return { first, second };
     }
-    QSeqpacketSocket *sockets[2] = { first, second };
-    for (int i = 0; i < 2; ++i) {
-        QSeqpacketSocketPrivate *d = sockets[i]->d_func();
-        if (d->adoptConnected(fds[i], QStringLiteral("createPair")))
-            d->state = ConnectedState; // nobody can be listening yet: no signal to emit
-        else
-            closeDescriptor(fds[i]);
-    }
+    // Nobody can be listening to the new sockets yet: their first signals reach no one.
+    if (!first->d_func()->adoptConnected(fds[0], QStringLiteral("createPair")))
+        closeDescriptor(fds[0]);
+    if (!second->d_func()->adoptConnected(fds[1], QStringLiteral("createPair")))
+        closeDescriptor(fds[1]);
     return { first, second };
 }
 
 bool QSeqpacketSocket::setSocketDescriptor(int fd)
 {
     Q_D(QSeqpacketSocket);
-    QString reason;
     if (fd < 0) {
-        d->setError(OperationError, QStringLiteral("setSocketDescriptor: %1 is not a descriptor").arg(fd));
+        d->setErrorAndEmit(OperationError, tr("setSocketDescriptor: %1 is not a descriptor").arg(fd));
         return false;
     }
-    if (!d->verifyConnectedSeqpacket(fd, &reason)) {
-        d->setError(OperationError, QStringLiteral("setSocketDescriptor: %1").arg(reason));
+    const QString problem = socketRoleProblem(fd, SocketRole::Connected);
+    if (!problem.isEmpty()) {
+        d->setErrorAndEmit(OperationError, tr("setSocketDescriptor: %1").arg(problem));
         return false;
     }
     int errorNumber = 0;
     if (!setNonBlocking(fd, &errorNumber) || !setCloseOnExec(fd, &errorNumber)) {
-        d->setErrorFromErrno(QStringLiteral("setSocketDescriptor: fcntl"), errorNumber);
+        d->setErrorAndEmit(tr("setSocketDescriptor: fcntl"), errorNumber);
         return false;
     }
     if (d->state != UnconnectedState)
@@ -785,10 +782,7 @@ bool QSeqpacketSocket::setSocketDescriptor(int fd)
     d->error = NoError;
     d->errorString.clear();
     d->receiver.clear();
-    if (!d->adoptConnected(fd, QStringLiteral("setSocketDescriptor")))
-        return false;
-    d->setState(ConnectedState);
-    return true;
+    return d->adoptConnected(fd, QStringLiteral("setSocketDescriptor"));
 }
 
 int QSeqpacketSocket::socketDescriptor() const
@@ -812,8 +806,8 @@ int QSeqpacketSocket::releaseSocketDescriptor()
         d->connectRetryTimer->stop();
     const int fd = d->fd;
     d->fd = -1;
-    d->inputEnded = true;
-    d->endOfInputPending = false;
+    d->input.ended = true;
+    d->input.endPending = false;
     d->updateNotifiers();
     d->setState(UnconnectedState);
     return fd;
@@ -823,18 +817,19 @@ QSeqpacketSocket *QSeqpacketSocket::duplicate(QObject *parent)
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0 || d->state != ConnectedState) {
-        d->setError(OperationError, QStringLiteral("duplicate: the socket is not connected"));
+        d->setErrorAndEmit(OperationError, tr("duplicate: the socket is not connected"));
         return nullptr;
     }
-    const int copy = retryOnEintr([&] { return ::fcntl(d->fd, F_DUPFD_CLOEXEC, 0); });
+    int errorNumber = 0;
+    const int copy = duplicateDescriptor(d->fd, &errorNumber);
     if (copy == -1) {
-        d->setErrorFromErrno(QStringLiteral("duplicate: fcntl(F_DUPFD_CLOEXEC)"), errno);
+        d->setErrorAndEmit(tr("duplicate: fcntl(F_DUPFD_CLOEXEC)"), errorNumber);
         return nullptr;
     }
     auto *socket = new QSeqpacketSocket(parent);
     socket->setPerPacketCredentials(d->perPacketCredentials);
     if (!socket->setSocketDescriptor(copy)) {
-        d->setError(socket->error(), QStringLiteral("duplicate: %1").arg(socket->errorString()));
+        d->setErrorAndEmit(socket->error(), tr("duplicate: %1").arg(socket->errorString()));
         closeDescriptor(copy);
         delete socket;
         return nullptr;
@@ -857,84 +852,49 @@ QSeqpacketCredentials QSeqpacketSocket::peerCredentials() const
     Q_D(const QSeqpacketSocket);
     if (d->fd < 0)
         return {};
-    ucred credentials;
-    socklen_t length = sizeof(credentials);
-    if (::getsockopt(d->fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == -1) {
-        qCWarning(lcSeqpacketSocket, "%s", qPrintable(describe(QStringLiteral("peerCredentials: getsockopt(SO_PEERCRED)"), errno)));
-        return {};
-    }
-    // SO_PEERGROUPS (Linux 4.13): ask for the size first; ENOPROTOOPT means an older kernel.
-    QList<uint> groups;
-    QList<gid_t> raw(16);
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        socklen_t bytes = socklen_t(raw.size() * qsizetype(sizeof(gid_t)));
-        if (::getsockopt(d->fd, SOL_SOCKET, SO_PEERGROUPS, raw.data(), &bytes) == 0) {
-            for (qsizetype i = 0; i < qsizetype(bytes / sizeof(gid_t)); ++i)
-                groups.append(uint(raw.at(i)));
-            break;
-        }
-        if (errno != ERANGE) {
-            if (errno != ENOPROTOOPT)
-                qCDebug(lcSeqpacketSocket, "%s", qPrintable(describe(QStringLiteral("peerCredentials: getsockopt(SO_PEERGROUPS)"), errno)));
-            break;
-        }
-        raw.resize(qsizetype(bytes / sizeof(gid_t)) + 1);
-    }
-    return QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid, groups);
+    int errorNumber = 0;
+    const QSeqpacketCredentials credentials = peerCredentialsOf(d->fd, &errorNumber);
+    if (!credentials.isValid())
+        qCWarning(lcSeqpacketSocket, "%s", qPrintable(describe(QStringLiteral("peerCredentials: getsockopt(SO_PEERCRED)"), errorNumber)));
+    return credentials;
 }
 
 QByteArray QSeqpacketSocket::peerSecurityContext()
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setQueryError(OperationError, QStringLiteral("peerSecurityContext: the socket is not connected"));
+        d->setError(OperationError, tr("peerSecurityContext: the socket is not connected"));
         return {};
     }
-    QByteArray context(256, Qt::Uninitialized);
-    for (int attempt = 0; attempt < 4; ++attempt) {
-        socklen_t length = socklen_t(context.size());
-        if (::getsockopt(d->fd, SOL_SOCKET, SO_PEERSEC, context.data(), &length) == 0) {
-            context.truncate(qsizetype(length));
-            while (context.endsWith('\0'))
-                context.chop(1);
-            return context;
-        }
-        if (errno != ERANGE)
-            break;
-        context.resize(qsizetype(length) + 1);
-    }
-    const int errorNumber = errno;
+    int errorNumber = 0;
+    const QByteArray context = peerSecurityContextOf(d->fd, &errorNumber);
     if (errorNumber == ENOPROTOOPT) {
-        d->setQueryError(UnsupportedOperationError,
-                    QStringLiteral("peerSecurityContext: no security module gives this system a peer context (%1)")
+        d->setError(UnsupportedOperationError,
+                    tr("peerSecurityContext: no security module gives this system a peer context (%1)")
                             .arg(describe(QStringLiteral("SO_PEERSEC"), errorNumber)));
-    } else {
-        d->setQueryError(errorFromErrno(errorNumber), describe(QStringLiteral("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber));
+    } else if (errorNumber) {
+        d->setError(tr("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber);
     }
-    return {};
+    return context;
 }
 
 QSeqpacketFileDescriptor QSeqpacketSocket::peerProcessFileDescriptor()
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setQueryError(OperationError, QStringLiteral("peerProcessFileDescriptor: the socket is not connected"));
+        d->setError(OperationError, tr("peerProcessFileDescriptor: the socket is not connected"));
         return {};
     }
-    int pidfd = -1;
-    socklen_t length = sizeof(pidfd);
-    if (::getsockopt(d->fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) == -1) {
-        const int errorNumber = errno;
-        if (errorNumber == ENOPROTOOPT) {
-            d->setQueryError(UnsupportedOperationError,
-                        QStringLiteral("peerProcessFileDescriptor: this kernel has no SO_PEERPIDFD (Linux 6.5 or later) (%1)")
-                                .arg(QString::fromLocal8Bit(strerror(errorNumber))));
-        } else {
-            d->setQueryError(errorFromErrno(errorNumber), describe(QStringLiteral("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber));
-        }
-        return {};
+    int errorNumber = 0;
+    const int pidfd = peerProcessDescriptorOf(d->fd, &errorNumber);
+    if (errorNumber == ENOPROTOOPT) {
+        d->setError(UnsupportedOperationError,
+                    tr("peerProcessFileDescriptor: this kernel has no SO_PEERPIDFD (Linux 6.5 or later) (%1)")
+                            .arg(QString::fromLocal8Bit(strerror(errorNumber))));
+    } else if (errorNumber) {
+        d->setError(tr("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber);
     }
-    return QSeqpacketFileDescriptor::adopt(pidfd); // the kernel makes pidfds close-on-exec
+    return QSeqpacketFileDescriptor::adopt(pidfd);
 }
 
 bool QSeqpacketSocket::sendPacket(QByteArrayView data)
@@ -1015,85 +975,31 @@ qint64 QSeqpacketSocket::pendingPacketSize()
 
 QSeqpacketPacket QSeqpacketSocket::receivePacket(qint64 maxSize)
 {
-    Q_D(QSeqpacketSocket);
-    if (maxSize < -1) {
-        d->setError(OperationError, QStringLiteral("receivePacket: the size %1 is negative").arg(maxSize));
-        return QSeqpacketPacket(QByteArray(), {}); // invalid: nothing received
-    }
-    d->fillIfEmpty();
-    if (d->receiver.isEmpty())
-        return QSeqpacketPacket();
-    const QSeqpacketPacket packet = d->receiver.takeHead();
-    d->packetTaken();
-    return QSeqpacketPacketPrivate::truncatedTo(packet, maxSize);
+    return d_func()->packetFromQueue(QSeqpacketSocketPrivate::ReadMode::Take, maxSize);
 }
 
 qint64 QSeqpacketSocket::receivePacket(char *data, qint64 maxSize, bool *truncated)
 {
-    Q_D(QSeqpacketSocket);
-    if (maxSize < 0 || (!data && maxSize > 0)) {
-        d->setError(OperationError, maxSize < 0
-                            ? QStringLiteral("receivePacket: the size %1 is negative").arg(maxSize)
-                            : QStringLiteral("receivePacket: no buffer for %1 bytes").arg(maxSize));
-        return -1;
-    }
-    d->fillIfEmpty();
-    if (d->receiver.isEmpty())
-        return -1;
-    const QSeqpacketPacket packet = d->receiver.takeHead(); // its descriptors close with it
-    d->packetTaken();
-    const QByteArray bytes = packet.data();
-    const qint64 stored = qMin<qint64>(bytes.size(), maxSize);
-    if (stored > 0)
-        std::memcpy(data, bytes.constData(), size_t(stored));
-    if (truncated)
-        *truncated = packet.isTruncated() || bytes.size() > maxSize;
-    return stored;
+    return d_func()->copyFromQueue(QSeqpacketSocketPrivate::ReadMode::Take, data, maxSize, truncated);
 }
 
 QSeqpacketPacket QSeqpacketSocket::peekPacket(qint64 maxSize)
 {
-    Q_D(QSeqpacketSocket);
-    if (maxSize < -1) {
-        d->setError(OperationError, QStringLiteral("peekPacket: the size %1 is negative").arg(maxSize));
-        return QSeqpacketPacket();
-    }
-    d->fillIfEmpty();
-    if (d->receiver.isEmpty())
-        return QSeqpacketPacket();
-    return QSeqpacketPacketPrivate::truncatedTo(d->receiver.head(), maxSize);
+    return d_func()->packetFromQueue(QSeqpacketSocketPrivate::ReadMode::Peek, maxSize);
 }
 
 qint64 QSeqpacketSocket::peekPacket(char *data, qint64 maxSize, bool *truncated)
 {
-    Q_D(QSeqpacketSocket);
-    if (maxSize < 0 || (!data && maxSize > 0)) {
-        d->setError(OperationError, maxSize < 0
-                            ? QStringLiteral("peekPacket: the size %1 is negative").arg(maxSize)
-                            : QStringLiteral("peekPacket: no buffer for %1 bytes").arg(maxSize));
-        return -1;
-    }
-    d->fillIfEmpty();
-    if (d->receiver.isEmpty())
-        return -1;
-    const QByteArray bytes = d->receiver.head().data();
-    const qint64 stored = qMin<qint64>(bytes.size(), maxSize);
-    if (stored > 0)
-        std::memcpy(data, bytes.constData(), size_t(stored));
-    if (truncated)
-        *truncated = d->receiver.head().isTruncated() || bytes.size() > maxSize;
-    return stored;
+    return d_func()->copyFromQueue(QSeqpacketSocketPrivate::ReadMode::Peek, data, maxSize, truncated);
 }
 
 bool QSeqpacketSocket::setPerPacketCredentials(bool enabled)
 {
     Q_D(QSeqpacketSocket);
-    if (d->fd >= 0) {
-        int errorNumber = 0;
-        if (!setIntOption(d->fd, SOL_SOCKET, SO_PASSCRED, enabled ? 1 : 0, &errorNumber)) {
-            d->setErrorFromErrno(QStringLiteral("setPerPacketCredentials: setsockopt(SO_PASSCRED)"), errorNumber);
-            return false;
-        }
+    int errorNumber = 0;
+    if (d->fd >= 0 && !setIntOption(d->fd, SOL_SOCKET, SO_PASSCRED, enabled ? 1 : 0, &errorNumber)) {
+        d->setErrorAndEmit(tr("setPerPacketCredentials: setsockopt(SO_PASSCRED)"), errorNumber);
+        return false;
     }
     d->perPacketCredentials = enabled;
     d->receiver.setCredentialsExpected(enabled);
@@ -1108,9 +1014,9 @@ bool QSeqpacketSocket::perPacketCredentials() const
 void QSeqpacketSocket::setReceiveDescriptorLimit(int count)
 {
     Q_D(QSeqpacketSocket);
-    if (count < 0 || count > QSeqpacketSystem::MaxDescriptorsPerPacket) {
-        d->setError(OperationError, QStringLiteral("setReceiveDescriptorLimit: %1 is not between 0 and %2")
-                                            .arg(count).arg(QSeqpacketSystem::MaxDescriptorsPerPacket));
+    if (count < 0 || count > MaxDescriptorsPerPacket) {
+        d->setErrorAndEmit(OperationError, tr("setReceiveDescriptorLimit: %1 is not between 0 and %2")
+                                                   .arg(count).arg(MaxDescriptorsPerPacket));
         return;
     }
     d->receiver.setDescriptorLimit(count);
@@ -1125,19 +1031,20 @@ bool QSeqpacketSocket::shutdown(ShutdownDirection direction)
 {
     Q_D(QSeqpacketSocket);
     if (d->fd < 0 || d->state != ConnectedState) {
-        d->setError(OperationError, QStringLiteral("shutdown: the socket is not connected"));
+        d->setErrorAndEmit(OperationError, tr("shutdown: the socket is not connected"));
         return false;
     }
     if (direction & ShutdownRead) {
-        if (::shutdown(d->fd, SHUT_RD) == -1) {
-            d->setErrorFromErrno(QStringLiteral("shutdown: shutdown(SHUT_RD)"), errno);
+        int errorNumber = 0;
+        if (!shutdownSocket(d->fd, SHUT_RD, &errorNumber)) {
+            d->setErrorAndEmit(tr("shutdown: shutdown(SHUT_RD)"), errorNumber);
             return false;
         }
-        d->readShutdownByUs = true;
+        d->input.shutdownByUs = true;
     }
     if (direction & ShutdownWrite) {
-        d->writeShutdownRequested = true;
-        if (d->sender.isEmpty() && !d->writeShutdownDone)
+        d->output.shutdownRequested = true;
+        if (d->sender.isEmpty() && !d->output.shutdownDone)
             d->finishWriteShutdown();
     }
     return true;
@@ -1183,14 +1090,14 @@ QSeqpacketSocket::SocketError QSeqpacketSocket::takeError()
     int errorNumber = 0;
     const int pending = intOption(d->fd, SOL_SOCKET, SO_ERROR, &errorNumber);
     if (pending == -1) {
-        d->setErrorFromErrno(QStringLiteral("takeError: getsockopt(SO_ERROR)"), errorNumber);
+        d->setErrorAndEmit(tr("takeError: getsockopt(SO_ERROR)"), errorNumber);
         return d->error;
     }
     if (pending == 0)
         return NoError;
     if (pending == ECONNRESET)
         d->resetReported = true;
-    d->setQueryError(errorFromErrno(pending), describe(QStringLiteral("takeError: pending socket error"), pending));
+    d->setError(tr("takeError: pending socket error"), pending);
     return errorFromErrno(pending);
 }
 
@@ -1198,6 +1105,9 @@ bool QSeqpacketSocket::waitForConnected(int msecs)
 {
     Q_D(QSeqpacketSocket);
     const QDeadlineTimer deadline(msecs);
+    // The server's backlog is full while the socket is still connecting; nothing to poll on
+    // but time, so it asks again every few milliseconds.
+    constexpr qint64 RetryPause = 5;
     while (d->state == ConnectingState) {
         d->attemptConnect();
         if (d->state != ConnectingState)
@@ -1206,9 +1116,8 @@ bool QSeqpacketSocket::waitForConnected(int msecs)
             d->setTimeoutError(QStringLiteral("waitForConnected"));
             return false;
         }
-        // The server's backlog is full; nothing to poll on but time.
-        const int pause = int(qMin<qint64>(deadline.isForever() ? 5 : deadline.remainingTime(), 5));
-        ::poll(nullptr, 0, pause);
+        const qint64 remaining = deadline.remainingTime();
+        pollUntil(-1, 0, QDeadlineTimer(remaining < 0 ? RetryPause : qMin(remaining, RetryPause)));
     }
     return d->state == ConnectedState;
 }
@@ -1220,11 +1129,11 @@ bool QSeqpacketSocket::waitForPacket(int msecs)
     for (;;) {
         if (hasPendingPackets())
             return true;
-        if (d->endOfInputPending)
+        if (d->input.endPending)
             d->processEndOfInput();
-        if (d->fd < 0 || d->inputEnded)
+        if (d->fd < 0 || d->input.ended)
             return false;
-        if (!d->waitOnce(deadline, true)) {
+        if (!d->waitOnce(deadline, QSeqpacketSocketPrivate::WaitInterest::ReadsAndWrites)) {
             if (deadline.hasExpired())
                 d->setTimeoutError(QStringLiteral("waitForPacket"));
             return !d->receiver.isEmpty();
@@ -1240,7 +1149,8 @@ bool QSeqpacketSocket::waitForPacketsWritten(int msecs)
         if (d->fd < 0)
             return false;
         const bool roomToRead = d->receiver.count() < d->receiveQueuePackets;
-        if (!d->waitOnce(deadline, roomToRead)) {
+        if (!d->waitOnce(deadline, roomToRead ? QSeqpacketSocketPrivate::WaitInterest::ReadsAndWrites
+                                              : QSeqpacketSocketPrivate::WaitInterest::WritesOnly)) {
             if (deadline.hasExpired())
                 d->setTimeoutError(QStringLiteral("waitForPacketsWritten"));
             return false;
@@ -1254,45 +1164,35 @@ bool QSeqpacketSocket::waitForDisconnected(int msecs)
     Q_D(QSeqpacketSocket);
     const QDeadlineTimer deadline(msecs);
     while (d->state != UnconnectedState) {
-        if (d->endOfInputPending)
+        if (d->input.endPending)
             d->processEndOfInput();
         if (d->state == UnconnectedState)
             break;
         if (d->fd < 0)
             return false;
-        if (d->inputEnded && d->sender.isEmpty()) {
-            // Nothing left to read or write (our own read shutdown): only a timeout can end this.
-            pollfd p = { d->fd, POLLOUT, 0 };
-            const qint64 remaining = deadline.remainingTime();
-            retryOnEintr([&] { return ::poll(&p, 1, remaining < 0 ? 10 : int(qMin<qint64>(remaining, 10))); });
-            if (p.revents & POLLHUP) {
-                d->closeConnection();
-                break;
-            }
-            if (deadline.hasExpired()) {
-                d->setTimeoutError(QStringLiteral("waitForDisconnected"));
-                return false;
-            }
-            continue;
-        }
-        // Read everything until end-of-file: the caller waits for the end, not for packets.
-        pollfd p = { d->fd, short(d->inputEnded ? 0 : POLLIN), 0 };
+        // Read everything until end-of-file (the caller waits for the end, not for packets) and
+        // write what is queued. With nothing left to read or write (after our own read shutdown)
+        // only the peer's close, POLLHUP, can end this; poll() reports it unasked.
+        short events = d->input.ended ? 0 : POLLIN;
         if (!d->sender.isEmpty())
-            p.events |= POLLOUT;
-        const qint64 remaining = deadline.remainingTime();
-        const int ready = retryOnEintr([&] { return ::poll(&p, 1, remaining < 0 ? -1 : int(qMin<qint64>(remaining, INT_MAX))); });
-        if (ready == 0) {
+            events |= POLLOUT;
+        const PollResult waited = pollUntil(d->fd, events, deadline);
+        if (waited.outcome == PollResult::TimedOut) {
             d->setTimeoutError(QStringLiteral("waitForDisconnected"));
             return false;
         }
-        if (ready == -1) {
-            d->setErrorFromErrno(QStringLiteral("waitForDisconnected: poll"), errno);
+        if (waited.outcome == PollResult::Failed) {
+            d->setErrorAndEmit(tr("waitForDisconnected: poll"), waited.error);
             return false;
         }
-        if (p.revents & POLLOUT)
+        if (waited.revents & POLLOUT)
             d->flushQueue();
-        if (d->fd >= 0 && (p.revents & (POLLIN | POLLHUP | POLLERR)))
-            d->readAndDispatch(true);
+        if (d->fd < 0)
+            continue;
+        if (d->input.ended && (waited.revents & POLLHUP))
+            d->closeConnection();
+        else if (!d->input.ended && (waited.revents & (POLLIN | POLLHUP | POLLERR)))
+            d->readAndDispatch(QSeqpacketSocketPrivate::ReadLimit::Unlimited);
     }
     return true;
 }

@@ -6,29 +6,45 @@
 #include "qseqpacketreceiver_p.h"
 #include "qseqpacketsender_p.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 
 class QSocketNotifier;
 class QTimer;
 struct iovec;
 
+// The socket's state machine. Every system call it makes goes through QSeqpacketSystem; the
+// packets themselves wait in the receiver and the sender.
 class QSeqpacketSocketPrivate
 {
     Q_DECLARE_PUBLIC(QSeqpacketSocket)
+    Q_DECLARE_TR_FUNCTIONS(QSeqpacketSocket)
 public:
+    // How much readAndDispatch() takes off the kernel.
+    enum class ReadLimit { QueueLimits, Unlimited };
+    // receivePacket() takes the head of the queue; peekPacket() leaves it there.
+    enum class ReadMode { Take, Peek };
+    // What a waitFor...() round waits for besides writing the send queue.
+    enum class WaitInterest { WritesOnly, ReadsAndWrites };
+
     explicit QSeqpacketSocketPrivate(QSeqpacketSocket *q) : q_ptr(q) {}
 
     static QSeqpacketSocketPrivate *get(QSeqpacketSocket *socket) { return socket->d_func(); }
 
-    // Takes a connected descriptor that is already non-blocking and close-on-exec. Returns false
-    // and reports where the socket options the receiver needs cannot be set.
+    // The one way into ConnectedState: takes a connected descriptor that is already non-blocking
+    // and close-on-exec, turns on the socket options the receiver needs and emits stateChanged().
+    // Returns false and reports (with errorOccurred()) where those options cannot be set; the
+    // descriptor then stays the caller's.
     bool adoptConnected(int fd, const QString &operation);
-    // Checks that \a fd is a connected AF_UNIX SOCK_SEQPACKET socket; errno-style reason otherwise.
-    bool verifyConnectedSeqpacket(int fd, QString *reason) const;
 
     void setState(QSeqpacketSocket::State newState);
+    // setError() records what failed, for error() and errorString(): a query that cannot be
+    // answered, a timeout. setErrorAndEmit() also emits errorOccurred(): the connection or the
+    // call failed. The errno overloads describe the system's reason for \a operation.
     void setError(QSeqpacketSocket::SocketError error, const QString &message);
-    void setErrorFromErrno(const QString &operation, int error);
+    void setError(const QString &operation, int errnoValue);
+    void setErrorAndEmit(QSeqpacketSocket::SocketError error, const QString &message);
+    void setErrorAndEmit(const QString &operation, int errnoValue);
 
     // Notifiers follow the socket's needs: reading while the receive queue has room and input
     // has not ended, writing while packets are queued.
@@ -39,16 +55,23 @@ public:
     void connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress);
     void attemptConnect();
     void scheduleConnectRetry();
+    // Closes a descriptor that never got connected and goes back to UnconnectedState.
+    void failConnecting(const QString &operation, int errnoValue);
 
     // Reads what the kernel has (up to the queue limits), then tells the application.
-    void readAndDispatch(bool unlimited = false);
+    void readAndDispatch(ReadLimit limit);
     // Where the receive queue is empty, reads without telling anyone yet (a query or receive call).
     void fillIfEmpty();
     void emitPacketReady();
     void schedulePendingWork();
     void handleReadResult(const QSeqpacketReceiver::ReadResult &result);
+    void reportReset();
     void processEndOfInput();
     void packetTaken();
+    // The head of the receive queue for receivePacket() and peekPacket(); false where none waits.
+    bool readHead(ReadMode mode, QSeqpacketPacket *packet);
+    QSeqpacketPacket packetFromQueue(ReadMode mode, qint64 maxSize);
+    qint64 copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated);
 
     bool sendParts(const iovec *parts, int partCount, qint64 size,
                    const QList<QSeqpacketFileDescriptor> &fds, const QByteArray *wholeData);
@@ -60,10 +83,10 @@ public:
     // readable) and emits stateChanged() and, where it was connected, disconnected().
     void closeConnection();
 
-    // One poll() round for the waitFor...() calls; returns false on timeout.
-    bool waitOnce(const QDeadlineTimer &deadline, bool wantRead);
+    // One round of a waitFor...() call: waits until the descriptor is ready or the deadline
+    // passes, then writes and reads what it can; returns false on timeout or failure.
+    bool waitOnce(const QDeadlineTimer &deadline, WaitInterest interest);
     void setTimeoutError(const QString &operation);
-    void setQueryError(QSeqpacketSocket::SocketError error, const QString &message);
 
     QSeqpacketSocket *q_ptr;
     int fd = -1;
@@ -84,23 +107,39 @@ public:
     int receiveQueuePackets = 256;
     qint64 receiveQueueBytes = 4 * 1024 * 1024;
 
-    qint64 packetsTakenCount = 0;  // lets emitPacketReady() see whether a slot read anything
-    bool emittingPacketReady = false;
-    bool refilledThisDispatch = false; // the kernel was read for a packetReady() slot, see fillIfEmpty()
-    bool pendingWorkScheduled = false;
-    bool inputEnded = false;        // the kernel said end-of-file; nothing more will be read
-    bool endOfInputPending = false; // ... and the socket has not acted on it yet
-    bool readShutdownByUs = false;
-    bool writeShutdownRequested = false;
-    bool writeShutdownDone = false;
+    // The receive side of the connection; reset when a descriptor is adopted.
+    struct InputState
+    {
+        bool ended = false;        // the kernel said end-of-file; nothing more will be read
+        bool endPending = false;   // ... and the socket has not acted on it yet
+        bool shutdownByUs = false; // shutdown(ShutdownRead): the peer may still be there
+        // Set while packetReady() is emitted for a small read that emptied the kernel's queue: a
+        // receive call that finds our queue empty then need not ask the kernel again (it would
+        // only say EAGAIN; a request/response exchange saves two system calls a packet).
+        bool kernelDrained = false;
+    } input;
+
+    // The send side of the connection; reset when a descriptor is adopted.
+    struct OutputState
+    {
+        bool shutdownRequested = false; // shutdown(ShutdownWrite), done once the queue is written
+        bool shutdownDone = false;
+    } output;
+
+    // How packetReady() is being delivered.
+    struct DispatchState
+    {
+        qint64 packetsTaken = 0;   // lets emitPacketReady() see whether a slot read anything
+        bool emitting = false;     // inside emitPacketReady()
+        bool refilled = false;     // the kernel was read for a packetReady() slot, see fillIfEmpty()
+        bool workScheduled = false; // schedulePendingWork() has a call in the event queue
+    } dispatch;
+
+    // ECONNRESET is reported once a connection, by whichever direction meets it first.
     bool resetReported = false;
     // What setPerPacketCredentials() asked for. Whether the current descriptor delivers
     // credentials (asked for, or SO_PASSCRED already on when adopted) is receiver.credentialsExpected().
     bool perPacketCredentials = false;
-    // Set while packetReady() is emitted for a small read that emptied the kernel's queue: a
-    // receive call that finds our queue empty then need not ask the kernel again (it would only
-    // say EAGAIN; a request/response exchange saves two system calls a packet).
-    bool kernelDrainedHint = false;
     int sendBufferSize = 0; // SO_SNDBUF, read when the connection is adopted
 };
 

@@ -1,11 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "qseqpacketsystem_p.h"
 
+#include "qseqpacketcredentials.h"
+
+#include <QtCore/qcoreapplication.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 
+#include <climits>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
+
+#ifndef SO_PEERGROUPS
+#  define SO_PEERGROUPS 59
+#endif
+#ifndef SO_PEERPIDFD
+#  define SO_PEERPIDFD 77
+#endif
 
 namespace QSeqpacketSystem {
 
@@ -73,6 +86,14 @@ void closeDescriptor(int fd)
         ::close(fd);
 }
 
+int duplicateDescriptor(int fd, int *error)
+{
+    const int copy = retryOnEintr([&] { return ::fcntl(fd, F_DUPFD_CLOEXEC, 0); });
+    if (copy == -1)
+        *error = errno;
+    return copy;
+}
+
 bool setNonBlocking(int fd, int *error)
 {
     const int flags = retryOnEintr([&] { return ::fcntl(fd, F_GETFL); });
@@ -89,6 +110,71 @@ bool setCloseOnExec(int fd, int *error)
     const int flags = retryOnEintr([&] { return ::fcntl(fd, F_GETFD); });
     if (flags == -1 || (!(flags & FD_CLOEXEC)
                         && retryOnEintr([&] { return ::fcntl(fd, F_SETFD, flags | FD_CLOEXEC); }) == -1)) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
+// ---- sockets ----------------------------------------------------------------------------------
+
+int openSeqpacketSocket(int *error)
+{
+    const int fd = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        *error = errno;
+    return fd;
+}
+
+bool openSeqpacketPair(int fds[2], int *error)
+{
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == -1) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
+bool bindTo(int fd, const QSeqpacketAddress &address, int *error)
+{
+    sockaddr_un sun;
+    const socklen_t length = toSockaddr(address, &sun);
+    if (::bind(fd, reinterpret_cast<const sockaddr *>(&sun), length) == -1) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
+int connectTo(int fd, const QSeqpacketAddress &address)
+{
+    sockaddr_un sun;
+    const socklen_t length = toSockaddr(address, &sun);
+    if (retryOnEintr([&] { return ::connect(fd, reinterpret_cast<const sockaddr *>(&sun), length); }) == 0)
+        return 0;
+    return errno == EISCONN ? 0 : errno; // EISCONN: a call interrupted earlier did connect
+}
+
+bool listenOn(int fd, int backlog, int *error)
+{
+    if (::listen(fd, backlog) == -1) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
+int acceptConnection(int fd, int *error)
+{
+    const int accepted = retryOnEintr([&] { return ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC); });
+    if (accepted == -1)
+        *error = errno;
+    return accepted;
+}
+
+bool shutdownSocket(int fd, int how, int *error)
+{
+    if (::shutdown(fd, how) == -1) {
         *error = errno;
         return false;
     }
@@ -113,6 +199,39 @@ bool setIntOption(int fd, int level, int option, int value, int *error)
         return false;
     }
     return true;
+}
+
+QString socketRoleProblem(int fd, SocketRole role)
+{
+    const auto tr = [](const char *text) { return QCoreApplication::translate("QSeqpacketSocket", text); };
+    int errorNumber = 0;
+    const int domain = intOption(fd, SOL_SOCKET, SO_DOMAIN, &errorNumber);
+    if (domain == -1) {
+        return errorNumber == ENOTSOCK ? tr("descriptor %1 is not a socket").arg(fd)
+                                       : describe(tr("descriptor %1").arg(fd), errorNumber);
+    }
+    if (domain != AF_UNIX)
+        return tr("descriptor %1 is not an AF_UNIX socket").arg(fd);
+    const int type = intOption(fd, SOL_SOCKET, SO_TYPE, &errorNumber);
+    if (type != SOCK_SEQPACKET) {
+        return type == SOCK_STREAM ? tr("descriptor %1 is a SOCK_STREAM socket, not SOCK_SEQPACKET").arg(fd)
+             : type == SOCK_DGRAM  ? tr("descriptor %1 is a SOCK_DGRAM socket, not SOCK_SEQPACKET").arg(fd)
+                                   : tr("descriptor %1 is not a SOCK_SEQPACKET socket").arg(fd);
+    }
+    const int listening = intOption(fd, SOL_SOCKET, SO_ACCEPTCONN, &errorNumber);
+    if (listening == -1)
+        return describe(tr("descriptor %1: getsockopt(SO_ACCEPTCONN)").arg(fd), errorNumber);
+    if (role == SocketRole::Listening)
+        return listening == 1 ? QString() : tr("descriptor %1 is not listening").arg(fd);
+    if (listening == 1)
+        return tr("descriptor %1 is a listening socket; QSeqpacketServer takes those").arg(fd);
+    sockaddr_un peer;
+    socklen_t length = sizeof(peer);
+    if (::getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &length) == -1) {
+        return errno == ENOTCONN ? tr("descriptor %1 is not connected").arg(fd)
+                                 : describe(tr("getpeername(%1)").arg(fd), errno);
+    }
+    return QString();
 }
 
 socklen_t toSockaddr(const QSeqpacketAddress &address, sockaddr_un *sun)
@@ -167,6 +286,140 @@ QSeqpacketAddress peerAddressOf(int fd)
     if (fd < 0 || ::getpeername(fd, reinterpret_cast<sockaddr *>(&sun), &length) == -1)
         return QSeqpacketAddress();
     return fromSockaddr(sun, length);
+}
+
+// ---- who is on the other end ------------------------------------------------------------------
+
+namespace {
+
+// SO_PEERGROUPS: the kernel says how much room it needs where the buffer is too small (ERANGE).
+QList<uint> peerGroupsOf(int fd)
+{
+    QList<uint> groups;
+    QList<gid_t> raw(16);
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        socklen_t bytes = socklen_t(raw.size() * qsizetype(sizeof(gid_t)));
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, raw.data(), &bytes) == 0) {
+            for (qsizetype i = 0; i < qsizetype(bytes / sizeof(gid_t)); ++i)
+                groups.append(uint(raw.at(i)));
+            break;
+        }
+        if (errno != ERANGE)
+            break; // ENOPROTOOPT: a kernel older than 4.13; the groups are unknown, not an error
+        raw.resize(qsizetype(bytes / sizeof(gid_t)) + 1);
+    }
+    return groups;
+}
+
+} // namespace
+
+QSeqpacketCredentials peerCredentialsOf(int fd, int *error)
+{
+    ucred credentials;
+    socklen_t length = sizeof(credentials);
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == -1) {
+        *error = errno;
+        return {};
+    }
+    return QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid, peerGroupsOf(fd));
+}
+
+QByteArray peerSecurityContextOf(int fd, int *error)
+{
+    QByteArray context(256, Qt::Uninitialized);
+    for (int attempt = 0; attempt < 4; ++attempt) {
+        socklen_t length = socklen_t(context.size());
+        if (::getsockopt(fd, SOL_SOCKET, SO_PEERSEC, context.data(), &length) == 0) {
+            context.truncate(qsizetype(length));
+            while (context.endsWith('\0'))
+                context.chop(1);
+            return context;
+        }
+        if (errno != ERANGE)
+            break;
+        context.resize(qsizetype(length) + 1);
+    }
+    *error = errno;
+    return {};
+}
+
+int peerProcessDescriptorOf(int fd, int *error)
+{
+    int pidfd = -1;
+    socklen_t length = sizeof(pidfd);
+    if (::getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) == -1) {
+        *error = errno;
+        return -1;
+    }
+    return pidfd; // the kernel makes pidfds close-on-exec
+}
+
+QSeqpacketCredentials currentProcessCredentials()
+{
+    QList<uint> groups;
+    const int count = ::getgroups(0, nullptr);
+    if (count > 0) {
+        QList<gid_t> raw(count);
+        const int got = ::getgroups(count, raw.data());
+        for (int i = 0; i < got; ++i)
+            groups.append(uint(raw.at(i)));
+    }
+    return QSeqpacketCredentials(::getpid(), ::geteuid(), ::getegid(), groups);
+}
+
+// ---- waiting ----------------------------------------------------------------------------------
+
+PollResult pollUntil(int fd, short events, const QDeadlineTimer &deadline)
+{
+    PollResult result;
+    pollfd p = { fd, events, 0 };
+    for (;;) {
+        const qint64 remaining = deadline.remainingTime(); // -1: forever
+        const int timeout = remaining < 0 ? -1 : int(qMin<qint64>(remaining, INT_MAX));
+        const int ready = ::poll(&p, 1, timeout);
+        if (ready > 0) {
+            result.outcome = PollResult::Ready;
+            result.revents = p.revents;
+            return result;
+        }
+        if (ready == 0) {
+            // poll() rounds down to whole milliseconds; a deadline a fraction away is not past yet.
+            if (!deadline.hasExpired() && timeout != 0)
+                continue;
+            result.outcome = PollResult::TimedOut;
+            return result;
+        }
+        if (errno != EINTR) {
+            result.outcome = PollResult::Failed;
+            result.error = errno;
+            return result;
+        }
+    }
+}
+
+// ---- memory -----------------------------------------------------------------------------------
+
+size_t pageSize()
+{
+    static const size_t size = size_t(::sysconf(_SC_PAGESIZE));
+    return size;
+}
+
+void *reserveMemory(size_t size)
+{
+    void *memory = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return memory == MAP_FAILED ? nullptr : memory;
+}
+
+void releaseMemory(void *memory, size_t size)
+{
+    if (memory)
+        ::munmap(memory, size);
+}
+
+void discardPages(void *memory, size_t size)
+{
+    ::madvise(memory, size, MADV_DONTNEED);
 }
 
 } // namespace QSeqpacketSystem
