@@ -2,6 +2,8 @@
 #ifndef QSEQPACKETGLOBAL_H
 #define QSEQPACKETGLOBAL_H
 
+#include "qseqpacketversion.h"
+
 #include <QtCore/qglobal.h>
 
 #if defined(QSEQPACKET_STATIC)
@@ -11,7 +13,5 @@
 #else
 #  define QSEQPACKET_EXPORT Q_DECL_IMPORT
 #endif
-
-#define QSEQPACKET_VERSION_STR "0.1.0"
 
 #endif // QSEQPACKETGLOBAL_H

@@ -2,6 +2,7 @@
 #include "qseqpacketaddress.h"
 #include "qseqpacketaddress_p.h"
 
+#include <QtCore/qcoreapplication.h>
 #include <QtCore/qdebug.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qhashfunctions.h>
@@ -123,15 +124,15 @@ QSeqpacketAddress QSeqpacketAddressPrivate::make(QSeqpacketAddress::Kind kind, c
     address.d->name = name;
     if (kind == QSeqpacketAddress::Path) {
         if (name.isEmpty())
-            address.d->errorString = QStringLiteral("Invalid address: the path is empty");
+            address.d->errorString = QCoreApplication::translate("QSeqpacketAddress", "Invalid address: the path is empty");
         else if (name.contains('\0'))
-            address.d->errorString = QStringLiteral("Invalid address: the path contains a NUL byte");
+            address.d->errorString = QCoreApplication::translate("QSeqpacketAddress", "Invalid address: the path contains a NUL byte");
         else if (name.size() > QSeqpacketAddress::maxPathLength())
-            address.d->errorString = QStringLiteral("Invalid address: the path is %1 bytes long, more than the %2 a socket address holds")
+            address.d->errorString = QCoreApplication::translate("QSeqpacketAddress", "Invalid address: the path is %1 bytes long, more than the %2 a socket address holds")
                                              .arg(name.size()).arg(QSeqpacketAddress::maxPathLength());
     } else if (kind == QSeqpacketAddress::Abstract) {
         if (name.size() > QSeqpacketAddress::maxAbstractNameLength())
-            address.d->errorString = QStringLiteral("Invalid address: the abstract name is %1 bytes long, more than the %2 a socket address holds")
+            address.d->errorString = QCoreApplication::translate("QSeqpacketAddress", "Invalid address: the abstract name is %1 bytes long, more than the %2 a socket address holds")
                                              .arg(name.size()).arg(QSeqpacketAddress::maxAbstractNameLength());
     }
     return address;

@@ -22,6 +22,12 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
 
+    // The version macros come from the generated qseqpacketversion.h, through any public header.
+    static_assert(QSEQPACKET_VERSION == QT_VERSION_CHECK(QSEQPACKET_VERSION_MAJOR, QSEQPACKET_VERSION_MINOR,
+                                                         QSEQPACKET_VERSION_PATCH));
+    if (QByteArray(QSEQPACKET_VERSION_STR).count('.') != 2)
+        return fail("QSEQPACKET_VERSION_STR");
+
     // The lower-case header works too.
     const QSeqpacketAddress address = QSeqpacketAddress::fromString(QStringLiteral("@qseqpacket-consumer"));
     if (address.kind() != QSeqpacketAddress::Abstract || address.abstractName() != "qseqpacket-consumer")
@@ -56,6 +62,7 @@ int main(int argc, char *argv[])
     if (::pread(fd, received.data(), received.size(), 0) != received.size() || received != content)
         return fail("descriptor content");
 
+    std::printf("consumer: QSeqpacket %s\n", QSEQPACKET_VERSION_STR);
     std::printf("consumer: received a %d-byte packet with descriptor %d reading \"%s\": OK\n",
                 int(packet.data().size()), fd, received.constData());
     delete a;
