@@ -39,10 +39,15 @@ public:
 
     /*! Constructs an unnamed address. */
     QSeqpacketAddress();
+    /*! Constructs a copy of \a other. */
     QSeqpacketAddress(const QSeqpacketAddress &other);
+    /*! Move-constructs an address from \a other, which may then only be assigned to or destroyed. */
     QSeqpacketAddress(QSeqpacketAddress &&other) noexcept;
+    /*! Assigns \a other to this address. */
     QSeqpacketAddress &operator=(const QSeqpacketAddress &other);
+    /*! Move-assigns \a other to this address. */
     QSeqpacketAddress &operator=(QSeqpacketAddress &&other) noexcept;
+    /*! Destroys the address. */
     ~QSeqpacketAddress();
 
     /*! An address for the socket file at \a path (encoded with QFile::encodeName()). */
@@ -62,6 +67,7 @@ public:
     /*! Why the address is invalid; empty for a valid one. */
     QString errorString() const;
 
+    /*! Whether the address is a path, an abstract name, or unnamed. */
     Kind kind() const;
     /*! The socket file's path (decoded with QFile::decodeName()); empty unless kind() is Path. */
     QString path() const;
@@ -77,9 +83,12 @@ public:
     /*! The longest abstract name, in bytes, that fits a sockaddr_un (107 on Linux). */
     static int maxAbstractNameLength();
 
+    /*! True when both are of the same kind with the same name (for a path: the same bytes). */
     bool operator==(const QSeqpacketAddress &other) const;
+    /*! True unless the addresses are equal; see operator==(). */
     bool operator!=(const QSeqpacketAddress &other) const { return !(*this == other); }
 
+    /*! Swaps this address with \a other; never fails. */
     void swap(QSeqpacketAddress &other) noexcept { d.swap(other.d); }
 
 private:
@@ -87,7 +96,16 @@ private:
     QSharedDataPointer<QSeqpacketAddressPrivate> d;
 };
 
+/*!
+ * \relates QSeqpacketAddress
+ * The hash of \a address, with \a seed, so that addresses can be keys of a QHash or QSet.
+ */
 QSEQPACKET_EXPORT size_t qHash(const QSeqpacketAddress &address, size_t seed = 0) noexcept;
+/*!
+ * \relates QSeqpacketAddress
+ * Writes \a address to \a debug, for example QSeqpacketAddress(abstract "@my-service"), and why
+ * it is invalid where it is.
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketAddress &address);
 
 Q_DECLARE_SHARED(QSeqpacketAddress)

@@ -29,10 +29,15 @@ public:
      */
     QSeqpacketCredentials(qint64 processId, uint userId, uint groupId,
                           const QList<uint> &supplementaryGroups = {});
+    /*! Constructs a copy of \a other. */
     QSeqpacketCredentials(const QSeqpacketCredentials &other);
+    /*! Move-constructs credentials from \a other, which may then only be assigned to or destroyed. */
     QSeqpacketCredentials(QSeqpacketCredentials &&other) noexcept;
+    /*! Assigns \a other to these credentials. */
     QSeqpacketCredentials &operator=(const QSeqpacketCredentials &other);
+    /*! Move-assigns \a other to these credentials. */
     QSeqpacketCredentials &operator=(QSeqpacketCredentials &&other) noexcept;
+    /*! Destroys the credentials. */
     ~QSeqpacketCredentials();
 
     /*! The credentials of the calling process. */
@@ -49,15 +54,23 @@ public:
     /*! Supplementary groups (SO_PEERGROUPS); empty where the kernel does not report them. */
     QList<uint> supplementaryGroups() const;
 
+    /*! True when both are invalid, or both have the same pid, uid, gid and supplementary groups. */
     bool operator==(const QSeqpacketCredentials &other) const;
+    /*! True unless the credentials are equal; see operator==(). */
     bool operator!=(const QSeqpacketCredentials &other) const { return !(*this == other); }
 
+    /*! Swaps these credentials with \a other; never fails. */
     void swap(QSeqpacketCredentials &other) noexcept { d.swap(other.d); }
 
 private:
     QSharedDataPointer<QSeqpacketCredentialsPrivate> d;
 };
 
+/*!
+ * \relates QSeqpacketCredentials
+ * Writes \a credentials to \a debug, for example QSeqpacketCredentials(pid 1234, uid 1000, gid 1000),
+ * with the supplementary groups where there are any.
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketCredentials &credentials);
 
 Q_DECLARE_SHARED(QSeqpacketCredentials)

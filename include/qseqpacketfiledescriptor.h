@@ -22,9 +22,19 @@ class QSEQPACKET_EXPORT QSeqpacketFileDescriptor
 public:
     /*! Constructs an invalid descriptor. */
     QSeqpacketFileDescriptor();
+    /*! Constructs a copy of \a other that shares the ownership of its descriptor. */
     QSeqpacketFileDescriptor(const QSeqpacketFileDescriptor &other);
+    /*! Takes over \a other's share of the ownership; \a other becomes invalid. */
     QSeqpacketFileDescriptor(QSeqpacketFileDescriptor &&other) noexcept;
+    /*!
+     * Makes this a copy of \a other that shares the ownership of its descriptor; the descriptor
+     * this object held is closed if this was its last copy.
+     */
     QSeqpacketFileDescriptor &operator=(const QSeqpacketFileDescriptor &other);
+    /*!
+     * Takes over \a other's share of the ownership; the descriptor this object held is closed if
+     * this was its last copy.
+     */
     QSeqpacketFileDescriptor &operator=(QSeqpacketFileDescriptor &&other) noexcept;
     /*! Closes the descriptor if this is the last copy that owns it. */
     ~QSeqpacketFileDescriptor();
@@ -51,14 +61,21 @@ public:
 
     /*! True when both refer to the same owned descriptor (copies of each other). */
     bool operator==(const QSeqpacketFileDescriptor &other) const { return d == other.d; }
+    /*! True unless both refer to the same owned descriptor; see operator==(). */
     bool operator!=(const QSeqpacketFileDescriptor &other) const { return d != other.d; }
 
+    /*! Swaps this descriptor with \a other; never fails. */
     void swap(QSeqpacketFileDescriptor &other) noexcept { d.swap(other.d); }
 
 private:
     QExplicitlySharedDataPointer<QSeqpacketFileDescriptorPrivate> d;
 };
 
+/*!
+ * \relates QSeqpacketFileDescriptor
+ * Writes \a fd to \a debug, for example QSeqpacketFileDescriptor(7) or
+ * QSeqpacketFileDescriptor(invalid).
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketFileDescriptor &fd);
 
 Q_DECLARE_SHARED(QSeqpacketFileDescriptor)

@@ -24,19 +24,31 @@ class QSeqpacketPacketPrivate;
 class QSEQPACKET_EXPORT QSeqpacketPacket
 {
 public:
+    /*!
+     * Constructs a packet to send: \a data with \a fds (which it shares with the caller). Without
+     * arguments the packet is invalid; QByteArray("") makes a valid, empty one.
+     */
     explicit QSeqpacketPacket(const QByteArray &data = {}, const QList<QSeqpacketFileDescriptor> &fds = {});
+    /*! Constructs a copy of \a other; the copies share the descriptors. */
     QSeqpacketPacket(const QSeqpacketPacket &other);
+    /*! Move-constructs a packet from \a other, which may then only be assigned to or destroyed. */
     QSeqpacketPacket(QSeqpacketPacket &&other) noexcept;
+    /*! Assigns \a other to this packet; the copies share the descriptors. */
     QSeqpacketPacket &operator=(const QSeqpacketPacket &other);
+    /*! Move-assigns \a other to this packet. */
     QSeqpacketPacket &operator=(QSeqpacketPacket &&other) noexcept;
+    /*! Destroys the packet; its descriptors are closed if this was their last copy. */
     ~QSeqpacketPacket();
 
     /*! False where nothing was received. */
     bool isValid() const;
+    /*! The payload; for a truncated packet, the part that was kept. */
     QByteArray data() const;
+    /*! Sets the payload to \a data. */
     void setData(const QByteArray &data);
     /*! The descriptors that came with the packet; they are closed when the last copy goes. */
     QList<QSeqpacketFileDescriptor> fileDescriptors() const;
+    /*! Sets the descriptors that go with the packet to \a fds (at most 253 for one packet). */
     void setFileDescriptors(const QList<QSeqpacketFileDescriptor> &fds);
     /*! True when the payload was cut to the receive buffer's size; the rest is gone. */
     bool isTruncated() const;
@@ -49,6 +61,7 @@ public:
     /*! When the packet was taken off the socket, in milliseconds since the epoch; 0 for a packet made by the application. */
     qint64 receivedAt() const;
 
+    /*! Swaps this packet with \a other; never fails. */
     void swap(QSeqpacketPacket &other) noexcept { d.swap(other.d); }
 
 private:
@@ -56,6 +69,11 @@ private:
     QSharedDataPointer<QSeqpacketPacketPrivate> d;
 };
 
+/*!
+ * \relates QSeqpacketPacket
+ * Writes \a packet to \a debug: its size, truncation, descriptors, sender and the first bytes,
+ * for example QSeqpacketPacket(5 bytes, from pid 1234, "hello").
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketPacket &packet);
 
 Q_DECLARE_SHARED(QSeqpacketPacket)

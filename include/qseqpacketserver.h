@@ -33,9 +33,11 @@ public:
         OtherAccessOption = 0x4,  //!< everybody else
         WorldAccessOption = 0x7   //!< everyone
     };
+    /*! A combination of SocketOption values; see setSocketOptions(). */
     Q_DECLARE_FLAGS(SocketOptions, SocketOption)
     Q_FLAG(SocketOptions)
 
+    /*! Constructs a server that does not listen yet, a child of \a parent. */
     explicit QSeqpacketServer(QObject *parent = nullptr);
     /*! Stops listening, as close() does. */
     ~QSeqpacketServer() override;
@@ -58,6 +60,7 @@ public:
     /*! Stops listening and removes the socket file this server created (and no other). */
     void close();
 
+    /*! True while the server listens. */
     bool isListening() const;
     /*! The address listened on; for an unnamed listen, the abstract name the kernel picked. */
     QSeqpacketAddress serverAddress() const;
@@ -66,18 +69,22 @@ public:
 
     /*! The socket file's permissions for the next listen(). */
     void setSocketOptions(SocketOptions options);
+    /*! The socket file's permissions for the next listen(); NoOptions by default. */
     SocketOptions socketOptions() const;
 
     /*! The kernel's backlog of connections not yet accepted, for the next listen() (default 128). */
     void setListenBacklogSize(int size);
+    /*! The backlog for the next listen(); see setListenBacklogSize(). */
     int listenBacklogSize() const;
     /*!
      * At most \a count accepted connections wait for nextPendingConnection() (default 30); while
      * that many wait the server accepts no more, and new clients wait in the kernel's backlog.
      */
     void setMaxPendingConnections(int count);
+    /*! How many accepted connections may wait; see setMaxPendingConnections(). */
     int maxPendingConnections() const;
 
+    /*! True when an accepted connection waits in nextPendingConnection(). */
     bool hasPendingConnections() const;
     /*! The next accepted connection, a child of the server; nullptr where none waits. */
     QSeqpacketSocket *nextPendingConnection();
@@ -96,10 +103,17 @@ public:
      */
     static bool removeServer(const QString &path);
 
+    /*! The last error, a QSeqpacketSocket::SocketError; NoError until something fails. */
     QSeqpacketSocket::SocketError serverError() const;
+    /*! What failed and the system's reason. */
     QString errorString() const;
 
 Q_SIGNALS:
+    /*!
+     * New connections wait in nextPendingConnection(). Emitted once for all those accepted
+     * together: take them in a loop until it returns nullptr. Not emitted from
+     * waitForNewConnection().
+     */
     void newConnection();
     /*! Accepting failed (for example out of descriptors); the server keeps listening and retries. */
     void acceptError(QSeqpacketSocket::SocketError socketError);
@@ -111,6 +125,11 @@ protected:
      * a reimplementation may hand the descriptor to another thread instead.
      */
     virtual void incomingConnection(int socketDescriptor);
+    /*!
+     * Queues \a socket for nextPendingConnection(); for a reimplementation of
+     * incomingConnection(). newConnection() follows once the connections accepted together have
+     * gone through incomingConnection().
+     */
     void addPendingConnection(QSeqpacketSocket *socket);
 
 private:
