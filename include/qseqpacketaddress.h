@@ -24,6 +24,22 @@ class QSeqpacketAddressPrivate;
  * An address that cannot exist (empty or over-long path, NUL inside a path, over-long abstract
  * name) is invalid; errorString() says why, and any socket operation given it fails with
  * QSeqpacketSocket::InvalidAddressError.
+ *
+ * \code
+ * const auto service = QSeqpacketAddress::fromString(QStringLiteral("@my-service"));
+ * Q_ASSERT(service.kind() == QSeqpacketAddress::Abstract);
+ * Q_ASSERT(service.abstractName() == "my-service");
+ *
+ * const auto file = QSeqpacketAddress::fromPath(QStringLiteral("/run/my-service.sock"));
+ * Q_ASSERT(file.kind() == QSeqpacketAddress::Path);
+ * Q_ASSERT(QSeqpacketAddress::fromString(file.toString()) == file);
+ *
+ * const auto tooLong = QSeqpacketAddress::fromPath(QString(200, u'x'));
+ * if (!tooLong.isValid())
+ *     qWarning() << tooLong.errorString();   // says that the path is too long
+ * \endcode
+ *
+ * \sa QSeqpacketSocket::connectToServer(), QSeqpacketServer::listen()
  */
 class QSEQPACKET_EXPORT QSeqpacketAddress
 {

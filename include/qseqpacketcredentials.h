@@ -17,6 +17,24 @@ class QSeqpacketCredentialsPrivate;
  * Peer credentials (QSeqpacketSocket::peerCredentials()) are those the peer had when the
  * connection was made; per-packet credentials (QSeqpacketPacket::credentials()) are those the
  * sender had when it sent that packet.
+ *
+ * \code
+ * // A socket pair's peer is the process that made the pair: this one.
+ * auto [first, second] = QSeqpacketSocket::createPair(this);
+ * const QSeqpacketCredentials peer = first->peerCredentials();
+ * Q_ASSERT(peer.isValid());
+ * Q_ASSERT(peer.processId() == QCoreApplication::applicationPid());
+ * Q_ASSERT(peer.userId() == ::geteuid());
+ *
+ * // Only processes of our own user may connect to this server.
+ * auto *server = new QSeqpacketServer(this);
+ * server->setPeerFilter([](const QSeqpacketCredentials &peer) {
+ *     return peer.userId() == ::geteuid();
+ * });
+ * \endcode
+ *
+ * \sa QSeqpacketSocket::peerCredentials(), QSeqpacketSocket::setPerPacketCredentials(),
+ *     QSeqpacketServer::setPeerFilter()
  */
 class QSEQPACKET_EXPORT QSeqpacketCredentials
 {

@@ -16,6 +16,26 @@ class QSeqpacketFileDescriptorPrivate;
  * Copies share ownership: the descriptor is closed exactly once, when the last copy goes, so a
  * QSeqpacketFileDescriptor can sit in a QList and travel through queued signals. release() hands
  * the descriptor to the caller and invalidates every copy.
+ *
+ * \code
+ * // Send an open file with a packet; the receiver gets its own descriptor for the same file.
+ * const auto file = QSeqpacketFileDescriptor::adopt(::open("/etc/hostname", O_RDONLY | O_CLOEXEC));
+ * if (file.isValid())
+ *     socket->sendPacket("here is a file", { file });
+ * // `file` stays ours: a queued packet holds a copy of its own until the kernel has it.
+ *
+ * // The receiving side. A received descriptor is closed with the packet's last copy,
+ * // unless it is released: here QFile takes it over and closes it.
+ * const QSeqpacketPacket packet = peer->receivePacket();
+ * if (!packet.fileDescriptors().isEmpty()) {
+ *     QSeqpacketFileDescriptor fd = packet.fileDescriptors().first();
+ *     QFile received;
+ *     if (received.open(fd.release(), QIODevice::ReadOnly, QFileDevice::AutoCloseHandle))
+ *         qDebug() << received.readAll();
+ * }
+ * \endcode
+ *
+ * \sa QSeqpacketSocket::sendPacket(), QSeqpacketPacket::fileDescriptors()
  */
 class QSEQPACKET_EXPORT QSeqpacketFileDescriptor
 {

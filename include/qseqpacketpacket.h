@@ -20,6 +20,22 @@ class QSeqpacketPacketPrivate;
  * A packet made by the application is valid when it has data (a non-null QByteArray, which may
  * be empty) or descriptors. A received packet is always valid, even when it is empty; an invalid
  * packet is what QSeqpacketSocket::receivePacket() returns when nothing was received.
+ *
+ * \code
+ * auto [a, b] = QSeqpacketSocket::createPair(this);
+ * const auto file = QSeqpacketFileDescriptor::adopt(::open("/etc/hostname", O_RDONLY | O_CLOEXEC));
+ * a->sendPacket(QSeqpacketPacket(QByteArray(10000, 'x'), { file }));
+ *
+ * b->waitForPacket(1000);
+ * const QSeqpacketPacket packet = b->receivePacket(4096);   // at most 4 KiB of it
+ * Q_ASSERT(packet.isValid());
+ * Q_ASSERT(packet.isTruncated());                          // the rest is gone
+ * Q_ASSERT(packet.data().size() == 4096 && packet.originalSize() == 10000);
+ * Q_ASSERT(packet.fileDescriptors().size() == 1);          // a new descriptor, same file
+ * qDebug() << packet;   // 4096 bytes of 10000, truncated, 1 descriptors, the first bytes
+ * \endcode
+ *
+ * \sa QSeqpacketSocket::receivePacket(), QSeqpacketSocket::sendPacket()
  */
 class QSEQPACKET_EXPORT QSeqpacketPacket
 {

@@ -20,6 +20,39 @@ class QSeqpacketServerPrivate;
  * name; serverAddress() tells which), on an adopted listening descriptor, or on one handed over by
  * systemd-style socket activation. Each accepted connection becomes a QSeqpacketSocket, a child
  * of the server, waiting in nextPendingConnection().
+ *
+ * An echo server on a socket file that only its own user may connect to:
+ * \code
+ * const QString path = QStringLiteral("/tmp/echo.sock");
+ * auto *server = new QSeqpacketServer(this);
+ * server->setSocketOptions(QSeqpacketServer::UserAccessOption);
+ * connect(server, &QSeqpacketServer::newConnection, this, [server] {
+ *     while (QSeqpacketSocket *client = server->nextPendingConnection()) {
+ *         qDebug() << "client" << client->peerCredentials();
+ *         connect(client, &QSeqpacketSocket::packetReady, client, [client] {
+ *             while (client->hasPendingPackets())
+ *                 client->sendPacket(client->receivePacket());   // data and descriptors back
+ *         });
+ *         connect(client, &QSeqpacketSocket::disconnected, client, &QObject::deleteLater);
+ *     }
+ * });
+ *
+ * QSeqpacketServer::removeServer(path);   // a socket file left by a server that died, if any
+ * if (!server->listen(path))
+ *     qWarning() << server->errorString();
+ * \endcode
+ *
+ * In a thread without an event loop, waitForNewConnection() accepts instead:
+ * \code
+ * QSeqpacketServer server;
+ * if (server.listen(QStringLiteral("@my-service")) && server.waitForNewConnection(-1)) {
+ *     QSeqpacketSocket *client = server.nextPendingConnection();
+ *     if (client->waitForPacket(5000))
+ *         qDebug() << client->receivePacket();
+ * }
+ * \endcode
+ *
+ * \sa QSeqpacketSocket, QSeqpacketAddress
  */
 class QSEQPACKET_EXPORT QSeqpacketServer : public QObject
 {

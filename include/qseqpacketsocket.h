@@ -27,6 +27,44 @@ class QSeqpacketSocketPrivate;
  * Received packets are taken off the kernel in batches (recvmmsg) into a bounded queue that
  * receivePacket() reads from; packets the kernel cannot take at once are kept in a send queue
  * and written in batches (sendmmsg) when the socket becomes writable.
+ *
+ * A client, driven by the event loop:
+ * \code
+ * auto *socket = new QSeqpacketSocket(this);
+ * connect(socket, &QSeqpacketSocket::packetReady, this, [socket] {
+ *     while (socket->hasPendingPackets()) {
+ *         const QSeqpacketPacket packet = socket->receivePacket();
+ *         qDebug() << packet.data() << packet.fileDescriptors();
+ *     }
+ * });
+ * connect(socket, &QSeqpacketSocket::disconnected, this, [] { qDebug() << "peer closed"; });
+ * connect(socket, &QSeqpacketSocket::errorOccurred, this, [socket] {
+ *     qWarning() << socket->errorString();
+ * });
+ *
+ * socket->connectToServer(QSeqpacketAddress::fromString(QStringLiteral("@my-service")));
+ * socket->sendPacket("hello");           // one packet, delivered whole
+ * socket->sendPacket(QByteArrayView());  // a zero-length packet is a packet too
+ * \endcode
+ *
+ * Without an event loop (a worker thread, a test), with a pair of sockets connected to each other:
+ * \code
+ * auto [a, b] = QSeqpacketSocket::createPair(this);
+ * a->sendPacket("one");
+ * a->sendPacket(QList<QByteArrayView>{ "t", "w", "o" });   // one packet from three buffers
+ *
+ * if (b->waitForPacket(1000)) {
+ *     char buffer[16];
+ *     const qint64 size = b->receivePacket(buffer, sizeof buffer);   // no allocation
+ *     qDebug() << QByteArray(buffer, size);                            // "one"
+ *     qDebug() << b->receivePacket().data();                           // "two"
+ * }
+ *
+ * a->disconnectFromServer();
+ * b->waitForDisconnected(1000);   // true: b has read the end of the connection
+ * \endcode
+ *
+ * \sa QSeqpacketServer, QSeqpacketPacket, QSeqpacketAddress
  */
 class QSEQPACKET_EXPORT QSeqpacketSocket : public QObject
 {
