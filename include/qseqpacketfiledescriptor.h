@@ -18,6 +18,7 @@ class QSeqpacketFileDescriptorPrivate;
  * the descriptor to the caller and invalidates every copy.
  *
  * \code
+ * // `socket` and `peer` are the two ends of a connection (say, QSeqpacketSocket::createPair()).
  * // Send an open file with a packet; the receiver gets its own descriptor for the same file.
  * const auto file = QSeqpacketFileDescriptor::adopt(::open("/etc/hostname", O_RDONLY | O_CLOEXEC));
  * if (file.isValid())
