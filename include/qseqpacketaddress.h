@@ -24,6 +24,22 @@ class QSeqpacketAddressPrivate;
  * An address that cannot exist (empty or over-long path, NUL inside a path, over-long abstract
  * name) is invalid; errorString() says why, and any socket operation given it fails with
  * QSeqpacketSocket::InvalidAddressError.
+ *
+ * \code
+ * const auto service = QSeqpacketAddress::fromString(QStringLiteral("@my-service"));
+ * Q_ASSERT(service.kind() == QSeqpacketAddress::Abstract);
+ * Q_ASSERT(service.abstractName() == "my-service");
+ *
+ * const auto file = QSeqpacketAddress::fromPath(QStringLiteral("/run/my-service.sock"));
+ * Q_ASSERT(file.kind() == QSeqpacketAddress::Path);
+ * Q_ASSERT(QSeqpacketAddress::fromString(file.toString()) == file);
+ *
+ * const auto tooLong = QSeqpacketAddress::fromPath(QString(200, u'x'));
+ * if (!tooLong.isValid())
+ *     qWarning() << tooLong.errorString();   // says that the path is too long
+ * \endcode
+ *
+ * \sa QSeqpacketSocket::connectToServer(), QSeqpacketServer::listen()
  */
 class QSEQPACKET_EXPORT QSeqpacketAddress
 {
@@ -39,10 +55,15 @@ public:
 
     /*! Constructs an unnamed address. */
     QSeqpacketAddress();
+    /*! Constructs a copy of \a other. */
     QSeqpacketAddress(const QSeqpacketAddress &other);
+    /*! Move-constructs an address from \a other, which may then only be assigned to or destroyed. */
     QSeqpacketAddress(QSeqpacketAddress &&other) noexcept;
+    /*! Assigns \a other to this address. */
     QSeqpacketAddress &operator=(const QSeqpacketAddress &other);
+    /*! Move-assigns \a other to this address. */
     QSeqpacketAddress &operator=(QSeqpacketAddress &&other) noexcept;
+    /*! Destroys the address. */
     ~QSeqpacketAddress();
 
     /*! An address for the socket file at \a path (encoded with QFile::encodeName()). */
@@ -62,6 +83,7 @@ public:
     /*! Why the address is invalid; empty for a valid one. */
     QString errorString() const;
 
+    /*! Whether the address is a path, an abstract name, or unnamed. */
     Kind kind() const;
     /*! The socket file's path (decoded with QFile::decodeName()); empty unless kind() is Path. */
     QString path() const;
@@ -77,9 +99,12 @@ public:
     /*! The longest abstract name, in bytes, that fits a sockaddr_un (107 on Linux). */
     static int maxAbstractNameLength();
 
+    /*! True when both are of the same kind with the same name (for a path: the same bytes). */
     bool operator==(const QSeqpacketAddress &other) const;
+    /*! True unless the addresses are equal; see operator==(). */
     bool operator!=(const QSeqpacketAddress &other) const { return !(*this == other); }
 
+    /*! Swaps this address with \a other; never fails. */
     void swap(QSeqpacketAddress &other) noexcept { d.swap(other.d); }
 
 private:
@@ -87,7 +112,16 @@ private:
     QSharedDataPointer<QSeqpacketAddressPrivate> d;
 };
 
+/*!
+ * \relates QSeqpacketAddress
+ * The hash of \a address, with \a seed, so that addresses can be keys of a QHash or QSet.
+ */
 QSEQPACKET_EXPORT size_t qHash(const QSeqpacketAddress &address, size_t seed = 0) noexcept;
+/*!
+ * \relates QSeqpacketAddress
+ * Writes \a address to \a debug, for example QSeqpacketAddress(abstract "@my-service"), and why
+ * it is invalid where it is.
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketAddress &address);
 
 Q_DECLARE_SHARED(QSeqpacketAddress)

@@ -20,6 +20,39 @@ class QSeqpacketServerPrivate;
  * name; serverAddress() tells which), on an adopted listening descriptor, or on one handed over by
  * systemd-style socket activation. Each accepted connection becomes a QSeqpacketSocket, a child
  * of the server, waiting in nextPendingConnection().
+ *
+ * An echo server on a socket file that only its own user may connect to:
+ * \code
+ * const QString path = QStringLiteral("/tmp/echo.sock");
+ * auto *server = new QSeqpacketServer(this);
+ * server->setSocketOptions(QSeqpacketServer::UserAccessOption);
+ * connect(server, &QSeqpacketServer::newConnection, this, [server] {
+ *     while (QSeqpacketSocket *client = server->nextPendingConnection()) {
+ *         qDebug() << "client" << client->peerCredentials();
+ *         connect(client, &QSeqpacketSocket::packetReady, client, [client] {
+ *             while (client->hasPendingPackets())
+ *                 client->sendPacket(client->receivePacket());   // data and descriptors back
+ *         });
+ *         connect(client, &QSeqpacketSocket::disconnected, client, &QObject::deleteLater);
+ *     }
+ * });
+ *
+ * QSeqpacketServer::removeServer(path);   // a socket file left by a server that died, if any
+ * if (!server->listen(path))
+ *     qWarning() << server->errorString();
+ * \endcode
+ *
+ * In a thread without an event loop, waitForNewConnection() accepts instead:
+ * \code
+ * QSeqpacketServer server;
+ * if (server.listen(QStringLiteral("@my-service")) && server.waitForNewConnection(-1)) {
+ *     QSeqpacketSocket *client = server.nextPendingConnection();
+ *     if (client->waitForPacket(5000))
+ *         qDebug() << client->receivePacket();
+ * }
+ * \endcode
+ *
+ * \sa QSeqpacketSocket, QSeqpacketAddress
  */
 class QSEQPACKET_EXPORT QSeqpacketServer : public QObject
 {
@@ -33,9 +66,11 @@ public:
         OtherAccessOption = 0x4,  //!< everybody else
         WorldAccessOption = 0x7   //!< everyone
     };
+    /*! A combination of SocketOption values; see setSocketOptions(). */
     Q_DECLARE_FLAGS(SocketOptions, SocketOption)
     Q_FLAG(SocketOptions)
 
+    /*! Constructs a server that does not listen yet, a child of \a parent. */
     explicit QSeqpacketServer(QObject *parent = nullptr);
     /*! Stops listening, as close() does. */
     ~QSeqpacketServer() override;
@@ -58,6 +93,7 @@ public:
     /*! Stops listening and removes the socket file this server created (and no other). */
     void close();
 
+    /*! True while the server listens. */
     bool isListening() const;
     /*! The address listened on; for an unnamed listen, the abstract name the kernel picked. */
     QSeqpacketAddress serverAddress() const;
@@ -66,18 +102,22 @@ public:
 
     /*! The socket file's permissions for the next listen(). */
     void setSocketOptions(SocketOptions options);
+    /*! The socket file's permissions for the next listen(); NoOptions by default. */
     SocketOptions socketOptions() const;
 
     /*! The kernel's backlog of connections not yet accepted, for the next listen() (default 128). */
     void setListenBacklogSize(int size);
+    /*! The backlog for the next listen(); see setListenBacklogSize(). */
     int listenBacklogSize() const;
     /*!
      * At most \a count accepted connections wait for nextPendingConnection() (default 30); while
      * that many wait the server accepts no more, and new clients wait in the kernel's backlog.
      */
     void setMaxPendingConnections(int count);
+    /*! How many accepted connections may wait; see setMaxPendingConnections(). */
     int maxPendingConnections() const;
 
+    /*! True when an accepted connection waits in nextPendingConnection(). */
     bool hasPendingConnections() const;
     /*! The next accepted connection, a child of the server; nullptr where none waits. */
     QSeqpacketSocket *nextPendingConnection();
@@ -96,10 +136,17 @@ public:
      */
     static bool removeServer(const QString &path);
 
+    /*! The last error, a QSeqpacketSocket::SocketError; NoError until something fails. */
     QSeqpacketSocket::SocketError serverError() const;
+    /*! What failed and the system's reason. */
     QString errorString() const;
 
 Q_SIGNALS:
+    /*!
+     * New connections wait in nextPendingConnection(). Emitted once for all those accepted
+     * together: take them in a loop until it returns nullptr. Not emitted from
+     * waitForNewConnection().
+     */
     void newConnection();
     /*! Accepting failed (for example out of descriptors); the server keeps listening and retries. */
     void acceptError(QSeqpacketSocket::SocketError socketError);
@@ -111,6 +158,11 @@ protected:
      * a reimplementation may hand the descriptor to another thread instead.
      */
     virtual void incomingConnection(int socketDescriptor);
+    /*!
+     * Queues \a socket for nextPendingConnection(); for a reimplementation of
+     * incomingConnection(). newConnection() follows once the connections accepted together have
+     * gone through incomingConnection().
+     */
     void addPendingConnection(QSeqpacketSocket *socket);
 
 private:

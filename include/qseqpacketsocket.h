@@ -27,22 +27,63 @@ class QSeqpacketSocketPrivate;
  * Received packets are taken off the kernel in batches (recvmmsg) into a bounded queue that
  * receivePacket() reads from; packets the kernel cannot take at once are kept in a send queue
  * and written in batches (sendmmsg) when the socket becomes writable.
+ *
+ * A client, driven by the event loop:
+ * \code
+ * auto *socket = new QSeqpacketSocket(this);
+ * connect(socket, &QSeqpacketSocket::packetReady, this, [socket] {
+ *     while (socket->hasPendingPackets()) {
+ *         const QSeqpacketPacket packet = socket->receivePacket();
+ *         qDebug() << packet.data() << packet.fileDescriptors();
+ *     }
+ * });
+ * connect(socket, &QSeqpacketSocket::disconnected, this, [] { qDebug() << "peer closed"; });
+ * connect(socket, &QSeqpacketSocket::errorOccurred, this, [socket] {
+ *     qWarning() << socket->errorString();
+ * });
+ *
+ * socket->connectToServer(QSeqpacketAddress::fromString(QStringLiteral("@my-service")));
+ * socket->sendPacket("hello");           // one packet, delivered whole
+ * socket->sendPacket(QByteArrayView());  // a zero-length packet is a packet too
+ * \endcode
+ *
+ * Without an event loop (a worker thread, a test), with a pair of sockets connected to each other:
+ * \code
+ * auto [a, b] = QSeqpacketSocket::createPair(this);
+ * a->sendPacket("one");
+ * a->sendPacket(QList<QByteArrayView>{ "t", "w", "o" });   // one packet from three buffers
+ *
+ * if (b->waitForPacket(1000)) {
+ *     char buffer[16];
+ *     const qint64 size = b->receivePacket(buffer, sizeof buffer);   // no allocation
+ *     qDebug() << QByteArray(buffer, size);                            // "one"
+ *     qDebug() << b->receivePacket().data();                           // "two"
+ * }
+ *
+ * a->disconnectFromServer();
+ * b->waitForDisconnected(1000);   // true: b has read the end of the connection
+ * \endcode
+ *
+ * \sa QSeqpacketServer, QSeqpacketPacket, QSeqpacketAddress
  */
 class QSEQPACKET_EXPORT QSeqpacketSocket : public QObject
 {
     Q_OBJECT
+    /*! The connection's state: state(), announced by stateChanged(). */
     Q_PROPERTY(State state READ state NOTIFY stateChanged)
 public:
+    /*! Where the socket is in its life; see state() and stateChanged(). */
     enum State {
-        UnconnectedState,
-        ConnectingState,
-        ConnectedState,
-        ClosingState
+        UnconnectedState, //!< no connection: not yet connected, or closed
+        ConnectingState,  //!< connectToServer() waits for room in the server's backlog
+        ConnectedState,   //!< connected: packets can be sent and received
+        ClosingState      //!< closing: queued packets are written first, then disconnected() follows
     };
     Q_ENUM(State)
 
+    /*! What went wrong; see error() and errorString(), which also gives the system's reason. */
     enum SocketError {
-        NoError,
+        NoError,                 //!< nothing failed
         ConnectionRefusedError,  //!< nobody listens at the address (ECONNREFUSED), or it is not a seqpacket socket
         ServerNotFoundError,     //!< the socket file does not exist (ENOENT)
         SocketAccessError,       //!< permission denied (EACCES, EPERM)
@@ -56,7 +97,7 @@ public:
         ResourceError,           //!< out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM)
         OperationError,          //!< not allowed in the socket's state, or a bad argument
         UnsupportedOperationError, //!< the kernel or system lacks the feature
-        UnknownSocketError,
+        UnknownSocketError,      //!< any other failure; errorString() says which
         AddressInUseError,       //!< binding: the address is taken (EADDRINUSE)
         TimeoutError             //!< a waitFor...() call timed out (set without errorOccurred())
     };
@@ -64,16 +105,18 @@ public:
 
     /*! Which direction shutdown() closes. */
     enum ShutdownDirection {
-        ShutdownRead = 0x1,
-        ShutdownWrite = 0x2,
-        ShutdownBoth = ShutdownRead | ShutdownWrite
+        ShutdownRead = 0x1,                         //!< stop receiving (SHUT_RD)
+        ShutdownWrite = 0x2,                        //!< stop sending, once queued packets are written (SHUT_WR)
+        ShutdownBoth = ShutdownRead | ShutdownWrite //!< both directions
     };
     Q_ENUM(ShutdownDirection)
 
+    /*! Constructs an unconnected socket, a child of \a parent. */
     explicit QSeqpacketSocket(QObject *parent = nullptr);
     /*! Closes the connection at once; unsent and unread packets and their descriptors are dropped. */
     ~QSeqpacketSocket() override;
 
+    /*! The connection's state; UnconnectedState for a new socket. */
     State state() const;
     /*! The last error; NoError until something fails. */
     SocketError error() const;
@@ -122,7 +165,7 @@ public:
     /*! The peer's pid, uid, gid (and groups where the kernel has SO_PEERGROUPS) at connect time. */
     QSeqpacketCredentials peerCredentials() const;
     /*!
-     * The peer's security context (SO_PEERSEC), e.g. an SELinux label. Where the system has none,
+     * The peer's security context (SO_PEERSEC), such as an SELinux label. Where the system has none,
      * returns an empty array and sets error() to UnsupportedOperationError. A query that fails
      * sets error() without errorOccurred(): the connection itself is fine.
      */
@@ -156,6 +199,7 @@ public:
      * cannot take now fails with WouldBlockError. A negative value means no limit (the default).
      */
     void setSendQueueLimit(qint64 bytes);
+    /*! The send queue's limit in bytes; negative (the default) for none. See setSendQueueLimit(). */
     qint64 sendQueueLimit() const;
 
     // --- receiving --------------------------------------------------------------------------
@@ -201,6 +245,7 @@ public:
      * the kernel before they reach this process, and the packet reports truncated descriptors.
      */
     void setReceiveDescriptorLimit(int count);
+    /*! The most descriptors accepted with one packet; see setReceiveDescriptorLimit(). */
     int receiveDescriptorLimit() const;
 
     // --- ending -----------------------------------------------------------------------------
@@ -219,6 +264,11 @@ public:
 
     // --- waiting ----------------------------------------------------------------------------
 
+    /*!
+     * Waits up to \a msecs milliseconds (-1: no limit) until a connectToServer() that is still in
+     * ConnectingState has connected. True when the socket is connected; false when it failed, or
+     * on time-out with error() set to TimeoutError.
+     */
     bool waitForConnected(int msecs = 30000);
     /*! Waits until a packet can be read; true at once when one already can. */
     bool waitForPacket(int msecs = 30000);
@@ -228,9 +278,24 @@ public:
     bool waitForDisconnected(int msecs = 30000);
 
 Q_SIGNALS:
+    /*!
+     * connectToServer() has connected. Where the server accepts at once that is before
+     * connectToServer() returns, so connect to this signal first. Sockets from createPair(),
+     * setSocketDescriptor(), duplicate() or a QSeqpacketServer start connected without it.
+     */
     void connected();
+    /*!
+     * The connection has ended: the peer closed, disconnectFromServer() finished, abort() was
+     * called, or a failure closed it. The socket is now in UnconnectedState; packets it had
+     * already received stay readable, unless abort() dropped them.
+     */
     void disconnected();
+    /*! The socket went into \a state. */
     void stateChanged(QSeqpacketSocket::State state);
+    /*!
+     * Something failed with \a socketError; errorString() says what and why. Some failures set
+     * error() without this signal, as their functions say (a waitFor...() that timed out, takeError()).
+     */
     void errorOccurred(QSeqpacketSocket::SocketError socketError);
     /*!
      * At least one packet waits. Emitted again after a slot that read some but not all of them; a
@@ -262,6 +327,11 @@ private:
     friend class QSeqpacketServerPrivate;
 };
 
+/*!
+ * \relates QSeqpacketSocket
+ * Writes \a socket to \a debug: its address in memory, object name, descriptor and state, for
+ * example QSeqpacketSocket(0x55d0c3a1e2b0, fd 7, QSeqpacketSocket::ConnectedState).
+ */
 QSEQPACKET_EXPORT QDebug operator<<(QDebug debug, const QSeqpacketSocket *socket);
 
 #endif // QSEQPACKETSOCKET_H

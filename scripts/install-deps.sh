@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything QSeqpacket needs to build, test and run its examples on Debian 12 (bookworm):
 # a C++17 compiler, CMake, Qt 6 (Core for the library; Quick, Quick Controls and Quick Test for
-# the QML module and GUI tools) and Xvfb for GUI tests without a display.
+# the QML module and GUI tools), Xvfb for GUI tests without a display, and Doxygen for the API
+# reference (the docs target).
 #
 # Run as root, or as a user who may sudo. Safe to run again: when every package is already
 # installed it only checks (dpkg-query) and does not touch apt at all.
@@ -37,6 +38,8 @@ PACKAGES=(
     xvfb
     xauth
     fonts-dejavu-core
+    # the API reference: cmake --build build --target docs
+    doxygen
 )
 
 missing=()
