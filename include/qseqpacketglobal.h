@@ -6,6 +6,18 @@
 
 #include <QtCore/qglobal.h>
 
+/*!
+ * \file qseqpacketglobal.h
+ * \brief The export macro and the version macros (qseqpacketversion.h) of QSeqpacket.
+ */
+
+/*!
+ * \def QSEQPACKET_EXPORT
+ * \brief Marks the library's public classes and functions for export from the shared library.
+ *
+ * Define QSEQPACKET_STATIC when linking QSeqpacket statically.
+ */
+
 #if defined(QSEQPACKET_STATIC)
 #  define QSEQPACKET_EXPORT
 #elif defined(QSEQPACKET_BUILD_LIBRARY)
