@@ -72,8 +72,29 @@ public:
     qint64 originalSize() const;
     /*! True when some descriptors did not fit and were closed by the kernel. */
     bool areFileDescriptorsTruncated() const;
-    /*! The sender's credentials for this packet, where per-packet credentials are on. */
+    /*!
+     * The sender's credentials for this packet, where per-packet credentials are on
+     * (QSeqpacketSocket::setPerPacketCredentials()); for a packet to send, those set with
+     * setCredentials().
+     */
     QSeqpacketCredentials credentials() const;
+    /*!
+     * Sends \a credentials with this packet (SCM_CREDENTIALS), where the receiver has per-packet
+     * credentials on; without this call a packet carries none of its own, and a receiver with
+     * per-packet credentials on gets the sender's real ones from the kernel. An unprivileged process
+     * may send only its own process id and one of its own user and group ids
+     * (QSeqpacketCredentials::currentProcess()); the kernel refuses anything else and
+     * QSeqpacketSocket::sendPacket() then fails with QSeqpacketSocket::SocketAccessError, nothing
+     * sent. Supplementary groups do not travel. An invalid \a credentials sends none again.
+     */
+    void setCredentials(const QSeqpacketCredentials &credentials);
+    /*!
+     * A pidfd of the process that sent this packet (SCM_PIDFD), where
+     * QSeqpacketSocket::setPerPacketProcessFileDescriptor() is on; invalid otherwise, or where
+     * the kernel could not make one (the sender had exited). Unlike a process id it cannot come
+     * to mean another process: see pidfd_open(2).
+     */
+    QSeqpacketFileDescriptor processFileDescriptor() const;
     /*! When the packet was taken off the socket, in milliseconds since the epoch; 0 for a packet made by the application. */
     qint64 receivedAt() const;
 

@@ -9,6 +9,7 @@
 #include "qseqpacketpacket.h"
 
 #include <QtCore/qbytearrayview.h>
+#include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qobject.h>
 
@@ -169,12 +170,12 @@ public:
      * returns an empty array and sets error() to UnsupportedOperationError. A query that fails
      * sets error() without errorOccurred(): the connection itself is fine.
      */
-    QByteArray peerSecurityContext();
+    QByteArray peerSecurityContext() const;
     /*!
      * A pidfd for the peer process (SO_PEERPIDFD, Linux 6.5). Where the kernel has none, returns an
      * invalid descriptor and sets error() to UnsupportedOperationError.
      */
-    QSeqpacketFileDescriptor peerProcessFileDescriptor();
+    QSeqpacketFileDescriptor peerProcessFileDescriptor() const;
 
     // --- sending ----------------------------------------------------------------------------
 
@@ -201,6 +202,33 @@ public:
     void setSendQueueLimit(qint64 bytes);
     /*! The send queue's limit in bytes; negative (the default) for none. See setSendQueueLimit(). */
     qint64 sendQueueLimit() const;
+
+    /*!
+     * Asks the kernel for a send buffer of \a bytes (SO_SNDBUF), now where the socket is
+     * connected and for every descriptor it adopts later. The send buffer bounds the largest
+     * packet (maxPacketSize()). The kernel doubles the request for its own bookkeeping and caps it
+     * at twice net.core.wmem_max; sendBufferSize() tells what it applied. Fails with
+     * OperationError for a size that is not 1 to INT_MAX bytes, nothing changed.
+     */
+    bool setSendBufferSize(qint64 bytes);
+    /*!
+     * The send buffer the kernel applied (SO_SNDBUF) where the socket is connected; otherwise
+     * the size asked for with setSendBufferSize(), or -1.
+     */
+    qint64 sendBufferSize() const;
+    /*!
+     * Asks the kernel for a receive buffer of \a bytes (SO_RCVBUF), as setSendBufferSize() does
+     * for sending: doubled, capped at twice net.core.rmem_max.
+     */
+    bool setReceiveBufferSize(qint64 bytes);
+    /*! The receive buffer the kernel applied (SO_RCVBUF); unconnected, the size asked for, or -1. */
+    qint64 receiveBufferSize() const;
+    /*!
+     * The largest payload one sendPacket() can carry now: the send buffer less the 32 bytes the
+     * kernel keeps for itself; -1 where the socket is not connected. A larger packet fails with
+     * PacketTooLargeError, whose message says how far setSendBufferSize() can raise it.
+     */
+    qint64 maxPacketSize() const;
 
     // --- receiving --------------------------------------------------------------------------
 
@@ -243,10 +271,31 @@ public:
     /*!
      * The most descriptors accepted with one packet (0 to 253, default 253); more are closed by
      * the kernel before they reach this process, and the packet reports truncated descriptors.
+     *
+     * With 0, where the kernel can (SO_PASSRIGHTS, Linux 6.16 or later), it refuses packets with
+     * descriptors altogether: they never reach this process, and the sender's sendmsg() fails
+     * with EPERM (a QSeqpacketSocket sender gets SocketAccessError and a message that says so;
+     * its connection goes on). On older kernels such packets arrive with their descriptors
+     * closed and flagged, as for any other limit.
      */
     void setReceiveDescriptorLimit(int count);
     /*! The most descriptors accepted with one packet; see setReceiveDescriptorLimit(). */
     int receiveDescriptorLimit() const;
+
+    /*!
+     * With \a enabled each received packet carries a pidfd of its sender
+     * (QSeqpacketPacket::processFileDescriptor(); SO_PASSPIDFD, Linux 6.5 or later): a handle on
+     * the sending process that, unlike its process id, cannot come to mean another process. On an
+     * older kernel this fails with UnsupportedOperationError and nothing changes. The pidfds count
+     * against the receive buffer for control messages, so a packet's 253 descriptors still arrive whole.
+     */
+    bool setPerPacketProcessFileDescriptor(bool enabled);
+    /*!
+     * Whether received packets carry a pidfd of their sender: set with
+     * setPerPacketProcessFileDescriptor(), or found on when a descriptor that already had
+     * SO_PASSPIDFD was adopted.
+     */
+    bool perPacketProcessFileDescriptor() const;
 
     // --- ending -----------------------------------------------------------------------------
 
@@ -276,6 +325,14 @@ public:
     bool waitForPacketsWritten(int msecs = 30000);
     /*! Waits until the connection has ended (peer closed, or queued packets flushed after disconnectFromServer()). */
     bool waitForDisconnected(int msecs = 30000);
+    /*! As waitForConnected(int), until \a deadline. */
+    bool waitForConnected(QDeadlineTimer deadline);
+    /*! As waitForPacket(int), until \a deadline. */
+    bool waitForPacket(QDeadlineTimer deadline);
+    /*! As waitForPacketsWritten(int), until \a deadline. */
+    bool waitForPacketsWritten(QDeadlineTimer deadline);
+    /*! As waitForDisconnected(int), until \a deadline. */
+    bool waitForDisconnected(QDeadlineTimer deadline);
 
 Q_SIGNALS:
     /*!
@@ -310,7 +367,12 @@ Q_SIGNALS:
      * just moved to another thread): after connecting, check hasPendingPackets() once.
      */
     void packetReady();
-    /*! \a count queued packets reached the kernel. */
+    /*!
+     * \a count packets reached the kernel. Every packet is counted once, also one that
+     * sendPacket() handed to the kernel at once; this signal then comes from the event loop (or
+     * the next waitFor...() call), never from inside sendPacket(), so a slot may send the next
+     * packets. Packets are counted while something is connected to this signal.
+     */
     void packetsWritten(qint64 count);
     /*!
      * The peer will send nothing more (it closed or shut down its write side). Emitted after the

@@ -21,6 +21,7 @@ QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
                                                        const QList<QSeqpacketFileDescriptor> &fds,
                                                        bool fdsTruncated,
                                                        const QSeqpacketCredentials &credentials,
+                                                       const QSeqpacketFileDescriptor &processFd,
                                                        qint64 receivedAt)
 {
     QSeqpacketPacket packet(data, fds);
@@ -28,6 +29,7 @@ QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
     d->received = true;
     d->fdsTruncated = fdsTruncated;
     d->credentials = credentials;
+    d->processFd = processFd;
     d->receivedAt = receivedAt;
     return packet;
 }
@@ -62,6 +64,13 @@ qint64 QSeqpacketPacket::originalSize() const
 
 bool QSeqpacketPacket::areFileDescriptorsTruncated() const { return d->fdsTruncated; }
 QSeqpacketCredentials QSeqpacketPacket::credentials() const { return d->credentials; }
+QSeqpacketFileDescriptor QSeqpacketPacket::processFileDescriptor() const { return d->processFd; }
+
+void QSeqpacketPacket::setCredentials(const QSeqpacketCredentials &credentials)
+{
+    d->credentials = credentials;
+    d->sendCredentials = credentials.isValid();
+}
 qint64 QSeqpacketPacket::receivedAt() const { return d->receivedAt; }
 
 QDebug operator<<(QDebug debug, const QSeqpacketPacket &packet)
@@ -79,7 +88,9 @@ QDebug operator<<(QDebug debug, const QSeqpacketPacket &packet)
     if (packet.areFileDescriptorsTruncated())
         debug << ", descriptors truncated";
     if (packet.credentials().isValid())
-        debug << ", from pid " << packet.credentials().processId();
+        debug << (packet.receivedAt() ? ", from pid " : ", as pid ") << packet.credentials().processId();
+    if (packet.processFileDescriptor().isValid())
+        debug << ", pidfd " << packet.processFileDescriptor().descriptor();
     constexpr qsizetype preview = 32;
     debug << ", " << data.left(preview);
     if (data.size() > preview)

@@ -12,16 +12,23 @@ public:
     QByteArray data;
     QList<QSeqpacketFileDescriptor> fds;
     QSeqpacketCredentials credentials;
+    QSeqpacketFileDescriptor processFd;
     qint64 originalSize = -1; // -1: the payload is all there is
     qint64 receivedAt = 0;
     bool received = false;
     bool truncated = false;
     bool fdsTruncated = false;
+    bool sendCredentials = false; // setCredentials(): credentials go out with the packet
 
     // A packet as it came off the socket.
     static QSeqpacketPacket makeReceived(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds,
                                          bool fdsTruncated, const QSeqpacketCredentials &credentials,
-                                         qint64 receivedAt);
+                                         const QSeqpacketFileDescriptor &processFd, qint64 receivedAt);
+    // The credentials setCredentials() asked to send; invalid where none.
+    static QSeqpacketCredentials credentialsToSend(const QSeqpacketPacket &packet)
+    {
+        return packet.d->sendCredentials ? packet.d->credentials : QSeqpacketCredentials();
+    }
     // The same packet cut to maxSize bytes (the rest is gone, as the kernel would do).
     static QSeqpacketPacket truncatedTo(const QSeqpacketPacket &packet, qint64 maxSize);
     static QSeqpacketPacketPrivate *get(QSeqpacketPacket &packet) { return packet.d.data(); }

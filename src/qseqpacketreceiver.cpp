@@ -4,8 +4,6 @@
 #include "qseqpacketpacket_p.h"
 #include "qseqpacketsystem_p.h"
 
-#include <QtCore/qfile.h>
-
 #include <cstring>
 #include <memory>
 #include <sys/socket.h>
@@ -16,7 +14,8 @@ namespace {
 constexpr int BatchSize = 64;
 constexpr size_t TimestampSpace = CMSG_SPACE(sizeof(timeval));
 constexpr size_t CredentialsSpace = CMSG_SPACE(sizeof(ucred));
-constexpr size_t MaxControlSpace = TimestampSpace + CredentialsSpace
+constexpr size_t ProcessDescriptorSpace = CMSG_SPACE(sizeof(int));
+constexpr size_t MaxControlSpace = TimestampSpace + CredentialsSpace + ProcessDescriptorSpace
         + CMSG_SPACE(sizeof(int) * QSeqpacketSystem::MaxDescriptorsPerPacket);
 // Pages of a slot beyond this are handed back to the kernel after a large packet, so that one
 // large packet does not pin its memory for the life of the thread.
@@ -26,17 +25,7 @@ constexpr size_t SlotResidentBytes = 64 * 1024;
 // bytes, where SO_SNDBUF is at most twice net.core.wmem_max.
 size_t largestUnprivilegedPacket()
 {
-    static const size_t largest = [] {
-        size_t wmemMax = 212992; // the kernel's default
-        QFile file(QStringLiteral("/proc/sys/net/core/wmem_max"));
-        if (file.open(QIODevice::ReadOnly)) {
-            bool ok = false;
-            const qulonglong value = file.readAll().trimmed().toULongLong(&ok);
-            if (ok && value > 0)
-                wmemMax = size_t(value);
-        }
-        return 2 * wmemMax;
-    }();
+    static const size_t largest = 2 * size_t(QSeqpacketSystem::maxSendBufferRequest());
     return largest;
 }
 
@@ -86,6 +75,7 @@ struct ControlData
 {
     QList<QSeqpacketFileDescriptor> fds;
     QSeqpacketCredentials credentials;
+    QSeqpacketFileDescriptor processFd;
     qint64 receivedAt = 0;
     bool any = false;
 };
@@ -110,6 +100,12 @@ ControlData parseControl(msghdr *header)
             ucred credentials;
             std::memcpy(&credentials, CMSG_DATA(c), sizeof(credentials));
             result.credentials = QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid);
+        } else if (c->cmsg_type == QSeqpacketSystem::ScmPidfd && payload >= sizeof(int)) {
+            int pidfd;
+            std::memcpy(&pidfd, CMSG_DATA(c), sizeof(pidfd));
+            // Where the kernel could not make a pidfd (the sender is gone) it sends the error.
+            if (pidfd >= 0)
+                result.processFd = QSeqpacketFileDescriptor::adopt(pidfd);
         } else if (c->cmsg_type == SCM_TIMESTAMP && payload >= sizeof(timeval)) {
             timeval stamp;
             std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
@@ -144,6 +140,7 @@ size_t QSeqpacketReceiver::controlBudget() const
     // credentials, where they come) holds: exactly the limit, so the rest are closed by the
     // kernel and the packet is flagged, rather than installed here first.
     return TimestampSpace + (m_credentialsExpected ? CredentialsSpace : 0)
+            + (m_processDescriptorExpected ? ProcessDescriptorSpace : 0)
             + CMSG_LEN(sizeof(int) * size_t(m_descriptorLimit));
 }
 
@@ -209,7 +206,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
         const bool fdsTruncated = enforceDescriptorLimit(&control.fds) || (header.msg_flags & MSG_CTRUNC);
         QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
                 QByteArray(buffers.slot(i), qsizetype(stored)), control.fds,
-                fdsTruncated, control.credentials, control.receivedAt);
+                fdsTruncated, control.credentials, control.processFd, control.receivedAt);
         if (stored < length) {
             // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
             QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
@@ -258,7 +255,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     data.truncate(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-            data, parsed.fds, fdsTruncated, parsed.credentials, parsed.receivedAt);
+            data, parsed.fds, fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < length) {
         // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
         QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);

@@ -48,6 +48,9 @@ public:
     // SO_PASSCRED is on: every packet comes with credentials, which take control space.
     void setCredentialsExpected(bool expected) { m_credentialsExpected = expected; }
     bool credentialsExpected() const { return m_credentialsExpected; }
+    // SO_PASSPIDFD is on: every packet comes with a pidfd of its sender, which takes control space.
+    void setProcessDescriptorExpected(bool expected) { m_processDescriptorExpected = expected; }
+    bool processDescriptorExpected() const { return m_processDescriptorExpected; }
 
 private:
     ReadResult readBatch(int fd, int maxPackets);
@@ -61,6 +64,7 @@ private:
     qint64 m_bytes = 0;
     int m_descriptorLimit = 253;
     bool m_credentialsExpected = false;
+    bool m_processDescriptorExpected = false;
 };
 
 #endif

@@ -11,49 +11,66 @@ namespace {
 constexpr int BatchSize = 64;
 constexpr int SendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
 
-size_t controlSpaceFor(const QList<QSeqpacketFileDescriptor> &fds)
+size_t controlSpaceFor(const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials)
 {
-    return fds.isEmpty() ? 0 : CMSG_SPACE(sizeof(int) * size_t(fds.size()));
+    return (fds.isEmpty() ? 0 : CMSG_SPACE(sizeof(int) * size_t(fds.size())))
+            + (credentials ? CMSG_SPACE(sizeof(ucred)) : 0);
 }
 
-// Writes an SCM_RIGHTS message for \a fds into \a buffer (controlSpaceFor(fds) bytes) and points
-// \a header at it.
-void attachDescriptors(msghdr *header, char *buffer, const QList<QSeqpacketFileDescriptor> &fds)
+// Writes the SCM_RIGHTS message for \a fds and the SCM_CREDENTIALS message for \a credentials
+// (where not null) into \a buffer (controlSpaceFor() bytes) and points \a header at it.
+void attachControl(msghdr *header, char *buffer, const QList<QSeqpacketFileDescriptor> &fds,
+                   const ucred *credentials)
 {
-    if (fds.isEmpty())
+    const size_t space = controlSpaceFor(fds, credentials);
+    if (space == 0)
         return;
-    const size_t space = controlSpaceFor(fds);
     std::memset(buffer, 0, space);
     header->msg_control = buffer;
     header->msg_controllen = space;
     cmsghdr *c = CMSG_FIRSTHDR(header);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * size_t(fds.size()));
-    unsigned char *data = CMSG_DATA(c);
-    for (qsizetype i = 0; i < fds.size(); ++i) {
-        const int fd = fds.at(i).descriptor();
-        std::memcpy(data + size_t(i) * sizeof(int), &fd, sizeof(int));
+    if (!fds.isEmpty()) {
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * size_t(fds.size()));
+        unsigned char *data = CMSG_DATA(c);
+        for (qsizetype i = 0; i < fds.size(); ++i) {
+            const int fd = fds.at(i).descriptor();
+            std::memcpy(data + size_t(i) * sizeof(int), &fd, sizeof(int));
+        }
+        c = CMSG_NXTHDR(header, c);
+    }
+    if (credentials) {
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_CREDENTIALS;
+        c->cmsg_len = CMSG_LEN(sizeof(ucred));
+        std::memcpy(CMSG_DATA(c), credentials, sizeof(ucred));
     }
 }
 
 } // namespace
 
-int QSeqpacketSender::sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds)
+int QSeqpacketSender::sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
+                              const ucred *credentials)
 {
     msghdr header;
     std::memset(&header, 0, sizeof(header));
     header.msg_iov = const_cast<iovec *>(parts);
     header.msg_iovlen = size_t(partCount);
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * QSeqpacketSystem::MaxDescriptorsPerPacket)];
-    attachDescriptors(&header, control, fds);
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * QSeqpacketSystem::MaxDescriptorsPerPacket)
+                                  + CMSG_SPACE(sizeof(ucred))];
+    attachControl(&header, control, fds, credentials);
     const ssize_t sent = QSeqpacketSystem::sendMessage(fd, &header, SendFlags);
     return sent == -1 ? errno : 0;
 }
 
-void QSeqpacketSender::enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds)
+void QSeqpacketSender::enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds,
+                               const ucred *credentials)
 {
-    m_queue.push_back({ data, fds });
+    Outgoing packet = { data, fds, ucred(), credentials != nullptr };
+    if (credentials)
+        packet.credentials = *credentials;
+    m_queue.push_back(std::move(packet));
     m_bytes += data.size();
 }
 
@@ -66,7 +83,7 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
         const int count = int(qMin<qsizetype>(BatchSize, m_queue.size()));
         size_t controlBytes = 0;
         for (int i = 0; i < count; ++i)
-            controlBytes += controlSpaceFor(m_queue[i].fds);
+            controlBytes += controlSpaceFor(m_queue[i].fds, m_queue[i].credentialsToSend());
         if (m_control.size() < controlBytes)
             m_control.resize(controlBytes);
         size_t controlOffset = 0;
@@ -78,8 +95,8 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
             std::memset(&header, 0, sizeof(header));
             header.msg_iov = &vectors[i];
             header.msg_iovlen = 1;
-            attachDescriptors(&header, m_control.data() + controlOffset, packet.fds);
-            controlOffset += controlSpaceFor(packet.fds);
+            attachControl(&header, m_control.data() + controlOffset, packet.fds, packet.credentialsToSend());
+            controlOffset += controlSpaceFor(packet.fds, packet.credentialsToSend());
         }
         const int sent = QSeqpacketSystem::sendMessages(fd, headers, unsigned(count), SendFlags);
         if (sent == -1) {
@@ -87,7 +104,13 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
                 break;
             result.error = errno;
             // Errors that belong to the packet itself: it can never be sent, the rest still can.
-            if (errno == EMSGSIZE || errno == ETOOMANYREFS || errno == EBADF || errno == EINVAL) {
+            // EPERM: the peer refuses descriptors (SO_PASSRIGHTS) or the kernel the credentials.
+            if (errno == EMSGSIZE || errno == ETOOMANYREFS || errno == EBADF || errno == EINVAL || errno == EPERM
+                || errno == ESRCH) {
+                const Outgoing &head = m_queue.constFirst();
+                result.droppedSize = head.data.size();
+                result.droppedHadDescriptors = !head.fds.isEmpty();
+                result.droppedHadCredentials = head.hasCredentials;
                 dropHead();
                 result.packetDropped = true;
             }

@@ -7,6 +7,7 @@
 #include <QtCore/qbytearray.h>
 #include <QtCore/qlist.h>
 
+#include <sys/socket.h>
 #include <vector>
 
 struct iovec;
@@ -22,12 +23,18 @@ public:
         qint64 written = 0;      // packets the kernel took
         int error = 0;           // errno that stopped the flush (never EAGAIN)
         bool packetDropped = false; // the error was the head packet's own; it was dropped
+        // What the dropped packet was, for the error message.
+        qint64 droppedSize = 0;
+        bool droppedHadDescriptors = false;
+        bool droppedHadCredentials = false;
     };
 
-    // sendmsg() of one packet; 0 on success, else errno (EAGAIN where the kernel is full).
-    static int sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds);
+    // sendmsg() of one packet, with SCM_CREDENTIALS where \a credentials is not null; 0 on
+    // success, else errno (EAGAIN where the kernel is full).
+    static int sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
+                       const ucred *credentials);
 
-    void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
+    void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials);
     // Writes queued packets until the kernel is full, the queue is empty, or an error.
     FlushResult flush(int fd);
 
@@ -41,6 +48,10 @@ private:
     {
         QByteArray data;
         QList<QSeqpacketFileDescriptor> fds;
+        ucred credentials;            // sent with SCM_CREDENTIALS where hasCredentials
+        bool hasCredentials = false;
+
+        const ucred *credentialsToSend() const { return hasCredentials ? &credentials : nullptr; }
     };
     void dropHead();
 

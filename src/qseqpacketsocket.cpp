@@ -7,6 +7,7 @@
 
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qdebug.h>
+#include <QtCore/qmetaobject.h>
 #include <QtCore/qpointer.h>
 #include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
@@ -20,8 +21,6 @@ using namespace QSeqpacketSystem;
 
 namespace {
 
-// The kernel keeps 32 bytes of a socket's send buffer for itself (unix_dgram_sendmsg).
-constexpr int SendBufferOverhead = 32;
 constexpr int MaxConnectRetryInterval = 100;
 
 // An address as error messages show it.
@@ -74,6 +73,17 @@ void QSeqpacketSocketPrivate::setErrorAndEmit(QSeqpacketSocket::SocketError newE
 void QSeqpacketSocketPrivate::setErrorAndEmit(const QString &operation, int errnoValue)
 {
     setErrorAndEmit(errorFromErrno(errnoValue), describe(operation, errnoValue));
+}
+
+void QSeqpacketSocketPrivate::setQueryError(QSeqpacketSocket::SocketError newError, const QString &message) const
+{
+    // The contract says a failed query sets error(); the connection itself is untouched.
+    const_cast<QSeqpacketSocketPrivate *>(this)->setError(newError, message);
+}
+
+void QSeqpacketSocketPrivate::setQueryError(const QString &operation, int errnoValue) const
+{
+    setQueryError(errorFromErrno(errnoValue), describe(operation, errnoValue));
 }
 
 void QSeqpacketSocketPrivate::setTimeoutError(const QString &operation)
@@ -161,7 +171,27 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
         // What this descriptor does, not a request: the next descriptor adopted is asked again.
         receiver.setCredentialsExpected(passCred > 0);
     }
+    if (perPacketProcessFd) {
+        if (!setIntOption(newFd, SOL_SOCKET, SoPassPidfd, 1, &errorNumber)) {
+            setErrorAndEmit(tr("%1: setsockopt(SO_PASSPIDFD)").arg(operation), errorNumber);
+            return false;
+        }
+        receiver.setProcessDescriptorExpected(true);
+    } else {
+        // As SO_PASSCRED: a pidfd in front of the descriptors needs room. A kernel without
+        // SO_PASSPIDFD (before 6.5) says ENOPROTOOPT: none come.
+        receiver.setProcessDescriptorExpected(intOption(newFd, SOL_SOCKET, SoPassPidfd, &errorNumber) > 0);
+    }
+    if (requestedSendBuffer > 0 && !applyBufferSize(newFd, SO_SNDBUF, requestedSendBuffer, operation))
+        return false;
+    if (requestedReceiveBuffer > 0 && !applyBufferSize(newFd, SO_RCVBUF, requestedReceiveBuffer, operation))
+        return false;
     sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
+    if (receiver.descriptorLimit() == 0) {
+        int ignored = 0;
+        // Where the kernel has SO_PASSRIGHTS (6.16) packets with descriptors are refused there.
+        setIntOption(newFd, SOL_SOCKET, SoPassRights, 0, &ignored);
+    }
     fd = newFd;
     input = InputState();
     output = OutputState();
@@ -169,6 +199,16 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
     updateNotifiers();
     setState(QSeqpacketSocket::ConnectedState);
     return true;
+}
+
+bool QSeqpacketSocketPrivate::applyBufferSize(int descriptor, int option, qint64 bytes, const QString &operation)
+{
+    int errorNumber = 0;
+    if (setIntOption(descriptor, SOL_SOCKET, option, int(bytes), &errorNumber))
+        return true;
+    setErrorAndEmit(option == SO_SNDBUF ? tr("%1: setsockopt(SO_SNDBUF)").arg(operation)
+                                        : tr("%1: setsockopt(SO_RCVBUF)").arg(operation), errorNumber);
+    return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -487,7 +527,8 @@ void QSeqpacketSocketPrivate::processEndOfInput()
 // ---------------------------------------------------------------------------------------------
 
 bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint64 size,
-                                        const QList<QSeqpacketFileDescriptor> &fds, const QByteArray *wholeData)
+                                        const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials,
+                                        const QByteArray *wholeData)
 {
     using S = QSeqpacketSocket;
     if (state != S::ConnectedState) {
@@ -518,9 +559,15 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
     }
 
     if (sender.isEmpty()) {
-        const int errorNumber = QSeqpacketSender::sendNow(fd, parts, partCount, fds);
-        if (errorNumber == 0)
+        const int errorNumber = QSeqpacketSender::sendNow(fd, parts, partCount, fds, credentials);
+        if (errorNumber == 0) {
+            countWrittenLater(1);
             return true;
+        }
+        if (errorNumber == EMSGSIZE || errorNumber == EPERM || errorNumber == ESRCH) {
+            reportRefusedPacket(errorNumber, size, !fds.isEmpty(), credentials != nullptr);
+            return false;
+        }
         if (errorNumber != EAGAIN) {
             handleSendFailure(errorNumber, tr("sendPacket: sendmsg"));
             return false;
@@ -542,9 +589,7 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
             sendBufferSize = current;
     }
     if (sendBufferSize > 0 && size > sendBufferSize - SendBufferOverhead) {
-        setErrorAndEmit(S::PacketTooLargeError,
-                        tr("sendPacket: %1 bytes is more than the socket's send buffer (%2 bytes) can ever take")
-                                .arg(size).arg(sendBufferSize));
+        setErrorAndEmit(S::PacketTooLargeError, tooLargeMessage(size));
         return false;
     }
     if (sendQueueLimit > 0 && sender.bytes() + size > sendQueueLimit) {
@@ -563,9 +608,83 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
     }
     if (data.isNull())
         data = QByteArray(""); // an empty packet still has a buffer to point at
-    sender.enqueue(data, fds);
+    sender.enqueue(data, fds, credentials);
     updateNotifiers();
     return true;
+}
+
+QString QSeqpacketSocketPrivate::tooLargeMessage(qint64 size) const
+{
+    // Where the send buffer can still grow, say how far; otherwise who can raise the ceiling.
+    const qint64 ceiling = 2 * maxSendBufferRequest() - SendBufferOverhead;
+    const qint64 limit = sendBufferSize - SendBufferOverhead;
+    if (size <= ceiling) {
+        return tr("sendPacket: %1 bytes is more than the %2 one packet can carry with this socket's send buffer "
+                  "(SO_SNDBUF %3 bytes); setSendBufferSize(%1) raises the limit, up to %4 bytes")
+                .arg(size).arg(limit).arg(sendBufferSize).arg(ceiling);
+    }
+    return tr("sendPacket: %1 bytes is more than the %2 one packet can carry with this socket's send buffer "
+              "(SO_SNDBUF %3 bytes); setSendBufferSize() raises the limit only up to %4 bytes (twice "
+              "net.core.wmem_max, which the system's administrator can raise)")
+            .arg(size).arg(limit).arg(sendBufferSize).arg(ceiling);
+}
+
+void QSeqpacketSocketPrivate::reportRefusedPacket(int errnoValue, qint64 size, bool withDescriptors, bool withCredentials)
+{
+    using S = QSeqpacketSocket;
+    const QString reason = QString::fromLocal8Bit(strerror(errnoValue));
+    if (errnoValue == EMSGSIZE) {
+        int ignored = 0;
+        const int current = intOption(fd, SOL_SOCKET, SO_SNDBUF, &ignored);
+        if (current > 0)
+            sendBufferSize = current;
+        setErrorAndEmit(S::PacketTooLargeError, tooLargeMessage(size));
+    } else if (errnoValue == ESRCH) {
+        setErrorAndEmit(S::OperationError,
+                        tr("sendPacket: the process id of the packet's credentials names no process (%1)").arg(reason));
+    } else if (withCredentials && !withDescriptors) {
+        setErrorAndEmit(S::SocketAccessError,
+                        tr("sendPacket: the kernel refused the packet's credentials: a process without privileges "
+                           "may send only its own process id, user id and group id (%1)").arg(reason));
+    } else if (withDescriptors && !withCredentials) {
+        setErrorAndEmit(S::SocketAccessError,
+                        tr("sendPacket: the peer refuses descriptors (it turned SO_PASSRIGHTS off) (%1)").arg(reason));
+    } else {
+        setErrorAndEmit(S::SocketAccessError,
+                        tr("sendPacket: the peer refuses descriptors (SO_PASSRIGHTS), or the kernel the packet's "
+                           "credentials (%1)").arg(reason));
+    }
+}
+
+bool QSeqpacketSocketPrivate::packetsWrittenIsConnected() const
+{
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
+    return q_func()->isSignalConnected(signal);
+}
+
+void QSeqpacketSocketPrivate::countWrittenLater(qint64 count)
+{
+    Q_Q(QSeqpacketSocket);
+    // Nobody listens: nothing to count (and no event to post on every send).
+    if (!packetsWrittenIsConnected())
+        return;
+    unreportedWritten += count;
+    if (writtenReportScheduled || !QAbstractEventDispatcher::instance(q->thread()))
+        return; // without an event loop the next waitFor...() call reports them
+    writtenReportScheduled = true;
+    QMetaObject::invokeMethod(q, [this] {
+        writtenReportScheduled = false;
+        reportWritten(0);
+    }, Qt::QueuedConnection);
+}
+
+void QSeqpacketSocketPrivate::reportWritten(qint64 count)
+{
+    Q_Q(QSeqpacketSocket);
+    count += unreportedWritten;
+    unreportedWritten = 0;
+    if (count > 0)
+        emit q->packetsWritten(count);
 }
 
 void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &operation)
@@ -606,15 +725,19 @@ void QSeqpacketSocketPrivate::flushQueue()
     QPointer<QSeqpacketSocket> guard(q);
     while (!sender.isEmpty()) {
         const QSeqpacketSender::FlushResult result = sender.flush(fd);
-        if (result.written > 0) {
-            emit q->packetsWritten(result.written);
+        if (result.written > 0 || unreportedWritten > 0) {
+            reportWritten(result.written);
             if (!guard || fd < 0)
                 return;
         }
         if (!result.error)
             break;
         if (result.packetDropped) {
-            setErrorAndEmit(tr("sendPacket: sendmmsg of a queued packet"), result.error);
+            if (result.error == EMSGSIZE || result.error == EPERM || result.error == ESRCH)
+                reportRefusedPacket(result.error, result.droppedSize, result.droppedHadDescriptors,
+                                    result.droppedHadCredentials);
+            else
+                setErrorAndEmit(tr("sendPacket: sendmmsg of a queued packet"), result.error);
             if (!guard || fd < 0)
                 return;
             continue; // the packets behind it can still go
@@ -672,6 +795,11 @@ void QSeqpacketSocketPrivate::closeConnection()
 
 bool QSeqpacketSocketPrivate::waitOnce(const QDeadlineTimer &deadline, WaitInterest interest)
 {
+    // Without an event loop, packets sendPacket() handed over at once are reported here.
+    if (unreportedWritten > 0 && !writtenReportScheduled)
+        reportWritten(0);
+    if (fd < 0)
+        return false;
     const bool wantRead = interest == WaitInterest::ReadsAndWrites;
     short events = 0;
     if (wantRead && !input.ended)
@@ -828,6 +956,8 @@ QSeqpacketSocket *QSeqpacketSocket::duplicate(QObject *parent)
     }
     auto *socket = new QSeqpacketSocket(parent);
     socket->setPerPacketCredentials(d->perPacketCredentials);
+    socket->d_func()->perPacketProcessFd = d->perPacketProcessFd;
+    socket->d_func()->receiver.setDescriptorLimit(d->receiver.descriptorLimit());
     if (!socket->setSocketDescriptor(copy)) {
         d->setErrorAndEmit(socket->error(), tr("duplicate: %1").arg(socket->errorString()));
         closeDescriptor(copy);
@@ -859,40 +989,40 @@ QSeqpacketCredentials QSeqpacketSocket::peerCredentials() const
     return credentials;
 }
 
-QByteArray QSeqpacketSocket::peerSecurityContext()
+QByteArray QSeqpacketSocket::peerSecurityContext() const
 {
-    Q_D(QSeqpacketSocket);
+    Q_D(const QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setError(OperationError, tr("peerSecurityContext: the socket is not connected"));
+        d->setQueryError(OperationError, tr("peerSecurityContext: the socket is not connected"));
         return {};
     }
     int errorNumber = 0;
     const QByteArray context = peerSecurityContextOf(d->fd, &errorNumber);
     if (errorNumber == ENOPROTOOPT) {
-        d->setError(UnsupportedOperationError,
-                    tr("peerSecurityContext: no security module gives this system a peer context (%1)")
-                            .arg(describe(QStringLiteral("SO_PEERSEC"), errorNumber)));
+        d->setQueryError(UnsupportedOperationError,
+                         tr("peerSecurityContext: no security module gives this system a peer context (%1)")
+                                 .arg(describe(QStringLiteral("SO_PEERSEC"), errorNumber)));
     } else if (errorNumber) {
-        d->setError(tr("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber);
+        d->setQueryError(tr("peerSecurityContext: getsockopt(SO_PEERSEC)"), errorNumber);
     }
     return context;
 }
 
-QSeqpacketFileDescriptor QSeqpacketSocket::peerProcessFileDescriptor()
+QSeqpacketFileDescriptor QSeqpacketSocket::peerProcessFileDescriptor() const
 {
-    Q_D(QSeqpacketSocket);
+    Q_D(const QSeqpacketSocket);
     if (d->fd < 0) {
-        d->setError(OperationError, tr("peerProcessFileDescriptor: the socket is not connected"));
+        d->setQueryError(OperationError, tr("peerProcessFileDescriptor: the socket is not connected"));
         return {};
     }
     int errorNumber = 0;
     const int pidfd = peerProcessDescriptorOf(d->fd, &errorNumber);
     if (errorNumber == ENOPROTOOPT) {
-        d->setError(UnsupportedOperationError,
-                    tr("peerProcessFileDescriptor: this kernel has no SO_PEERPIDFD (Linux 6.5 or later) (%1)")
-                            .arg(QString::fromLocal8Bit(strerror(errorNumber))));
+        d->setQueryError(UnsupportedOperationError,
+                         tr("peerProcessFileDescriptor: this kernel has no SO_PEERPIDFD (Linux 6.5 or later) (%1)")
+                                 .arg(QString::fromLocal8Bit(strerror(errorNumber))));
     } else if (errorNumber) {
-        d->setError(tr("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber);
+        d->setQueryError(tr("peerProcessFileDescriptor: getsockopt(SO_PEERPIDFD)"), errorNumber);
     }
     return QSeqpacketFileDescriptor::adopt(pidfd);
 }
@@ -905,14 +1035,18 @@ bool QSeqpacketSocket::sendPacket(QByteArrayView data)
 bool QSeqpacketSocket::sendPacket(QByteArrayView data, const QList<QSeqpacketFileDescriptor> &fds)
 {
     iovec part = { const_cast<char *>(data.data()), size_t(data.size()) };
-    return d_func()->sendParts(&part, 1, data.size(), fds, nullptr);
+    return d_func()->sendParts(&part, 1, data.size(), fds, nullptr, nullptr);
 }
 
 bool QSeqpacketSocket::sendPacket(const QSeqpacketPacket &packet)
 {
     const QByteArray data = packet.data();
     iovec part = { const_cast<char *>(data.constData()), size_t(data.size()) };
-    return d_func()->sendParts(&part, 1, data.size(), packet.fileDescriptors(), &data);
+    const QSeqpacketCredentials credentials = QSeqpacketPacketPrivate::credentialsToSend(packet);
+    if (!credentials.isValid())
+        return d_func()->sendParts(&part, 1, data.size(), packet.fileDescriptors(), nullptr, &data);
+    const ucred raw = { pid_t(credentials.processId()), uid_t(credentials.userId()), gid_t(credentials.groupId()) };
+    return d_func()->sendParts(&part, 1, data.size(), packet.fileDescriptors(), &raw, &data);
 }
 
 bool QSeqpacketSocket::sendPacket(const QList<QByteArrayView> &parts)
@@ -936,7 +1070,7 @@ bool QSeqpacketSocket::sendPacket(const QList<QByteArrayView> &parts, const QLis
         vectors.append({ const_cast<char *>(part.data()), size_t(part.size()) });
         size += part.size();
     }
-    return d->sendParts(vectors.data(), int(vectors.size()), size, fds, nullptr);
+    return d->sendParts(vectors.data(), int(vectors.size()), size, fds, nullptr, nullptr);
 }
 
 qint64 QSeqpacketSocket::packetsToWrite() const
@@ -957,6 +1091,68 @@ void QSeqpacketSocket::setSendQueueLimit(qint64 bytes)
 qint64 QSeqpacketSocket::sendQueueLimit() const
 {
     return d_func()->sendQueueLimit;
+}
+
+bool QSeqpacketSocket::setSendBufferSize(qint64 bytes)
+{
+    Q_D(QSeqpacketSocket);
+    if (bytes <= 0 || bytes > INT_MAX) {
+        d->setErrorAndEmit(OperationError, tr("setSendBufferSize: %1 bytes is not a buffer size (1 to %2)")
+                                                   .arg(bytes).arg(INT_MAX));
+        return false;
+    }
+    if (d->fd >= 0) {
+        if (!d->applyBufferSize(d->fd, SO_SNDBUF, bytes, QStringLiteral("setSendBufferSize")))
+            return false;
+        int ignored = 0;
+        d->sendBufferSize = intOption(d->fd, SOL_SOCKET, SO_SNDBUF, &ignored);
+    }
+    d->requestedSendBuffer = bytes;
+    return true;
+}
+
+qint64 QSeqpacketSocket::sendBufferSize() const
+{
+    Q_D(const QSeqpacketSocket);
+    if (d->fd < 0)
+        return d->requestedSendBuffer;
+    int errorNumber = 0;
+    const int size = intOption(d->fd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
+    if (size == -1)
+        d->setQueryError(tr("sendBufferSize: getsockopt(SO_SNDBUF)"), errorNumber);
+    return size;
+}
+
+bool QSeqpacketSocket::setReceiveBufferSize(qint64 bytes)
+{
+    Q_D(QSeqpacketSocket);
+    if (bytes <= 0 || bytes > INT_MAX) {
+        d->setErrorAndEmit(OperationError, tr("setReceiveBufferSize: %1 bytes is not a buffer size (1 to %2)")
+                                                   .arg(bytes).arg(INT_MAX));
+        return false;
+    }
+    if (d->fd >= 0 && !d->applyBufferSize(d->fd, SO_RCVBUF, bytes, QStringLiteral("setReceiveBufferSize")))
+        return false;
+    d->requestedReceiveBuffer = bytes;
+    return true;
+}
+
+qint64 QSeqpacketSocket::receiveBufferSize() const
+{
+    Q_D(const QSeqpacketSocket);
+    if (d->fd < 0)
+        return d->requestedReceiveBuffer;
+    int errorNumber = 0;
+    const int size = intOption(d->fd, SOL_SOCKET, SO_RCVBUF, &errorNumber);
+    if (size == -1)
+        d->setQueryError(tr("receiveBufferSize: getsockopt(SO_RCVBUF)"), errorNumber);
+    return size;
+}
+
+qint64 QSeqpacketSocket::maxPacketSize() const
+{
+    const qint64 buffer = d_func()->fd < 0 ? -1 : sendBufferSize();
+    return buffer < 0 ? -1 : qMax<qint64>(buffer - SendBufferOverhead, 0);
 }
 
 bool QSeqpacketSocket::hasPendingPackets()
@@ -1019,12 +1215,52 @@ void QSeqpacketSocket::setReceiveDescriptorLimit(int count)
                                                    .arg(count).arg(MaxDescriptorsPerPacket));
         return;
     }
+    const bool refusalChanges = (count == 0) != (d->receiver.descriptorLimit() == 0);
     d->receiver.setDescriptorLimit(count);
+    if (refusalChanges && d->fd >= 0) {
+        // SO_PASSRIGHTS (Linux 6.16) lets the kernel refuse descriptors for us; older kernels
+        // say ENOPROTOOPT and the limit of 0 closes what arrives instead.
+        int errorNumber = 0;
+        if (!setIntOption(d->fd, SOL_SOCKET, SoPassRights, count == 0 ? 0 : 1, &errorNumber) && errorNumber != ENOPROTOOPT)
+            d->setErrorAndEmit(tr("setReceiveDescriptorLimit: setsockopt(SO_PASSRIGHTS)"), errorNumber);
+    }
 }
 
 int QSeqpacketSocket::receiveDescriptorLimit() const
 {
     return d_func()->receiver.descriptorLimit();
+}
+
+bool QSeqpacketSocket::setPerPacketProcessFileDescriptor(bool enabled)
+{
+    Q_D(QSeqpacketSocket);
+    int errorNumber = 0;
+    bool applied = true;
+    if (d->fd >= 0) {
+        applied = setIntOption(d->fd, SOL_SOCKET, SoPassPidfd, enabled ? 1 : 0, &errorNumber);
+    } else if (enabled && !socketOptionSupported(SoPassPidfd)) {
+        // Said now rather than when a connection is adopted, where it would fail the connection.
+        applied = false;
+        errorNumber = ENOPROTOOPT;
+    }
+    if (!applied) {
+        if (errorNumber == ENOPROTOOPT) {
+            d->setErrorAndEmit(UnsupportedOperationError,
+                               tr("setPerPacketProcessFileDescriptor: this kernel has no SO_PASSPIDFD (Linux 6.5 or "
+                                  "later) (%1)").arg(QString::fromLocal8Bit(strerror(errorNumber))));
+        } else {
+            d->setErrorAndEmit(tr("setPerPacketProcessFileDescriptor: setsockopt(SO_PASSPIDFD)"), errorNumber);
+        }
+        return false;
+    }
+    d->perPacketProcessFd = enabled;
+    d->receiver.setProcessDescriptorExpected(enabled);
+    return true;
+}
+
+bool QSeqpacketSocket::perPacketProcessFileDescriptor() const
+{
+    return d_func()->receiver.processDescriptorExpected();
 }
 
 bool QSeqpacketSocket::shutdown(ShutdownDirection direction)
@@ -1103,8 +1339,27 @@ QSeqpacketSocket::SocketError QSeqpacketSocket::takeError()
 
 bool QSeqpacketSocket::waitForConnected(int msecs)
 {
+    return waitForConnected(QDeadlineTimer(msecs));
+}
+
+bool QSeqpacketSocket::waitForPacket(int msecs)
+{
+    return waitForPacket(QDeadlineTimer(msecs));
+}
+
+bool QSeqpacketSocket::waitForPacketsWritten(int msecs)
+{
+    return waitForPacketsWritten(QDeadlineTimer(msecs));
+}
+
+bool QSeqpacketSocket::waitForDisconnected(int msecs)
+{
+    return waitForDisconnected(QDeadlineTimer(msecs));
+}
+
+bool QSeqpacketSocket::waitForConnected(QDeadlineTimer deadline)
+{
     Q_D(QSeqpacketSocket);
-    const QDeadlineTimer deadline(msecs);
     // The server's backlog is full while the socket is still connecting; nothing to poll on
     // but time, so it asks again every few milliseconds.
     constexpr qint64 RetryPause = 5;
@@ -1122,10 +1377,9 @@ bool QSeqpacketSocket::waitForConnected(int msecs)
     return d->state == ConnectedState;
 }
 
-bool QSeqpacketSocket::waitForPacket(int msecs)
+bool QSeqpacketSocket::waitForPacket(QDeadlineTimer deadline)
 {
     Q_D(QSeqpacketSocket);
-    const QDeadlineTimer deadline(msecs);
     for (;;) {
         if (hasPendingPackets())
             return true;
@@ -1141,10 +1395,14 @@ bool QSeqpacketSocket::waitForPacket(int msecs)
     }
 }
 
-bool QSeqpacketSocket::waitForPacketsWritten(int msecs)
+bool QSeqpacketSocket::waitForPacketsWritten(QDeadlineTimer deadline)
 {
     Q_D(QSeqpacketSocket);
-    const QDeadlineTimer deadline(msecs);
+    QPointer<QSeqpacketSocket> guard(this);
+    // Packets sendPacket() handed to the kernel at once count as written now.
+    d->reportWritten(0);
+    if (!guard)
+        return false;
     while (!d->sender.isEmpty()) {
         if (d->fd < 0)
             return false;
@@ -1159,10 +1417,9 @@ bool QSeqpacketSocket::waitForPacketsWritten(int msecs)
     return true;
 }
 
-bool QSeqpacketSocket::waitForDisconnected(int msecs)
+bool QSeqpacketSocket::waitForDisconnected(QDeadlineTimer deadline)
 {
     Q_D(QSeqpacketSocket);
-    const QDeadlineTimer deadline(msecs);
     while (d->state != UnconnectedState) {
         if (d->input.endPending)
             d->processEndOfInput();

@@ -12,6 +12,7 @@
 class QSocketNotifier;
 class QTimer;
 struct iovec;
+struct ucred;
 
 // The socket's state machine. Every system call it makes goes through QSeqpacketSystem; the
 // packets themselves wait in the receiver and the sender.
@@ -73,11 +74,26 @@ public:
     QSeqpacketPacket packetFromQueue(ReadMode mode, qint64 maxSize);
     qint64 copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated);
 
-    bool sendParts(const iovec *parts, int partCount, qint64 size,
-                   const QList<QSeqpacketFileDescriptor> &fds, const QByteArray *wholeData);
+    bool sendParts(const iovec *parts, int partCount, qint64 size, const QList<QSeqpacketFileDescriptor> &fds,
+                   const ucred *credentials, const QByteArray *wholeData);
     void flushQueue();
     void handleSendFailure(int error, const QString &operation);
+    // A send the kernel refused for the packet's own sake (too large, descriptors or credentials
+    // refused): an error for that packet alone; the connection goes on.
+    void reportRefusedPacket(int errnoValue, qint64 size, bool withDescriptors, bool withCredentials);
+    QString tooLargeMessage(qint64 size) const;
     void finishWriteShutdown();
+    // packetsWritten(): counts \a count packets that reached the kernel, reported from the event
+    // loop (or the next waitFor...() call) rather than from inside sendPacket().
+    void countWrittenLater(qint64 count);
+    void reportWritten(qint64 count);
+    bool packetsWrittenIsConnected() const;
+
+    // Buffer sizes and options asked for before a descriptor is adopted are applied to it.
+    bool applyBufferSize(int descriptor, int option, qint64 bytes, const QString &operation);
+    // A query of a const function records why it failed (error() without errorOccurred()).
+    void setQueryError(QSeqpacketSocket::SocketError error, const QString &message) const;
+    void setQueryError(const QString &operation, int errnoValue) const;
 
     // Ends the connection: closes the descriptor, drops unsent packets (received ones stay
     // readable) and emits stateChanged() and, where it was connected, disconnected().
@@ -140,7 +156,14 @@ public:
     // What setPerPacketCredentials() asked for. Whether the current descriptor delivers
     // credentials (asked for, or SO_PASSCRED already on when adopted) is receiver.credentialsExpected().
     bool perPacketCredentials = false;
+    // What setPerPacketProcessFileDescriptor() asked for; the receiver says what the descriptor does.
+    bool perPacketProcessFd = false;
+    qint64 requestedSendBuffer = -1;    // setSendBufferSize(), -1 where not asked
+    qint64 requestedReceiveBuffer = -1; // setReceiveBufferSize(), -1 where not asked
     int sendBufferSize = 0; // SO_SNDBUF, read when the connection is adopted
+
+    qint64 unreportedWritten = 0;      // packets sendPacket() handed over, for packetsWritten()
+    bool writtenReportScheduled = false;
 };
 
 #endif

@@ -13,11 +13,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <QtCore/qfile.h>
+
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
 #ifndef SO_PEERGROUPS
 #  define SO_PEERGROUPS 59
-#endif
-#ifndef SO_PEERPIDFD
-#  define SO_PEERPIDFD 77
 #endif
 
 namespace QSeqpacketSystem {
@@ -347,7 +349,7 @@ int peerProcessDescriptorOf(int fd, int *error)
 {
     int pidfd = -1;
     socklen_t length = sizeof(pidfd);
-    if (::getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &length) == -1) {
+    if (::getsockopt(fd, SOL_SOCKET, SoPeerPidfd, &pidfd, &length) == -1) {
         *error = errno;
         return -1;
     }
@@ -365,6 +367,58 @@ QSeqpacketCredentials currentProcessCredentials()
             groups.append(uint(raw.at(i)));
     }
     return QSeqpacketCredentials(::getpid(), ::geteuid(), ::getegid(), groups);
+}
+
+namespace {
+
+qint64 sysctlValue(const char *path, qint64 fallback)
+{
+    QFile file(QString::fromLatin1(path));
+    if (!file.open(QIODevice::ReadOnly))
+        return fallback;
+    bool ok = false;
+    const qint64 value = file.readAll().trimmed().toLongLong(&ok);
+    return ok && value > 0 ? value : fallback;
+}
+
+} // namespace
+
+bool socketOptionSupported(int option)
+{
+    int error = 0;
+    const int probe = openSeqpacketSocket(&error);
+    if (probe == -1)
+        return true; // cannot tell; the real call will say
+    int value = 0;
+    socklen_t length = sizeof(value);
+    const bool supported = ::getsockopt(probe, SOL_SOCKET, option, &value, &length) == 0 || errno != ENOPROTOOPT;
+    closeDescriptor(probe);
+    return supported;
+}
+
+qint64 maxSendBufferRequest()
+{
+    return sysctlValue("/proc/sys/net/core/wmem_max", 212992);
+}
+
+qint64 maxReceiveBufferRequest()
+{
+    return sysctlValue("/proc/sys/net/core/rmem_max", 212992);
+}
+
+qint64 ownPidfdInode()
+{
+#ifdef SYS_pidfd_open
+    const int pidfd = int(::syscall(SYS_pidfd_open, ::getpid(), 0));
+    if (pidfd == -1)
+        return -1;
+    struct stat info;
+    const int result = ::fstat(pidfd, &info);
+    closeDescriptor(pidfd);
+    return result == 0 ? qint64(info.st_ino) : -1;
+#else
+    return -1;
+#endif
 }
 
 // ---- waiting ----------------------------------------------------------------------------------

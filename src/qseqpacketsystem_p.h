@@ -152,6 +152,27 @@ void discardPages(void *memory, size_t size);
 
 // The kernel's limit on descriptors in one SCM_RIGHTS message (SCM_MAX_FD).
 constexpr int MaxDescriptorsPerPacket = 253;
+// The kernel keeps 32 bytes of a socket's send buffer for itself: a packet may have SO_SNDBUF - 32
+// bytes (unix_dgram_sendmsg).
+constexpr int SendBufferOverhead = 32;
+
+// Socket options and control messages newer than the C library's headers may know.
+constexpr int SoPassPidfd = 76;   // SO_PASSPIDFD, Linux 6.5
+constexpr int SoPeerPidfd = 77;   // SO_PEERPIDFD, Linux 6.5
+constexpr int SoPassRights = 83;  // SO_PASSRIGHTS, Linux 6.16
+constexpr int ScmPidfd = 0x04;    // SCM_PIDFD, Linux 6.5
+
+// Whether this kernel knows the SOL_SOCKET \a option of AF_UNIX sockets (it does not answer
+// ENOPROTOOPT), asked once on a socket made for the purpose.
+bool socketOptionSupported(int option);
+// net.core.wmem_max: the largest SO_SNDBUF request an unprivileged process gets (the kernel
+// doubles it); the kernel's default where it cannot be read.
+qint64 maxSendBufferRequest();
+// net.core.rmem_max, the same for SO_RCVBUF.
+qint64 maxReceiveBufferRequest();
+// The inode of a pidfd of this process (what systemd puts in LISTEN_PIDFDID); -1 where the
+// kernel has no pidfds (before Linux 5.3) or no unique pidfd inodes (before 6.9).
+qint64 ownPidfdInode();
 
 } // namespace QSeqpacketSystem
 
