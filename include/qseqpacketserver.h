@@ -7,8 +7,10 @@
 #include "qseqpacketcredentials.h"
 #include "qseqpacketsocket.h"
 
+#include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qobject.h>
 
+#include <cstddef>
 #include <functional>
 
 class QSeqpacketServerPrivate;
@@ -70,6 +72,20 @@ public:
     Q_DECLARE_FLAGS(SocketOptions, SocketOption)
     Q_FLAG(SocketOptions)
 
+    /*! What listenActivated() does besides taking its socket. */
+    enum ActivationOption {
+        NoActivationOptions = 0x0,   //!< leave the environment as it is
+        /*!
+         * Once the socket is taken, remove LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES and
+         * LISTEN_PIDFDID from the environment and make every descriptor handed over close-on-exec,
+         * as sd_listen_fds(1) does, so that a child process does not take them for its own.
+         */
+        UnsetEnvironmentOption = 0x1
+    };
+    /*! A combination of ActivationOption values; see listenActivated(). */
+    Q_DECLARE_FLAGS(ActivationOptions, ActivationOption)
+    Q_FLAG(ActivationOptions)
+
     /*! Constructs a server that does not listen yet, a child of \a parent. */
     explicit QSeqpacketServer(QObject *parent = nullptr);
     /*! Stops listening, as close() does. */
@@ -87,9 +103,13 @@ public:
     /*!
      * Listens on a socket handed over by systemd-style socket activation (LISTEN_PID, LISTEN_FDS,
      * LISTEN_FDNAMES; descriptors from 3): the first listening seqpacket socket among them, or the
-     * one named \a name in LISTEN_FDNAMES.
+     * one named \a name in LISTEN_FDNAMES. Where LISTEN_PIDFDID is set (systemd 256 and later on
+     * Linux 6.9 and later), it must name this process's pidfd too, so that a process that reused
+     * the process id of the intended one does not take its sockets.
      */
     bool listenActivated(const QString &name = QString());
+    /*! As listenActivated(const QString &), with \a options; see ActivationOption. */
+    bool listenActivated(const QString &name, ActivationOptions options);
     /*! Stops listening and removes the socket file this server created (and no other). */
     void close();
 
@@ -123,12 +143,43 @@ public:
     QSeqpacketSocket *nextPendingConnection();
     /*! Waits for a connection in a thread without an event loop; \a timedOut tells why it returned false. */
     bool waitForNewConnection(int msecs = 0, bool *timedOut = nullptr);
+    /*! As waitForNewConnection(int, bool *), until \a deadline. */
+    bool waitForNewConnection(QDeadlineTimer deadline, bool *timedOut = nullptr);
 
     /*!
-     * Decides, from its credentials, whether a peer may connect; a rejected connection is closed
-     * before anyone sees it. An empty function accepts everyone.
+     * Decides, from its credentials (with supplementary groups), whether a peer may connect; a
+     * rejected connection is closed before anyone sees it. An empty function accepts everyone.
+     * Replaces a filter set with the other overload. A filter that throws rejects the connection.
      */
     void setPeerFilter(std::function<bool(const QSeqpacketCredentials &)> filter);
+    /*!
+     * Decides whether a peer may connect from the connection itself, before anyone sees it: the
+     * filter may ask it anything a const QSeqpacketSocket answers (peerCredentials() with groups,
+     * peerProcessFileDescriptor(), peerSecurityContext(), peerAddress()). A rejected connection is
+     * closed; an accepted one goes on to incomingConnection() as any other. Replaces a filter set
+     * with the other overload. A filter that throws rejects the connection; one that deletes the
+     * server ends accepting.
+     * \code
+     * server->setPeerFilter([](const QSeqpacketSocket &connection) {
+     *     // Only this user's processes, and only those in the client's SELinux domain.
+     *     return connection.peerCredentials().userId() == ::getuid()
+     *             && connection.peerSecurityContext().contains(":my_client_t:");
+     * });
+     * \endcode
+     */
+    void setPeerFilter(std::function<bool(const QSeqpacketSocket &connection)> filter);
+    /*! Removes the peer filter, of either kind: everyone may connect again. Also what setPeerFilter({}) does. */
+    void setPeerFilter(std::nullptr_t);
+
+    /*!
+     * At most \a count live connections of one user id (0, the default: no limit): a connection
+     * beyond it is closed before anyone sees it, so that one user cannot take all of the server's
+     * descriptors. A connection counts from its accept until it is disconnected or deleted.
+     * Connections accepted while no limit was set are not counted.
+     */
+    void setMaxConnectionsPerUser(int count);
+    /*! The most live connections of one user id; 0 for no limit. See setMaxConnectionsPerUser(). */
+    int maxConnectionsPerUser() const;
 
     /*!
      * Removes the socket file at \a path if no server listens on it any more. Never removes the
@@ -172,5 +223,6 @@ private:
 };
 
 Q_DECLARE_OPERATORS_FOR_FLAGS(QSeqpacketServer::SocketOptions)
+Q_DECLARE_OPERATORS_FOR_FLAGS(QSeqpacketServer::ActivationOptions)
 
 #endif // QSEQPACKETSERVER_H

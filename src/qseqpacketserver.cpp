@@ -9,6 +9,7 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qscopeguard.h>
 #include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
@@ -178,23 +179,103 @@ void QSeqpacketServerPrivate::acceptConnections()
             break;
         }
         retryInterval = 0;
-        if (peerFilter) {
-            const QSeqpacketCredentials credentials = peerCredentialsOf(accepted, &errorNumber);
-            if (!credentials.isValid() || !peerFilter(credentials)) {
-                qCDebug(lcSeqpacketServer) << "peer filter rejected pid" << credentials.processId();
-                closeDescriptor(accepted);
-                continue;
-            }
+        bool serverGone = false;
+        const bool admitted = admit(accepted, &serverGone);
+        if (serverGone)
+            return; // a filter deleted the server, which closed the connection
+        if (!admitted) {
+            closeDescriptor(accepted);
+            continue;
         }
         const qsizetype before = pending.size();
         q->incomingConnection(accepted);
         if (!guard)
             return;
+        acceptingUser.reset();
         added = added || pending.size() > before;
     }
     updateNotifier();
     if (added)
         emit q->newConnection();
+}
+
+bool QSeqpacketServerPrivate::admit(int accepted, bool *serverGone)
+{
+    Q_Q(QSeqpacketServer);
+    acceptingUser.reset();
+    if (!credentialsFilter && !connectionFilter && maxConnectionsPerUser <= 0)
+        return true;
+    int errorNumber = 0;
+    const QSeqpacketCredentials credentials =
+            peerCredentialsOf(accepted, &errorNumber, credentialsFilter ? PeerGroups::Include : PeerGroups::Skip);
+    if (!credentials.isValid()) {
+        qCWarning(lcSeqpacketServer, "%s; connection rejected",
+                  qPrintable(describe(QStringLiteral("accept: getsockopt(SO_PEERCRED)"), errorNumber)));
+        return false;
+    }
+    if (maxConnectionsPerUser > 0 && connectionsPerUser.value(credentials.userId()) >= maxConnectionsPerUser) {
+        qCDebug(lcSeqpacketServer) << "user" << credentials.userId() << "has" << maxConnectionsPerUser
+                                   << "connections already; rejected pid" << credentials.processId();
+        return false;
+    }
+    QPointer<QSeqpacketServer> guard(q);
+    bool admitted = true;
+    try {
+        if (credentialsFilter) {
+            admitted = credentialsFilter(credentials);
+        } else if (connectionFilter) {
+            // The filter sees a connection of its own, on the accepted descriptor; it goes back
+            // to incomingConnection() as a descriptor, so that a subclass gets it as always.
+            QSeqpacketSocket connection;
+            if (!QSeqpacketSocketPrivate::get(&connection)->adoptConnected(accepted, QStringLiteral("accept"))) {
+                qCWarning(lcSeqpacketServer, "%s; connection rejected", qPrintable(connection.errorString()));
+                admitted = false;
+            } else {
+                // The descriptor stays the caller's, also when the filter throws.
+                const auto release = qScopeGuard([&connection] { connection.releaseSocketDescriptor(); });
+                admitted = connectionFilter(std::as_const(connection));
+            }
+        }
+    } catch (...) {
+        qCWarning(lcSeqpacketServer, "the peer filter threw an exception; connection of pid %lld rejected",
+                  credentials.processId());
+        admitted = false;
+    }
+    if (!guard) {
+        closeDescriptor(accepted);
+        *serverGone = true;
+        return false;
+    }
+    if (!admitted) {
+        qCDebug(lcSeqpacketServer) << "peer filter rejected pid" << credentials.processId();
+        return false;
+    }
+    if (maxConnectionsPerUser > 0)
+        acceptingUser = credentials.userId();
+    return true;
+}
+
+void QSeqpacketServerPrivate::countConnection(QSeqpacketSocket *socket, uint uid)
+{
+    Q_Q(QSeqpacketServer);
+    if (countedConnections.contains(socket))
+        return;
+    countedConnections.insert(socket, uid);
+    ++connectionsPerUser[uid];
+    // Whichever comes first ends the count; the other finds nothing to do.
+    QObject::connect(socket, &QSeqpacketSocket::disconnected, q, [this, socket] { connectionEnded(socket); });
+    QObject::connect(socket, &QObject::destroyed, q, [this](QObject *object) { connectionEnded(object); });
+}
+
+void QSeqpacketServerPrivate::connectionEnded(QObject *socket)
+{
+    const auto found = countedConnections.constFind(socket);
+    if (found == countedConnections.constEnd())
+        return;
+    const uint uid = found.value();
+    countedConnections.erase(found);
+    if (--connectionsPerUser[uid] <= 0)
+        connectionsPerUser.remove(uid);
 }
 
 void QSeqpacketServerPrivate::scheduleAcceptRetry()
@@ -294,6 +375,11 @@ bool QSeqpacketServer::setSocketDescriptor(int listeningFd)
 
 bool QSeqpacketServer::listenActivated(const QString &name)
 {
+    return listenActivated(name, NoActivationOptions);
+}
+
+bool QSeqpacketServer::listenActivated(const QString &name, ActivationOptions options)
+{
     Q_D(QSeqpacketServer);
     const QByteArray pidText = qgetenv("LISTEN_PID");
     const QByteArray countText = qgetenv("LISTEN_FDS");
@@ -311,13 +397,38 @@ bool QSeqpacketServer::listenActivated(const QString &name)
                     tr("listenActivated: the sockets were handed to process %1, not to this one").arg(pid));
         return false;
     }
+    // A process id can be reused; the pidfd's inode cannot (systemd sets it where the kernel has one).
+    const QByteArray pidfdIdText = qgetenv("LISTEN_PIDFDID");
+    if (!pidfdIdText.isEmpty()) {
+        bool pidfdIdOk = false;
+        const qint64 pidfdId = pidfdIdText.toLongLong(&pidfdIdOk);
+        const qint64 own = ownPidfdInode();
+        if (!pidfdIdOk || (own >= 0 && own != pidfdId)) {
+            d->setError(QSeqpacketSocket::OperationError,
+                        tr("listenActivated: the sockets were handed to another process with this process id "
+                           "(LISTEN_PIDFDID %1, this process's pidfd %2)").arg(QString::fromLatin1(pidfdIdText)).arg(own));
+            return false;
+        }
+    }
     const QList<QByteArray> names = qgetenv("LISTEN_FDNAMES").split(':');
     for (int i = 0; i < count; ++i) {
         const int candidate = FirstActivatedDescriptor + i;
         if (!name.isEmpty() && (i >= names.size() || QString::fromUtf8(names.at(i)) != name))
             continue;
-        if (socketRoleProblem(candidate, SocketRole::Listening).isEmpty())
-            return setSocketDescriptor(candidate);
+        if (!socketRoleProblem(candidate, SocketRole::Listening).isEmpty())
+            continue;
+        if (!setSocketDescriptor(candidate))
+            return false;
+        if (options & UnsetEnvironmentOption) {
+            for (const char *variable : { "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID" })
+                qunsetenv(variable);
+            // Nobody can find the others any more: no child process should inherit them.
+            for (int other = 0; other < count; ++other) {
+                int ignored = 0;
+                setCloseOnExec(FirstActivatedDescriptor + other, &ignored);
+            }
+        }
+        return true;
     }
     d->setError(QSeqpacketSocket::OperationError,
                 name.isEmpty() ? tr("listenActivated: none of the %1 sockets handed over is a listening seqpacket socket").arg(count)
@@ -419,6 +530,11 @@ QSeqpacketSocket *QSeqpacketServer::nextPendingConnection()
 
 bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
 {
+    return waitForNewConnection(QDeadlineTimer(msecs), timedOut);
+}
+
+bool QSeqpacketServer::waitForNewConnection(QDeadlineTimer deadline, bool *timedOut)
+{
     Q_D(QSeqpacketServer);
     if (timedOut)
         *timedOut = false;
@@ -428,7 +544,6 @@ bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
         d->setError(QSeqpacketSocket::OperationError, tr("waitForNewConnection: the server is not listening"));
         return false;
     }
-    const QDeadlineTimer deadline(msecs);
     while (!hasPendingConnections()) {
         if (d->acceptPaused) {
             // Out of descriptors a moment ago: wait before trying again rather than spin.
@@ -463,7 +578,33 @@ bool QSeqpacketServer::waitForNewConnection(int msecs, bool *timedOut)
 
 void QSeqpacketServer::setPeerFilter(std::function<bool(const QSeqpacketCredentials &)> filter)
 {
-    d_func()->peerFilter = std::move(filter);
+    Q_D(QSeqpacketServer);
+    d->credentialsFilter = std::move(filter);
+    d->connectionFilter = nullptr;
+}
+
+void QSeqpacketServer::setPeerFilter(std::function<bool(const QSeqpacketSocket &)> filter)
+{
+    Q_D(QSeqpacketServer);
+    d->connectionFilter = std::move(filter);
+    d->credentialsFilter = nullptr;
+}
+
+void QSeqpacketServer::setPeerFilter(std::nullptr_t)
+{
+    Q_D(QSeqpacketServer);
+    d->credentialsFilter = nullptr;
+    d->connectionFilter = nullptr;
+}
+
+void QSeqpacketServer::setMaxConnectionsPerUser(int count)
+{
+    d_func()->maxConnectionsPerUser = qMax(count, 0);
+}
+
+int QSeqpacketServer::maxConnectionsPerUser() const
+{
+    return d_func()->maxConnectionsPerUser;
 }
 
 bool QSeqpacketServer::removeServer(const QString &path)
@@ -519,5 +660,10 @@ void QSeqpacketServer::incomingConnection(int socketDescriptor)
 
 void QSeqpacketServer::addPendingConnection(QSeqpacketSocket *socket)
 {
-    d_func()->pending.append(socket);
+    Q_D(QSeqpacketServer);
+    if (d->acceptingUser && socket) {
+        d->countConnection(socket, *d->acceptingUser);
+        d->acceptingUser.reset(); // one connection per accept
+    }
+    d->pending.append(socket);
 }

@@ -6,8 +6,12 @@
 #include "qseqpacketsystemfiles_p.h"
 
 #include <QtCore/qcoreapplication.h>
+#include <QtCore/qhash.h>
 #include <QtCore/qlist.h>
 #include <QtCore/qpointer.h>
+
+#include <functional>
+#include <optional>
 
 class QSocketNotifier;
 class QTimer;
@@ -42,7 +46,20 @@ public:
     int backlog = 128;
     int maxPending = 30;
     QList<QPointer<QSeqpacketSocket>> pending;
-    std::function<bool(const QSeqpacketCredentials &)> peerFilter;
+    // Whether the peer of the accepted \a fd may connect: the filters and the per-user limit.
+    // False where it may not, or where a filter deleted the server (then *serverGone is set).
+    bool admit(int fd, bool *serverGone);
+    // Counts \a socket against \a uid until it is disconnected or deleted.
+    void countConnection(QSeqpacketSocket *socket, uint uid);
+    void connectionEnded(QObject *socket);
+
+    std::function<bool(const QSeqpacketCredentials &)> credentialsFilter;
+    std::function<bool(const QSeqpacketSocket &)> connectionFilter;
+    int maxConnectionsPerUser = 0;
+    QHash<uint, int> connectionsPerUser;   // live connections by user id, while a limit is set
+    QHash<QObject *, uint> countedConnections;
+    // The user of the connection incomingConnection() is making, for addPendingConnection().
+    std::optional<uint> acceptingUser;
     QSocketNotifier *notifier = nullptr;
     QTimer *retryTimer = nullptr;
     int retryInterval = 0;

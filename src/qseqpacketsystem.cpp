@@ -315,7 +315,7 @@ QList<uint> peerGroupsOf(int fd)
 
 } // namespace
 
-QSeqpacketCredentials peerCredentialsOf(int fd, int *error)
+QSeqpacketCredentials peerCredentialsOf(int fd, int *error, PeerGroups groups)
 {
     ucred credentials;
     socklen_t length = sizeof(credentials);
@@ -323,7 +323,8 @@ QSeqpacketCredentials peerCredentialsOf(int fd, int *error)
         *error = errno;
         return {};
     }
-    return QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid, peerGroupsOf(fd));
+    return QSeqpacketCredentials(credentials.pid, credentials.uid, credentials.gid,
+                                 groups == PeerGroups::Include ? peerGroupsOf(fd) : QList<uint>());
 }
 
 QByteArray peerSecurityContextOf(int fd, int *error)

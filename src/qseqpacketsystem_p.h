@@ -84,9 +84,10 @@ QSeqpacketAddress peerAddressOf(int fd);
 // ---- who is on the other end ------------------------------------------------------------------
 
 // The peer's pid, uid and gid (SO_PEERCRED) with its supplementary groups (SO_PEERGROUPS, Linux
-// 4.13; none where the kernel has no such option). Invalid credentials and *error set where even
-// SO_PEERCRED fails.
-QSeqpacketCredentials peerCredentialsOf(int fd, int *error);
+// 4.13; none where the kernel has no such option, or where \a groups says to skip them). Invalid
+// credentials and *error set where even SO_PEERCRED fails.
+enum class PeerGroups { Include, Skip };
+QSeqpacketCredentials peerCredentialsOf(int fd, int *error, PeerGroups groups = PeerGroups::Include);
 // The peer's security context (SO_PEERSEC) without trailing NULs; *error set where there is none
 // (ENOPROTOOPT: no security module gives one).
 QByteArray peerSecurityContextOf(int fd, int *error);
