@@ -45,7 +45,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rawsocket.h" // tests/auto/shared
+#include "rawsocket.h" // testsupport/
 
 namespace {
 

@@ -59,7 +59,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rawsocket.h" // tests/auto/shared
+#include "rawsocket.h" // testsupport/
 
 extern char **environ;
 

@@ -2,8 +2,8 @@
 // Helpers shared by the QSeqpacket auto tests: descriptor accounting through /proc/self/fd,
 // raw AF_UNIX SOCK_SEQPACKET sockets made with plain syscalls (a reference peer that does not
 // depend on the library), memfds and reading a descriptor's content back. The Qt-free core of the
-// raw sockets (sendmsg/recvmsg with SCM_RIGHTS, addresses, poll) is rawsocket.h, which the peer
-// processes share.
+// raw sockets (sendmsg/recvmsg with SCM_RIGHTS, addresses, poll) is testsupport/rawsocket.h, which
+// the peer processes, the fuzzers and the soak test share (QSeqpacket::TestSupport).
 #ifndef QSEQPACKET_TESTUTIL_H
 #define QSEQPACKET_TESTUTIL_H
 
