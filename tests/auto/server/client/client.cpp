@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
-// The helper process of tst_qseqpacketserver. Client modes use plain syscalls (no QSeqpacket), so
-// the server is tested against an independent client; server modes run a QSeqpacketServer in a
-// process of their own (a server that gets killed, socket activation, descriptor exhaustion).
+// The helper process of the server tests (tst_server_*). Client modes use plain syscalls (no
+// QSeqpacket), so the server is tested against an independent client; server modes run a
+// QSeqpacketServer in a process of their own (a server that gets killed, socket activation,
+// descriptor exhaustion).
 //
 //   noop                                   exit 0 at once (warms up QProcess in the tests)
 //   echo <address> <connections> <rounds> <maxsize> [wait]
