@@ -23,27 +23,17 @@
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "servertest.h"
 #include "testutil.h"
 
 using namespace ServerTest;
+using TestUtil::cpuTimeMs;
 using TestUtil::rawConnect;
 using TestUtil::UniqueFd;
 
 namespace {
-
-// The CPU time (user + system, all threads) this process has used, in milliseconds.
-qint64 cpuTimeMs()
-{
-    rusage usage;
-    ::getrusage(RUSAGE_SELF, &usage);
-    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
-}
 
 // Takes the accepted descriptors itself, as a server handing them to other threads would.
 class DescriptorServer : public QSeqpacketServer

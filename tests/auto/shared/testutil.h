@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -137,6 +138,17 @@ public:
 private:
     int m_fd = -1;
 };
+
+// ---- CPU time ---------------------------------------------------------------------------
+
+/*! The CPU time (user + system, all threads) this process has used, in milliseconds. */
+inline qint64 cpuTimeMs()
+{
+    rusage usage;
+    ::getrusage(RUSAGE_SELF, &usage);
+    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
+            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+}
 
 // ---- file content -----------------------------------------------------------------------
 

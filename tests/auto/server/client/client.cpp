@@ -57,11 +57,12 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "testutil.h"
+
+using TestUtil::cpuTimeMs;
 
 namespace {
 
@@ -231,14 +232,6 @@ int runActivated(int argc, char **argv, const QString &name)
         + QByteArray::number(TestUtil::hasCloexec(fd) ? 1 : 0) + " nonblocking="
         + QByteArray::number(TestUtil::isNonBlocking(fd) ? 1 : 0));
     return app.exec();
-}
-
-qint64 cpuTimeMs()
-{
-    rusage usage;
-    ::getrusage(RUSAGE_SELF, &usage);
-    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
 }
 
 // Lowers RLIMIT_NOFILE to leave a few descriptors, then takes them all (into \a spare): from
