@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
@@ -220,20 +219,6 @@ void sendmmsgAll(int fd, const char *data, size_t size, long count)
         }
         left -= r;
     }
-}
-
-int openDescriptorCount()
-{
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int count = 0;
-    while (dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] != '.')
-            ++count;
-    }
-    ::closedir(dir);
-    return count - 1; // the directory's own descriptor
 }
 
 long long heapInUse()

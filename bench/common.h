@@ -80,8 +80,6 @@ struct RecvBatch
 // sendmmsg() of \a count copies of \a data in batches of 64; blocking.
 void sendmmsgAll(int fd, const char *data, size_t size, long count);
 
-// Every open descriptor of this process.
-int openDescriptorCount();
 // Heap in use (mallinfo2: arena in use plus mmapped chunks).
 long long heapInUse();
 

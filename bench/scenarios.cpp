@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "openfds.h" // testsupport/: this process's open descriptors
+
 namespace bench {
 
 namespace {
@@ -626,13 +628,13 @@ ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs)
     });
 
     const long long heapBefore = heapInUse();
-    const int fdsBefore = openDescriptorCount();
+    const int fdsBefore = TestUtil::openFdCount();
     const Clock::time_point start = Clock::now();
     peerGo(peer);
     runLoop(acceptLoop, "server scale: accept");
     result.acceptRate = double(clients) / secondsSince(start);
     const long long heapAfter = heapInUse();
-    const int fdsAfter = openDescriptorCount();
+    const int fdsAfter = TestUtil::openFdCount();
     readControl(peer.control, 'C');
     result.heapPerConnection = double(heapAfter - heapBefore) / clients;
     result.fdsPerConnection = double(fdsAfter - fdsBefore) / clients;
@@ -671,7 +673,7 @@ ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs)
     fds.reserve(size_t(clients));
 
     const long long heapBefore = heapInUse();
-    const int fdsBefore = openDescriptorCount();
+    const int fdsBefore = TestUtil::openFdCount();
     const Clock::time_point start = Clock::now();
     peerGo(peer);
     for (int i = 0; i < clients; ++i) {
@@ -687,7 +689,7 @@ ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs)
     }
     result.acceptRate = double(clients) / secondsSince(start);
     result.heapPerConnection = double(heapInUse() - heapBefore) / clients;
-    result.fdsPerConnection = double(openDescriptorCount() - fdsBefore) / clients;
+    result.fdsPerConnection = double(TestUtil::openFdCount() - fdsBefore) / clients;
     readControl(peer.control, 'C');
 
     const int ep = ::epoll_create1(EPOLL_CLOEXEC);

@@ -37,7 +37,6 @@
 #include <deque>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -45,7 +44,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rawsocket.h" // tests/auto/shared
+#include "openfds.h" // testsupport/
+#include "rawsocket.h"
 
 namespace {
 
@@ -65,35 +65,12 @@ ino_t g_inoA, g_inoB;
 size_t g_slotSize = 0; // the library's batch slot: packets larger than it take the single-read path
 bool g_canForceSendBuffer = false;
 
-int openFdCount()
-{
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int count = 0;
-    const int own = ::dirfd(dir);
-    while (dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] != '.' && std::atoi(entry->d_name) != own)
-            ++count;
-    }
-    ::closedir(dir);
-    return count;
-}
+using TestUtil::openFdCount;
 
 void listFds()
 {
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return;
-    while (dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.')
-            continue;
-        char target[256];
-        const QByteArray link = QByteArray("/proc/self/fd/") + entry->d_name;
-        const ssize_t n = ::readlink(link.constData(), target, sizeof target - 1);
-        std::fprintf(stderr, "  fd %s -> %.*s\n", entry->d_name, int(n > 0 ? n : 0), target);
-    }
-    ::closedir(dir);
+    for (const auto &[fd, target] : TestUtil::openFdList())
+        std::fprintf(stderr, "  fd %d -> %s\n", fd, target.c_str());
 }
 
 [[noreturn]] void failed(const char *format, ...) __attribute__((format(printf, 1, 2)));

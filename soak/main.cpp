@@ -48,7 +48,6 @@
 #include <thread>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -59,7 +58,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "rawsocket.h" // tests/auto/shared
+#include "openfds.h" // testsupport/
+#include "rawsocket.h"
 
 extern char **environ;
 
@@ -81,38 +81,14 @@ void fail(const char *format, ...)
     g_failures.fetch_add(1);
 }
 
-int openFdCount()
-{
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int count = 0;
-    const int own = ::dirfd(dir);
-    while (dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.' || std::atoi(entry->d_name) == own)
-            continue;
-        ++count;
-    }
-    ::closedir(dir);
-    return count;
-}
+using TestUtil::openFdCount;
 
+// The open descriptors as "fd->target fd->target ...", for failure messages.
 QByteArray openFdList()
 {
     QByteArray out;
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return out;
-    const int own = ::dirfd(dir);
-    while (dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.' || std::atoi(entry->d_name) == own)
-            continue;
-        char target[256];
-        const QByteArray link = QByteArray("/proc/self/fd/") + entry->d_name;
-        const ssize_t n = ::readlink(link.constData(), target, sizeof target - 1);
-        out += QByteArray(entry->d_name) + "->" + (n > 0 ? QByteArray(target, int(n)) : QByteArray("?")) + ' ';
-    }
-    ::closedir(dir);
+    for (const auto &[fd, target] : TestUtil::openFdList())
+        out += QByteArray::number(fd) + "->" + QByteArray::fromStdString(target) + ' ';
     return out;
 }
 

@@ -7,7 +7,6 @@
 #include "inspector.h"
 
 #include <QtCore/qabstractitemmodel.h>
-#include <QtCore/qdir.h>
 #include <QtCore/qprocess.h>
 #include <QtCore/qtemporarydir.h>
 #include <QtGui/qimage.h>
@@ -23,6 +22,8 @@
 
 #include <pwd.h>
 #include <unistd.h>
+
+#include "openfds.h" // testsupport/
 
 Q_IMPORT_QML_PLUGIN(QSeqpacketInspectorPlugin)
 
@@ -65,11 +66,6 @@ QVariant roleValue(QAbstractItemModel *model, int row, const QByteArray &role)
 {
     const QHash<int, QByteArray> roles = model->roleNames();
     return model->data(model->index(row, 0), roles.key(role));
-}
-
-int openDescriptorCount()
-{
-    return int(QDir(QStringLiteral("/proc/self/fd")).entryList(QDir::Files | QDir::System | QDir::NoDotAndDotDot).size());
 }
 
 /*! Luminance statistics of an image: variance and the number of distinct colours. */
@@ -251,7 +247,7 @@ void tst_Inspector::listenShowsPeerPackets()
     QVERIFY(state);
     QTRY_COMPARE(state->property("text").toString(), QStringLiteral("Listening · 0 peers"));
 
-    const int descriptorsBefore = openDescriptorCount();
+    const int descriptorsBefore = TestUtil::openFdCount();
     QVERIFY(startPeer({QStringLiteral("--connect"), address,
                        QStringLiteral("text:hello from the scripted peer"),
                        QStringLiteral("hex:00017f80fffe"),
@@ -374,7 +370,7 @@ void tst_Inspector::listenShowsPeerPackets()
     // Nothing is left open: the received memfd and file were closed once described, the
     // connection with the peer is gone (and so is the peer process with its pipes).
     QTRY_COMPARE(m_peer->state(), QProcess::NotRunning);
-    QTRY_COMPARE(openDescriptorCount(), descriptorsBefore);
+    QTRY_COMPARE(TestUtil::openFdCount(), descriptorsBefore);
 }
 
 void tst_Inspector::optionsAreChecked_data()

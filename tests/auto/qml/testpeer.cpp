@@ -7,8 +7,9 @@
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 
-#include <dirent.h>
 #include <unistd.h>
+
+#include "openfds.h" // testsupport/
 
 TestPeer::TestPeer(QObject *parent)
     : QObject(parent)
@@ -96,16 +97,7 @@ QString TestPeer::writeTempFile(const QString &name, const QString &content)
 
 int TestPeer::openDescriptorCount()
 {
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int count = 0;
-    while (struct dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] != '.')
-            ++count;
-    }
-    ::closedir(dir);
-    return count - 1;
+    return TestUtil::openFdCount();
 }
 
 qint64 TestPeer::currentUid()

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Helpers shared by the QSeqpacket auto tests: descriptor accounting through /proc/self/fd,
 // raw AF_UNIX SOCK_SEQPACKET sockets made with plain syscalls (a reference peer that does not
-// depend on the library), memfds and reading a descriptor's content back. The Qt-free core of the
-// raw sockets (sendmsg/recvmsg with SCM_RIGHTS, addresses, poll) is rawsocket.h, which the peer
-// processes share.
+// depend on the library), memfds and reading a descriptor's content back. Their Qt-free core is
+// in testsupport/ (QSeqpacket::TestSupport), which the peer processes, the fuzzers, the soak test
+// and the benchmark share: rawsocket.h (sendmsg/recvmsg with SCM_RIGHTS, addresses, poll) and
+// openfds.h (the descriptor count and listing that the snapshots here are made from).
 #ifndef QSEQPACKET_TESTUTIL_H
 #define QSEQPACKET_TESTUTIL_H
 
@@ -22,47 +23,32 @@
 #include <cerrno>
 #include <cstring>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "openfds.h"
 #include "rawsocket.h"
 
 namespace TestUtil {
 
 // ---- descriptor accounting --------------------------------------------------------------
 
-/*! Every open descriptor of this process and what it refers to (readlink of /proc/self/fd/N). */
+/*!
+ * Every open descriptor of this process and what it refers to (openfds.h: readlink of
+ * /proc/self/fd/N). openFdCount() (openfds.h) counts the same descriptors.
+ */
 inline QMap<int, QByteArray> openFds()
 {
     QMap<int, QByteArray> result;
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return result;
-    const int own = ::dirfd(dir);
-    while (struct dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.')
-            continue;
-        const int fd = std::atoi(entry->d_name);
-        if (fd == own)
-            continue;
-        char target[512];
-        const QByteArray link = QByteArray("/proc/self/fd/") + entry->d_name;
-        const ssize_t n = ::readlink(link.constData(), target, sizeof target - 1);
-        result.insert(fd, n > 0 ? QByteArray(target, int(n)) : QByteArray("?"));
-    }
-    ::closedir(dir);
+    for (const auto &[fd, target] : openFdList())
+        result.insert(fd, QByteArray::fromStdString(target));
     return result;
-}
-
-inline int openFdCount()
-{
-    return int(openFds().size());
 }
 
 /*! A readable account of what differs between two snapshots, for failure messages. */
@@ -152,6 +138,17 @@ public:
 private:
     int m_fd = -1;
 };
+
+// ---- CPU time ---------------------------------------------------------------------------
+
+/*! The CPU time (user + system, all threads) this process has used, in milliseconds. */
+inline qint64 cpuTimeMs()
+{
+    rusage usage;
+    ::getrusage(RUSAGE_SELF, &usage);
+    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
+            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
+}
 
 // ---- file content -----------------------------------------------------------------------
 

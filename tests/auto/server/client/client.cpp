@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 //
-// The helper process of tst_qseqpacketserver. Client modes use plain syscalls (no QSeqpacket), so
-// the server is tested against an independent client; server modes run a QSeqpacketServer in a
-// process of their own (a server that gets killed, socket activation, descriptor exhaustion).
+// The helper process of the server tests (tst_server_*). Client modes use plain syscalls (no
+// QSeqpacket), so the server is tested against an independent client; server modes run a
+// QSeqpacketServer in a process of their own (a server that gets killed, socket activation,
+// descriptor exhaustion).
 //
 //   noop                                   exit 0 at once (warms up QProcess in the tests)
 //   echo <address> <connections> <rounds> <maxsize> [wait]
@@ -56,11 +57,12 @@
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "testutil.h"
+
+using TestUtil::cpuTimeMs;
 
 namespace {
 
@@ -230,14 +232,6 @@ int runActivated(int argc, char **argv, const QString &name)
         + QByteArray::number(TestUtil::hasCloexec(fd) ? 1 : 0) + " nonblocking="
         + QByteArray::number(TestUtil::isNonBlocking(fd) ? 1 : 0));
     return app.exec();
-}
-
-qint64 cpuTimeMs()
-{
-    rusage usage;
-    ::getrusage(RUSAGE_SELF, &usage);
-    return qint64(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1000
-            + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
 }
 
 // Lowers RLIMIT_NOFILE to leave a few descriptors, then takes them all (into \a spare): from

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The raw AF_UNIX helpers of the tests: addresses, sendmsg/recvmsg with SCM_RIGHTS descriptors and
-// poll. Plain syscalls and the C++ standard library only (no Qt, no QSeqpacket): the peer processes
-// (shared/peer, qml/peer) and the raw peers of fuzz/ and soak/ include this header and stay an
-// implementation independent of the library; testutil.h builds its Qt-typed helpers on it.
+// poll. Plain syscalls and the C++ standard library only (no Qt, no QSeqpacket): the tests' peer
+// processes (tests/auto/shared/peer, tests/auto/qml/peer) and the raw peers of fuzz/ and soak/
+// include this header and stay an implementation independent of the library;
+// tests/auto/shared/testutil.h builds its Qt-typed helpers on it.
 #ifndef QSEQPACKET_RAWSOCKET_H
 #define QSEQPACKET_RAWSOCKET_H
 
