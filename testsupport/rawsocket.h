@@ -87,14 +87,15 @@ inline ssize_t rawSendMsg(int fd, const char *data, size_t size, const int *fds 
 
 /*!
  * Receives one packet with one plain recvmsg(\a flags) into \a buffer (retried on EINTR), room for
- * 253 descriptors (SCM_MAX_FD). Appends the received descriptors to \a fds (the caller owns them)
- * and stores msg_flags in \a msgFlags when given. Returns recvmsg's result.
+ * 253 descriptors (SCM_MAX_FD) and credentials. Appends the received descriptors to \a fds (the
+ * caller owns them), stores msg_flags in \a msgFlags and the SCM_CREDENTIALS that came (SO_PASSCRED
+ * on) in \a credentials when given (pid 0 where none came). Returns recvmsg's result.
  */
 inline ssize_t rawRecvMsg(int fd, char *buffer, size_t size, int flags, std::vector<int> *fds,
-                          int *msgFlags = nullptr)
+                          int *msgFlags = nullptr, ucred *credentials = nullptr)
 {
     iovec iov = {buffer, size};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253) + CMSG_SPACE(sizeof(ucred))];
     msghdr msg;
     std::memset(&msg, 0, sizeof msg);
     msg.msg_iov = &iov;
@@ -107,7 +108,11 @@ inline ssize_t rawRecvMsg(int fd, char *buffer, size_t size, int flags, std::vec
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return n;
+    if (credentials)
+        *credentials = ucred{0, uid_t(-1), gid_t(-1)};
     for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (credentials && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+            std::memcpy(credentials, CMSG_DATA(c), sizeof(ucred));
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
             const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
             for (size_t i = 0; i < count; ++i) {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 //
 // QSeqpacketServer with a listening socket it did not make: socket activation (listenActivated():
-// LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES, in a helper process from client/, with descriptors
+// LISTEN_PID, LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PIDFDID, the option that unsets them, in a
+// helper process from client/, with descriptors
 // handed over as systemd hands them) and its failures, and setSocketDescriptor(), which adopts a
 // listening socket (and leaves its file alone) and rejects any other descriptor.
 // Every test checks that no descriptor is left open (init/cleanup).
@@ -43,6 +44,9 @@ private Q_SLOTS:
     void socketActivationSkipsOtherSockets();
     void socketActivationFailures_data();
     void socketActivationFailures();
+    void socketActivationChecksPidfdId();
+    void socketActivationUnsetsEnvironment_data();
+    void socketActivationUnsetsEnvironment();
 
     // adopted descriptors
     void setSocketDescriptorAdopts();
@@ -52,8 +56,10 @@ private Q_SLOTS:
 
 private:
     enum PidMode { CorrectPid, ParentPid, NoPid };
+    // \a modeArguments, where given, replace the helper's "activated [name]".
     std::unique_ptr<QProcess> startActivated(const QList<int> &fds, const QByteArray &fdNames, PidMode pidMode,
-                                             const QString &name, bool setListenFds = true);
+                                             const QString &name, bool setListenFds = true,
+                                             const QStringList &modeArguments = {});
     void checkActivatedServerEchoes(const QList<int> &fds, const QByteArray &fdNames, const QString &name,
                                     const QByteArray &listeningOn, int fd, const QByteArray &payload);
 };
@@ -62,13 +68,14 @@ private:
 
 std::unique_ptr<QProcess> tst_ServerActivation::startActivated(const QList<int> &fds, const QByteArray &fdNames,
                                                                PidMode pidMode, const QString &name,
-                                                               bool setListenFds)
+                                                               bool setListenFds, const QStringList &modeArguments)
 {
     auto process = std::make_unique<QProcess>();
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
     environment.remove(QStringLiteral("LISTEN_PID"));
     environment.remove(QStringLiteral("LISTEN_FDS"));
     environment.remove(QStringLiteral("LISTEN_FDNAMES"));
+    environment.remove(QStringLiteral("LISTEN_PIDFDID"));
     if (setListenFds)
         environment.insert(QStringLiteral("LISTEN_FDS"), QString::number(fds.size()));
     if (!fdNames.isNull())
@@ -77,8 +84,12 @@ std::unique_ptr<QProcess> tst_ServerActivation::startActivated(const QList<int> 
         environment.insert(QStringLiteral("LISTEN_PID"), QString::number(::getpid()));
     process->setProcessEnvironment(environment);
 
-    QStringList helperArguments = {helperPath(), QStringLiteral("activated")};
-    if (!name.isEmpty())
+    QStringList helperArguments = {helperPath()};
+    if (!modeArguments.isEmpty())
+        helperArguments << modeArguments;
+    else
+        helperArguments << QStringLiteral("activated");
+    if (modeArguments.isEmpty() && !name.isEmpty())
         helperArguments << name;
     if (pidMode == CorrectPid) {
         // The shell's pid is the helper's after exec.
@@ -219,6 +230,83 @@ void tst_ServerActivation::socketActivationFailures()
     for (const QString &word : std::as_const(mentionsOneOf))
         mentioned = mentioned || message.contains(word);
     QVERIFY2(mentioned, qPrintable(message + QStringLiteral(" does not mention ") + mentionsOneOf.join(QLatin1String(" or "))));
+}
+
+void tst_ServerActivation::socketActivationChecksPidfdId()
+{
+    // systemd 256 and later also say which process the sockets are for with the inode of its
+    // pidfd (LISTEN_PIDFDID), which, unlike a process id, is never reused. The helper sets it
+    // itself, as systemd would have: to its own pidfd's inode, or to another one.
+    const QByteArray name = abstractName("activated-pidfdid");
+    UniqueFd listener(rawSocket(SOCK_SEQPACKET, name, true));
+    QVERIFY(listener.isValid());
+
+    auto mine = startActivated({listener.get()}, "server", CorrectPid, QString(), true,
+                               {QStringLiteral("activatedwith"), QStringLiteral("-"), QStringLiteral("self"),
+                                QStringLiteral("keep")});
+    QVERIFY(mine->waitForStarted());
+    QByteArray line;
+    QVERIFY2(waitForLine(mine.get(), &line), describeProcess(mine.get()).constData());
+    QVERIFY2(line.startsWith("listening @" + name + " 3 "), line.constData());
+    mine->closeWriteChannel();
+    QVERIFY(waitForExit(mine.get()));
+    QCOMPARE(mine->exitCode(), 0);
+
+    auto other = startActivated({listener.get()}, "server", CorrectPid, QString(), true,
+                                {QStringLiteral("activatedwith"), QStringLiteral("-"), QStringLiteral("other"),
+                                 QStringLiteral("keep")});
+    QVERIFY(other->waitForStarted());
+    const bool answered = waitForLine(other.get(), &line);
+    other->closeWriteChannel();
+    QVERIFY(waitForExit(other.get()));
+    QVERIFY2(answered, describeProcess(other.get()).constData());
+    if (line.startsWith("listening"))
+        QSKIP("this kernel has no pidfds with an inode of their own (Linux 6.9): LISTEN_PIDFDID cannot be checked");
+    QVERIFY2(line.startsWith("error ") && line.contains("LISTEN_PIDFDID") && line.contains("listenActivated"),
+             line.constData());
+    QCOMPARE(other->exitCode(), 3);
+}
+
+void tst_ServerActivation::socketActivationUnsetsEnvironment_data()
+{
+    QTest::addColumn<bool>("unset");
+    QTest::newRow("kept") << false;
+    QTest::newRow("unset") << true;
+}
+
+void tst_ServerActivation::socketActivationUnsetsEnvironment()
+{
+    // With UnsetEnvironmentOption the LISTEN_* variables go once the socket is taken, and every
+    // descriptor handed over becomes close-on-exec, as with sd_listen_fds(1): a child process
+    // cannot take them for its own.
+    QFETCH(bool, unset);
+    const QByteArray name = abstractName("activated-unset");
+    UniqueFd stream(rawSocket(SOCK_STREAM, abstractName("activated-unset-stream"), true));
+    UniqueFd listener(rawSocket(SOCK_SEQPACKET, name, true));
+    QVERIFY(stream.isValid() && listener.isValid());
+    auto server = startActivated({stream.get(), listener.get()}, "stream:server", CorrectPid, QString(), true,
+                                 {QStringLiteral("activatedwith"), QStringLiteral("server"), QStringLiteral("self"),
+                                  unset ? QStringLiteral("unset") : QStringLiteral("keep")});
+    QVERIFY(server->waitForStarted());
+    QByteArray line;
+    QVERIFY2(waitForLine(server.get(), &line), describeProcess(server.get()).constData());
+    QVERIFY2(line.startsWith("listening @" + name + " 4 cloexec=1 nonblocking=1"), line.constData());
+    if (unset)
+        QVERIFY2(line.endsWith(" env=0 othercloexec=1"), line.constData());
+    else
+        QVERIFY2(line.endsWith(" env=4 othercloexec=0"), line.constData()); // PID, FDS, FDNAMES, PIDFDID
+
+    // The server works either way.
+    UniqueFd client(rawConnect('@' + name));
+    QVERIFY(client.isValid());
+    QVERIFY(TestUtil::rawSend(client.get(), "after activation"));
+    const TestUtil::RawPacket echo = receiveRunningEvents(client.get());
+    QVERIFY2(echo.ok, describeProcess(server.get()).constData());
+    QCOMPARE(echo.data, QByteArray("after activation"));
+    client.reset();
+    server->closeWriteChannel();
+    QVERIFY(waitForExit(server.get()));
+    QCOMPARE(server->exitCode(), 0);
 }
 
 // ---- adopted descriptors --------------------------------------------------------------------

@@ -22,6 +22,13 @@
 //                                          print "error <code> <message>" and exit 3; else print
 //                                          "listening <address> <fd> cloexec=<0|1> nonblocking=<0|1>"
 //                                          and echo until stdin closes
+//   activatedwith <name|-> <self|other|none> <keep|unset>
+//                                          as "activated", after setting LISTEN_PIDFDID to this
+//                                          process's pidfd inode (self), to another value (other)
+//                                          or leaving it alone (none), with
+//                                          QSeqpacketServer::UnsetEnvironmentOption for "unset";
+//                                          the "listening" line ends with " env=<LISTEN_* left>
+//                                          othercloexec=<0|1>" (the descriptors not taken)
 //   emfile <address> <clients>             listen, then lower RLIMIT_NOFILE and fill every free
 //                                          descriptor so that accept() fails with EMFILE, print
 //                                          "full"; once acceptError() came, watch the process's
@@ -56,6 +63,8 @@
 
 #include <poll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -217,20 +226,52 @@ int runListen(int argc, char **argv, const QByteArray &address)
     return app.exec();
 }
 
-int runActivated(int argc, char **argv, const QString &name)
+// The inode of a pidfd of this process: what systemd puts in LISTEN_PIDFDID; -1 without pidfds.
+qint64 ownPidfdInode()
+{
+    const int pidfd = int(::syscall(SYS_pidfd_open, ::getpid(), 0));
+    struct stat info;
+    const bool ok = pidfd >= 0 && ::fstat(pidfd, &info) == 0;
+    if (pidfd >= 0)
+        ::close(pidfd);
+    return ok ? qint64(info.st_ino) : -1;
+}
+
+int runActivated(int argc, char **argv, const QString &name, const QByteArray &pidfdId = "none",
+                 bool unset = false)
 {
     QCoreApplication app(argc, argv);
+    if (pidfdId != "none") {
+        const qint64 own = ownPidfdInode();
+        const qint64 value = pidfdId == "self" ? own : own + 1000;
+        qputenv("LISTEN_PIDFDID", QByteArray::number(value));
+    }
+    const int handedOver = qEnvironmentVariableIntValue("LISTEN_FDS"); // before it may be unset
     QSeqpacketServer server;
-    if (!server.listenActivated(name)) {
+    const QSeqpacketServer::ActivationOptions options =
+            unset ? QSeqpacketServer::UnsetEnvironmentOption : QSeqpacketServer::NoActivationOptions;
+    if (!server.listenActivated(name, options)) {
         say("error " + QByteArray::number(int(server.serverError())) + ' ' + server.errorString().toUtf8());
         return 3;
     }
     echoConnections(&server);
     quitOnStdinClosed(&app);
     const int fd = server.socketDescriptor();
-    say("listening " + server.serverAddress().toString().toUtf8() + ' ' + QByteArray::number(fd) + " cloexec="
-        + QByteArray::number(TestUtil::hasCloexec(fd) ? 1 : 0) + " nonblocking="
-        + QByteArray::number(TestUtil::isNonBlocking(fd) ? 1 : 0));
+    QByteArray line = "listening " + server.serverAddress().toString().toUtf8() + ' ' + QByteArray::number(fd)
+            + " cloexec=" + QByteArray::number(TestUtil::hasCloexec(fd) ? 1 : 0) + " nonblocking="
+            + QByteArray::number(TestUtil::isNonBlocking(fd) ? 1 : 0);
+    if (pidfdId != "none" || unset) {
+        int left = 0;
+        for (const char *variable : { "LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES", "LISTEN_PIDFDID" })
+            left += qEnvironmentVariableIsSet(variable) ? 1 : 0;
+        bool othersCloexec = true;
+        for (int other = 3; other < 3 + handedOver; ++other) {
+            if (other != fd && !TestUtil::hasCloexec(other))
+                othersCloexec = false;
+        }
+        line += " env=" + QByteArray::number(left) + " othercloexec=" + QByteArray::number(othersCloexec ? 1 : 0);
+    }
+    say(line);
     return app.exec();
 }
 
@@ -417,6 +458,9 @@ int main(int argc, char **argv)
         return runListen(argc, argv, argv[2]);
     if (mode == "activated")
         return runActivated(argc, argv, argc >= 3 ? QString::fromLocal8Bit(argv[2]) : QString());
+    if (mode == "activatedwith" && argc >= 5)
+        return runActivated(argc, argv, QByteArray(argv[2]) == "-" ? QString() : QString::fromLocal8Bit(argv[2]),
+                            argv[3], QByteArray(argv[4]) == "unset");
     if (mode == "emfilewait" && argc >= 4)
         return runEmfileWait(argv[2], std::atoi(argv[3]));
     if (mode == "emfile" && argc >= 4)

@@ -29,6 +29,13 @@
 //                          else "sunk <n> bad <i> <payload prefix>" for the first one out of place
 //   gate                   reply "gated", then read nothing from the socket until a line arrives on
 //                          standard input (lets a test fill its send queue deterministically)
+//   size ...               reply "size <n>": the payload's size in bytes
+//   passcred               turn SO_PASSCRED on, reply "passcred on"
+//   whosent                reply "<pid> <uid> <gid>" of the credentials that came with this packet
+//                          (SCM_CREDENTIALS; SO_PASSCRED must be on), or "none"
+//   trysendfd              send "withfd" with a memfd's descriptor, then "sendfd ok" or
+//                          "sendfd errno <n>" (the receiver may refuse descriptors: SO_PASSRIGHTS)
+//   sendmanyfds <n>        send "many" with <n> descriptors (one memfd, duplicated)
 //   exit                   exit at once
 //
 // End-of-file ends the process with status 0. Every wait is bounded; an alarm ends a stuck peer.
@@ -72,6 +79,7 @@ struct Packet
     bool eof = false;
     std::string data;
     std::vector<int> fds;
+    ucred credentials = {0, uid_t(-1), gid_t(-1)}; // pid 0: none came
 };
 
 Packet receivePacket(int fd, int timeoutMs = WaitMs)
@@ -83,7 +91,7 @@ Packet receivePacket(int fd, int timeoutMs = WaitMs)
     }
     static std::vector<char> buffer(1 << 20);
     const ssize_t n = TestUtil::rawRecvMsg(fd, buffer.data(), buffer.size(), MSG_CMSG_CLOEXEC | MSG_DONTWAIT,
-                                           &result.fds);
+                                           &result.fds, nullptr, &result.credentials);
     if (n < 0) {
         std::fprintf(stderr, "peer: recvmsg failed: %s\n", std::strerror(errno));
         return result;
@@ -276,6 +284,33 @@ int serve(int fd)
             char line[64];
             if (r != 1 || ::read(STDIN_FILENO, line, sizeof line) <= 0)
                 ::_exit(4);
+        } else if (command == "size") {
+            ok = sendPacket(fd, "size " + std::to_string(packet.data.size()));
+        } else if (command == "passcred") {
+            const int on = 1;
+            ok = ::setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof on) == 0 && sendPacket(fd, "passcred on");
+        } else if (command == "whosent") {
+            const ucred &c = packet.credentials;
+            ok = sendPacket(fd, c.pid == 0 ? std::string("none")
+                                           : std::to_string(c.pid) + ' ' + std::to_string(c.uid) + ' '
+                                                     + std::to_string(c.gid));
+        } else if (command == "trysendfd") {
+            const int memfd = ::memfd_create("qseqpacket-peer", MFD_CLOEXEC);
+            const ssize_t sent = memfd < 0 ? -1 : TestUtil::rawSendMsg(fd, "withfd", 6, &memfd, 1);
+            const int error = sent < 0 ? errno : 0;
+            if (memfd >= 0)
+                ::close(memfd);
+            ok = sendPacket(fd, sent < 0 ? "sendfd errno " + std::to_string(error) : std::string("sendfd ok"));
+        } else if (command == "sendmanyfds" && args.size() >= 2) {
+            const int count = std::atoi(args[1].c_str());
+            const int memfd = ::memfd_create("qseqpacket-peer", MFD_CLOEXEC);
+            std::vector<int> many;
+            for (int i = 0; memfd >= 0 && i < count; ++i)
+                many.push_back(::fcntl(memfd, F_DUPFD_CLOEXEC, 0));
+            ok = sendPacket(fd, "many", many);
+            closeAll(many);
+            if (memfd >= 0)
+                ::close(memfd);
         } else if (command == "exit") {
             ::_exit(0);
         } else {
