@@ -18,7 +18,7 @@
  * Roles: socket (the SeqpacketSocket), address (the peer's address), pid, uid, gid, user, group,
  * executable, processName, label ("name (pid N)").
  */
-class SeqpacketPeerModel : public QAbstractListModel
+class SEQPACKETQML_EXPORT SeqpacketPeerModel : public QAbstractListModel
 {
     Q_OBJECT
     QML_ELEMENT
@@ -69,7 +69,7 @@ private:
  * when it goes, peerDisconnected(peer) is emitted, the peer leaves peers and is deleted soon after.
  * Packets from any peer also arrive through packetReceived(peer, packet).
  */
-class SeqpacketServer : public QObject, public QQmlParserStatus
+class SEQPACKETQML_EXPORT SeqpacketServer : public QObject, public QQmlParserStatus
 {
     Q_OBJECT
     QML_ELEMENT

@@ -2,6 +2,8 @@
 #ifndef SEQPACKETSOCKET_QML_H
 #define SEQPACKETSOCKET_QML_H
 
+#include "seqpacketqmlglobal.h"
+
 #include <QSeqpacketSocket>
 
 #include <QtCore/qobject.h>
@@ -31,7 +33,7 @@
  *
  * Every successful send emits packetSent(packet) with the same fields and direction "out".
  */
-class SeqpacketSocket : public QObject
+class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
 {
     Q_OBJECT
     QML_ELEMENT
