@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketsocket.h"
-#include "seqpackethex_p.h"
+#include "seqpackethex.h"
 #include "seqpacketinfo_p.h"
 
 #include <QtCore/qdatetime.h>
