@@ -128,7 +128,7 @@ void PacketLog::setSource(QObject *source)
         connect(source, SIGNAL(packetSent(QVariantMap)), this, SLOT(onPacketSent(QVariantMap)));
         connect(source, SIGNAL(connected()), this, SLOT(onConnected()));
         connect(source, SIGNAL(disconnected()), this, SLOT(onDisconnected()));
-        connect(source, SIGNAL(errorOccurred(SeqpacketSocket::SocketError,QString)), this,
+        connect(source, SIGNAL(errorOccurred(int,QString)), this,
                 SLOT(onErrorOccurred()));
     }
     emit sourceChanged();

@@ -105,7 +105,7 @@ SeqpacketServer::SeqpacketServer(QObject *parent)
 {
     connect(m_server, &QSeqpacketServer::newConnection, this, &SeqpacketServer::onNewConnection);
     connect(m_server, &QSeqpacketServer::acceptError, this, [this](QSeqpacketSocket::SocketError error) {
-        setError(SeqpacketSocket::SocketError(error), m_server->errorString());
+        setError(error, m_server->errorString());
     });
     connect(m_peers, &SeqpacketPeerModel::countChanged, this, &SeqpacketServer::peerCountChanged);
 }
@@ -203,12 +203,12 @@ void SeqpacketServer::setDescriptorPreviewSize(int bytes)
     emit descriptorPreviewSizeChanged();
 }
 
-void SeqpacketServer::setError(SeqpacketSocket::SocketError error, const QString &message)
+void SeqpacketServer::setError(int error, const QString &message)
 {
     m_error = error;
     m_errorString = message;
     emit errorChanged();
-    if (error != SeqpacketSocket::NoError)
+    if (error != QSeqpacketSocket::NoError)
         emit errorOccurred(error, message);
 }
 
@@ -223,8 +223,8 @@ bool SeqpacketServer::listen()
     if (m_server->isListening()) {
         m_server->close();
     }
-    if (m_error != SeqpacketSocket::NoError) {
-        m_error = SeqpacketSocket::NoError;
+    if (m_error != QSeqpacketSocket::NoError) {
+        m_error = QSeqpacketSocket::NoError;
         m_errorString.clear();
         emit errorChanged();
     }
@@ -238,7 +238,7 @@ bool SeqpacketServer::listen()
             ok = m_server->listen(where);
     }
     if (!ok)
-        setError(SeqpacketSocket::SocketError(m_server->serverError()), m_server->errorString());
+        setError(m_server->serverError(), m_server->errorString());
     emit listeningChanged();
     return ok;
 }
@@ -280,7 +280,7 @@ void SeqpacketServer::onNewConnection()
         emit peerConnected(peer);
         // The peer may have sent and closed before we looked: its packets wait to be read and
         // its disconnected() comes through the event loop, after the handlers above.
-        if (peer->state() == SeqpacketSocket::UnconnectedState)
+        if (peer->state() == QSeqpacketSocket::UnconnectedState)
             peerGone(peer);
     }
 }

@@ -78,7 +78,8 @@ class SEQPACKETQML_EXPORT SeqpacketServer : public QObject, public QQmlParserSta
     Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
     Q_PROPERTY(bool listening READ isListening WRITE setListening NOTIFY listeningChanged)
     Q_PROPERTY(QString serverAddress READ serverAddress NOTIFY listeningChanged)
-    Q_PROPERTY(SeqpacketSocket::SocketError error READ error NOTIFY errorChanged)
+    //! A QSeqpacketSocket::SocketError (SeqpacketSocket.AddressInUseError, ...).
+    Q_PROPERTY(int error READ error NOTIFY errorChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
     Q_PROPERTY(SeqpacketPeerModel *peers READ peers CONSTANT)
     Q_PROPERTY(int peerCount READ peerCount NOTIFY peerCountChanged)
@@ -112,7 +113,7 @@ public:
     bool isListening() const;
     void setListening(bool listening);
     QString serverAddress() const;
-    SeqpacketSocket::SocketError error() const { return m_error; }
+    int error() const { return m_error; }
     QString errorString() const { return m_errorString; }
     SeqpacketPeerModel *peers() const { return m_peers; }
     int peerCount() const { return m_peers->count(); }
@@ -151,7 +152,7 @@ Q_SIGNALS:
     void decodeLimitChanged();
     void descriptorPreviewSizeChanged();
 
-    void errorOccurred(SeqpacketSocket::SocketError error, const QString &errorString);
+    void errorOccurred(int error, const QString &errorString);
     void peerConnected(SeqpacketSocket *peer);
     void peerDisconnected(SeqpacketSocket *peer);
     void packetReceived(SeqpacketSocket *peer, const QVariantMap &packet);
@@ -160,12 +161,12 @@ Q_SIGNALS:
 private:
     void onNewConnection();
     void peerGone(SeqpacketSocket *peer);
-    void setError(SeqpacketSocket::SocketError error, const QString &message);
+    void setError(int error, const QString &message);
 
     QSeqpacketServer *m_server = nullptr;
     SeqpacketPeerModel *m_peers = nullptr;
     QString m_address;
-    SeqpacketSocket::SocketError m_error = SeqpacketSocket::NoError;
+    int m_error = QSeqpacketSocket::NoError;
     QString m_errorString;
     qint64 m_connectionCount = 0;
     bool m_removeStaleSocket = false;

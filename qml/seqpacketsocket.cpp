@@ -85,9 +85,9 @@ void SeqpacketSocket::setAddress(const QString &address)
     emit addressChanged();
 }
 
-SeqpacketSocket::State SeqpacketSocket::state() const
+QSeqpacketSocket::State SeqpacketSocket::state() const
 {
-    return m_socket ? State(m_socket->state()) : UnconnectedState;
+    return m_socket ? m_socket->state() : QSeqpacketSocket::UnconnectedState;
 }
 
 qint64 SeqpacketSocket::packetsToWrite() const
@@ -124,7 +124,7 @@ void SeqpacketSocket::setDescriptorPreviewSize(int bytes)
     emit descriptorPreviewSizeChanged();
 }
 
-void SeqpacketSocket::setError(SocketError error, const QString &message)
+void SeqpacketSocket::setError(int error, const QString &message)
 {
     m_error = error;
     m_errorString = message;
@@ -136,12 +136,12 @@ void SeqpacketSocket::onSocketError(QSeqpacketSocket::SocketError error)
 {
     if (m_ignoreErrors)
         return;
-    setError(SocketError(error), m_socket->errorString());
+    setError(error, m_socket->errorString());
 }
 
 void SeqpacketSocket::onStateChanged()
 {
-    const State now = state();
+    const QSeqpacketSocket::State now = state();
     if (now == m_lastState)
         return;
     m_lastState = now;
@@ -165,8 +165,8 @@ void SeqpacketSocket::connectToServer()
 {
     if (m_socket->state() != QSeqpacketSocket::UnconnectedState)
         m_socket->abort();
-    if (m_error != NoError) {
-        m_error = NoError;
+    if (m_error != QSeqpacketSocket::NoError) {
+        m_error = QSeqpacketSocket::NoError;
         m_errorString.clear();
         emit errorChanged();
     }
@@ -382,7 +382,7 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
     const int fd = ::memfd_create(memfdName.constData(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) {
         const int errorNumber = errno;
-        setError(ResourceError, QStringLiteral("sendMemfd: memfd_create: %1")
+        setError(QSeqpacketSocket::ResourceError, QStringLiteral("sendMemfd: memfd_create: %1")
                                         .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
         return false;
     }
@@ -394,7 +394,7 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
             continue;
         if (n <= 0) {
             const int errorNumber = errno;
-            setError(ResourceError, QStringLiteral("sendMemfd: write: %1")
+            setError(QSeqpacketSocket::ResourceError, QStringLiteral("sendMemfd: write: %1")
                                             .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
             return false;
         }

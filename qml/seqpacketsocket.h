@@ -37,11 +37,15 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
 {
     Q_OBJECT
     QML_ELEMENT
+    // The library's State and SocketError, not copies: SeqpacketSocket.ConnectedState in QML is
+    // QSeqpacketSocket::ConnectedState.
+    QML_EXTENDED_NAMESPACE(QSeqpacketSocket)
 
     Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
-    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QSeqpacketSocket::State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool connected READ isConnected NOTIFY stateChanged)
-    Q_PROPERTY(SocketError error READ error NOTIFY errorChanged)
+    //! A QSeqpacketSocket::SocketError or InvalidDataError.
+    Q_PROPERTY(int error READ error NOTIFY errorChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
 
     Q_PROPERTY(QString localAddress READ localAddress NOTIFY peerChanged)
@@ -73,35 +77,15 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
                NOTIFY descriptorPreviewSizeChanged)
 
 public:
-    enum State {
-        UnconnectedState = QSeqpacketSocket::UnconnectedState,
-        ConnectingState = QSeqpacketSocket::ConnectingState,
-        ConnectedState = QSeqpacketSocket::ConnectedState,
-        ClosingState = QSeqpacketSocket::ClosingState
-    };
-    Q_ENUM(State)
-
-    enum SocketError {
-        NoError = QSeqpacketSocket::NoError,
-        ConnectionRefusedError = QSeqpacketSocket::ConnectionRefusedError,
-        ServerNotFoundError = QSeqpacketSocket::ServerNotFoundError,
-        SocketAccessError = QSeqpacketSocket::SocketAccessError,
-        PeerClosedError = QSeqpacketSocket::PeerClosedError,
-        ConnectionResetError = QSeqpacketSocket::ConnectionResetError,
-        PacketTooLargeError = QSeqpacketSocket::PacketTooLargeError,
-        TooManyDescriptorsError = QSeqpacketSocket::TooManyDescriptorsError,
-        WouldBlockError = QSeqpacketSocket::WouldBlockError,
-        SendQueueFullError = QSeqpacketSocket::SendQueueFullError,
-        InvalidAddressError = QSeqpacketSocket::InvalidAddressError,
-        ResourceError = QSeqpacketSocket::ResourceError,
-        OperationError = QSeqpacketSocket::OperationError,
-        UnsupportedOperationError = QSeqpacketSocket::UnsupportedOperationError,
-        UnknownSocketError = QSeqpacketSocket::UnknownSocketError,
-        AddressInUseError = QSeqpacketSocket::AddressInUseError,
-        TimeoutError = QSeqpacketSocket::TimeoutError,
+    /*!
+     * The module's own error, beyond QSeqpacketSocket::SocketError: error holds one of those or
+     * this. (QML sees QSeqpacketSocket's enums on this type: SeqpacketSocket.ConnectedState,
+     * SeqpacketSocket.ConnectionRefusedError, ...)
+     */
+    enum ModuleError {
         InvalidDataError = 1000 //!< bad hex, a value that is not bytes, a file that cannot be opened
     };
-    Q_ENUM(SocketError)
+    Q_ENUM(ModuleError)
 
     explicit SeqpacketSocket(QObject *parent = nullptr);
     /*! Wraps \a socket, an accepted connection; takes ownership of it. Used by SeqpacketServer. */
@@ -111,9 +95,9 @@ public:
     QString address() const { return m_address; }
     void setAddress(const QString &address);
 
-    State state() const;
-    bool isConnected() const { return state() == ConnectedState; }
-    SocketError error() const { return m_error; }
+    QSeqpacketSocket::State state() const;
+    bool isConnected() const { return state() == QSeqpacketSocket::ConnectedState; }
+    int error() const { return m_error; }
     QString errorString() const { return m_errorString; }
 
     QString localAddress() const { return m_localAddress; }
@@ -193,7 +177,7 @@ Q_SIGNALS:
     void connected();
     void disconnected();
     /*! Something failed; error and errorString say what. */
-    void errorOccurred(SeqpacketSocket::SocketError error, const QString &errorString);
+    void errorOccurred(int error, const QString &errorString);
     void packetReceived(const QVariantMap &packet);
     void descriptorReceived(const QVariantMap &descriptor, const QVariantMap &packet);
     void packetSent(const QVariantMap &packet);
@@ -205,7 +189,7 @@ private:
     void onStateChanged();
     void updatePeer();
     void resetCounters();
-    void setError(SocketError error, const QString &message);
+    void setError(int error, const QString &message);
     bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
     QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
                                const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
@@ -213,9 +197,9 @@ private:
 
     QSeqpacketSocket *m_socket = nullptr;
     QString m_address;
-    SocketError m_error = NoError;
+    int m_error = QSeqpacketSocket::NoError;
     QString m_errorString;
-    State m_lastState = UnconnectedState;
+    QSeqpacketSocket::State m_lastState = QSeqpacketSocket::UnconnectedState;
     bool m_ignoreErrors = false;
 
     QString m_localAddress;
