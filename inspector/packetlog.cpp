@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "packetlog.h"
 
+#include "seqpacketpacketkeys.h"
+
 #include <QtCore/qdatetime.h>
 
 namespace {
+
+namespace Key = SeqpacketPacketKey;
 
 constexpr int PreviewChars = 240;
 constexpr int PreviewBytes = 48;
 
 QString makePreview(const QVariantMap &packet, bool isText)
 {
-    const qint64 size = packet.value(QStringLiteral("size")).toLongLong();
+    const qint64 size = packet.value(Key::Size).toLongLong();
     if (size == 0)
         return QStringLiteral("(empty packet)");
     if (isText) {
-        QString text = packet.value(QStringLiteral("text")).toString().left(PreviewChars);
+        QString text = packet.value(Key::Text).toString().left(PreviewChars);
         text.replace(QLatin1Char('\n'), QChar(0x21b5)); // ↵
         text.replace(QLatin1Char('\r'), QString());
         text.replace(QLatin1Char('\t'), QChar(0x2192)); // →
@@ -22,7 +26,7 @@ QString makePreview(const QVariantMap &packet, bool isText)
             text += QChar(0x2026);
         return text;
     }
-    const QString hex = packet.value(QStringLiteral("hex")).toString();
+    const QString hex = packet.value(Key::Hex).toString();
     QString out;
     const int bytes = int(qMin<qsizetype>(hex.size() / 2, PreviewBytes));
     out.reserve(bytes * 3);
@@ -161,14 +165,14 @@ void PacketLog::setMaxEntries(int max)
 void PacketLog::onPacketReceived(const QVariantMap &packet)
 {
     QVariantMap p = packet;
-    p.insert(QStringLiteral("direction"), QStringLiteral("in"));
+    p.insert(Key::Direction, SeqpacketPacketDirection::In);
     append(p);
 }
 
 void PacketLog::onPacketSent(const QVariantMap &packet)
 {
     QVariantMap p = packet;
-    p.insert(QStringLiteral("direction"), QStringLiteral("out"));
+    p.insert(Key::Direction, SeqpacketPacketDirection::Out);
     append(p);
 }
 
@@ -198,18 +202,18 @@ void PacketLog::onErrorOccurred()
 void PacketLog::append(const QVariantMap &packet)
 {
     Entry e;
-    e.kind = packet.value(QStringLiteral("direction")).toString() == QLatin1String("out")
-            ? QStringLiteral("out") : QStringLiteral("in");
-    e.sequence = packet.value(QStringLiteral("sequence")).toLongLong();
-    e.timestamp = packet.value(QStringLiteral("timestamp")).toLongLong();
+    e.kind = packet.value(Key::Direction).toString() == SeqpacketPacketDirection::Out
+            ? SeqpacketPacketDirection::Out : SeqpacketPacketDirection::In;
+    e.sequence = packet.value(Key::Sequence).toLongLong();
+    e.timestamp = packet.value(Key::Timestamp).toLongLong();
     if (e.timestamp <= 0)
         e.timestamp = QDateTime::currentMSecsSinceEpoch();
-    e.size = packet.value(QStringLiteral("size")).toLongLong();
-    e.originalSize = packet.value(QStringLiteral("originalSize"), e.size).toLongLong();
-    e.truncated = packet.value(QStringLiteral("truncated")).toBool();
-    e.descriptorCount = packet.value(QStringLiteral("descriptorCount")).toInt();
-    e.descriptorsTruncated = packet.value(QStringLiteral("descriptorsTruncated")).toBool();
-    e.isText = packet.value(QStringLiteral("isText")).toBool();
+    e.size = packet.value(Key::Size).toLongLong();
+    e.originalSize = packet.value(Key::OriginalSize, e.size).toLongLong();
+    e.truncated = packet.value(Key::Truncated).toBool();
+    e.descriptorCount = packet.value(Key::DescriptorCount).toInt();
+    e.descriptorsTruncated = packet.value(Key::DescriptorsTruncated).toBool();
+    e.isText = packet.value(Key::IsText).toBool();
     e.preview = makePreview(packet, e.isText);
     e.packet = packet;
     countTraffic(e);
@@ -227,7 +231,7 @@ void PacketLog::addEvent(const QString &text)
 
 void PacketLog::countTraffic(const Entry &e)
 {
-    if (e.kind == QLatin1String("in")) {
+    if (e.kind == SeqpacketPacketDirection::In) {
         ++m_packetsIn;
         m_bytesIn += e.originalSize;
         m_descriptorsIn += e.descriptorCount;
@@ -414,12 +418,12 @@ bool PacketFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourcePare
     if (event)
         return false;
     const QVariantMap packet = idx.data(PacketLog::PacketRole).toMap();
-    if (packet.value(QStringLiteral("text")).toString().contains(m_text, Qt::CaseInsensitive))
+    if (packet.value(Key::Text).toString().contains(m_text, Qt::CaseInsensitive))
         return true;
     QString needle = m_text;
     needle.remove(QLatin1Char(' '));
     return !needle.isEmpty()
-            && packet.value(QStringLiteral("hex")).toString().contains(needle, Qt::CaseInsensitive);
+            && packet.value(Key::Hex).toString().contains(needle, Qt::CaseInsensitive);
 }
 
 int PacketFilter::sourceRow(int row) const

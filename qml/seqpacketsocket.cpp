@@ -2,6 +2,7 @@
 #include "seqpacketsocket.h"
 #include "seqpackethex.h"
 #include "seqpacketinfo_p.h"
+#include "seqpacketpacketkeys.h"
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qelapsedtimer.h>
@@ -232,28 +233,29 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
                                             qint64 timestamp, const QString &direction,
                                             qint64 sequence) const
 {
+    namespace Key = SeqpacketPacketKey;
     QVariantMap packet;
-    packet.insert(QStringLiteral("data"), data.isNull() ? QByteArray("") : data);
-    packet.insert(QStringLiteral("text"), SeqpacketInfo::toText(data, m_decodeLimit));
-    packet.insert(QStringLiteral("hex"), SeqpacketInfo::toHex(data, m_decodeLimit));
-    packet.insert(QStringLiteral("isText"),
+    packet.insert(Key::Data, data.isNull() ? QByteArray("") : data);
+    packet.insert(Key::Text, SeqpacketInfo::toText(data, m_decodeLimit));
+    packet.insert(Key::Hex, SeqpacketInfo::toHex(data, m_decodeLimit));
+    packet.insert(Key::IsText,
                   SeqpacketInfo::looksLikeText(m_decodeLimit >= 0 && data.size() > m_decodeLimit
                                                        ? QByteArrayView(data).first(m_decodeLimit)
                                                        : QByteArrayView(data)));
-    packet.insert(QStringLiteral("size"), qint64(data.size()));
-    packet.insert(QStringLiteral("originalSize"), originalSize);
-    packet.insert(QStringLiteral("truncated"), truncated);
-    packet.insert(QStringLiteral("descriptorCount"), qint64(fds.size()));
-    packet.insert(QStringLiteral("descriptorsTruncated"), fdsTruncated);
+    packet.insert(Key::Size, qint64(data.size()));
+    packet.insert(Key::OriginalSize, originalSize);
+    packet.insert(Key::Truncated, truncated);
+    packet.insert(Key::DescriptorCount, qint64(fds.size()));
+    packet.insert(Key::DescriptorsTruncated, fdsTruncated);
     QVariantList descriptors;
     descriptors.reserve(fds.size());
     for (const QSeqpacketFileDescriptor &fd : fds)
         descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), m_descriptorPreviewSize));
-    packet.insert(QStringLiteral("descriptors"), descriptors);
-    packet.insert(QStringLiteral("direction"), direction);
-    packet.insert(QStringLiteral("sequence"), sequence);
-    packet.insert(QStringLiteral("timestamp"), timestamp);
-    packet.insert(QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(timestamp));
+    packet.insert(Key::Descriptors, descriptors);
+    packet.insert(Key::Direction, direction);
+    packet.insert(Key::Sequence, sequence);
+    packet.insert(Key::Timestamp, timestamp);
+    packet.insert(Key::Time, QDateTime::fromMSecsSinceEpoch(timestamp));
     return packet;
 }
 
@@ -277,14 +279,14 @@ void SeqpacketSocket::onPacketReady()
                                                           : QDateTime::currentMSecsSinceEpoch();
         const QVariantMap packet = describePacket(data, received.originalSize(), received.isTruncated(),
                                                   fds, received.areFileDescriptorsTruncated(),
-                                                  timestamp, QStringLiteral("in"), m_packetsReceived);
+                                                  timestamp, SeqpacketPacketDirection::In, m_packetsReceived);
         emit countersChanged();
         if (!guard)
             return;
         emit packetReceived(packet);
         if (!guard)
             return;
-        const QVariantList descriptors = packet.value(QStringLiteral("descriptors")).toList();
+        const QVariantList descriptors = packet.value(SeqpacketPacketKey::Descriptors).toList();
         for (const QVariant &descriptor : descriptors) {
             emit descriptorReceived(descriptor.toMap(), packet);
             if (!guard)
@@ -299,7 +301,7 @@ bool SeqpacketSocket::send(const QByteArray &data, const QList<QSeqpacketFileDes
     // Describe before sending: the descriptors stay ours, but what they show may change once
     // the peer has them.
     QVariantMap packet = describePacket(data, data.size(), false, fds, false,
-                                        QDateTime::currentMSecsSinceEpoch(), QStringLiteral("out"),
+                                        QDateTime::currentMSecsSinceEpoch(), SeqpacketPacketDirection::Out,
                                         m_packetsSent + 1);
     if (!m_socket->sendPacket(QByteArrayView(data), fds))
         return false; // errorOccurred() set the error
