@@ -119,7 +119,7 @@ QHash<int, QByteArray> PacketLog::roleNames() const
     };
 }
 
-void PacketLog::setSource(QObject *source)
+void PacketLog::setSource(SeqpacketSocket *source)
 {
     if (m_source == source)
         return;
@@ -127,13 +127,12 @@ void PacketLog::setSource(QObject *source)
         m_source->disconnect(this);
     m_source = source;
     if (source) {
-        // By signature, so that the log works with any object that delivers packet maps.
-        connect(source, SIGNAL(packetReceived(QVariantMap)), this, SLOT(onPacketReceived(QVariantMap)));
-        connect(source, SIGNAL(packetSent(QVariantMap)), this, SLOT(onPacketSent(QVariantMap)));
-        connect(source, SIGNAL(connected()), this, SLOT(onConnected()));
-        connect(source, SIGNAL(disconnected()), this, SLOT(onDisconnected()));
-        connect(source, SIGNAL(errorOccurred(int,QString)), this,
-                SLOT(onErrorOccurred()));
+        // Both maps carry their direction.
+        connect(source, &SeqpacketSocket::packetReceived, this, &PacketLog::append);
+        connect(source, &SeqpacketSocket::packetSent, this, &PacketLog::append);
+        connect(source, &SeqpacketSocket::connected, this, &PacketLog::onConnected);
+        connect(source, &SeqpacketSocket::disconnected, this, [this] { addEvent(QStringLiteral("disconnected")); });
+        connect(source, &SeqpacketSocket::errorOccurred, this, &PacketLog::onErrorOccurred);
     }
     emit sourceChanged();
 }
@@ -162,24 +161,10 @@ void PacketLog::setMaxEntries(int max)
     emit maxEntriesChanged();
 }
 
-void PacketLog::onPacketReceived(const QVariantMap &packet)
-{
-    QVariantMap p = packet;
-    p.insert(Key::Direction, SeqpacketPacketDirection::In);
-    append(p);
-}
-
-void PacketLog::onPacketSent(const QVariantMap &packet)
-{
-    QVariantMap p = packet;
-    p.insert(Key::Direction, SeqpacketPacketDirection::Out);
-    append(p);
-}
-
 void PacketLog::onConnected()
 {
-    const QString peer = m_source ? m_source->property("peerAddress").toString() : QString();
-    const qint64 pid = m_source ? m_source->property("peerPid").toLongLong() : -1;
+    const QString peer = m_source ? m_source->peerAddress() : QString();
+    const qint64 pid = m_source ? m_source->peerPid() : -1;
     QString text = QStringLiteral("connected");
     if (pid > 0)
         text += QStringLiteral(" to pid %1").arg(pid);
@@ -188,15 +173,9 @@ void PacketLog::onConnected()
     addEvent(text);
 }
 
-void PacketLog::onDisconnected()
+void PacketLog::onErrorOccurred(int, const QString &errorString)
 {
-    addEvent(QStringLiteral("disconnected"));
-}
-
-void PacketLog::onErrorOccurred()
-{
-    if (m_source)
-        addEvent(QStringLiteral("error: %1").arg(m_source->property("errorString").toString()));
+    addEvent(QStringLiteral("error: %1").arg(errorString));
 }
 
 void PacketLog::append(const QVariantMap &packet)
