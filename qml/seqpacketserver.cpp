@@ -99,7 +99,7 @@ void SeqpacketPeerModel::remove(SeqpacketSocket *peer)
 // ---- SeqpacketServer ------------------------------------------------------------------------
 
 SeqpacketServer::SeqpacketServer(QObject *parent)
-    : QObject(parent),
+    : SeqpacketEndpoint(parent),
       m_server(new QSeqpacketServer(this)),
       m_peers(new SeqpacketPeerModel(this))
 {
@@ -124,14 +124,6 @@ void SeqpacketServer::componentComplete()
     m_complete = true;
     if (m_listenWhenComplete)
         listen();
-}
-
-void SeqpacketServer::setAddress(const QString &address)
-{
-    if (m_address == address)
-        return;
-    m_address = address;
-    emit addressChanged();
 }
 
 bool SeqpacketServer::isListening() const
@@ -174,44 +166,6 @@ void SeqpacketServer::setSocketAccess(SocketAccess access)
     emit socketAccessChanged();
 }
 
-void SeqpacketServer::setReceiveLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_receiveLimit == bytes)
-        return;
-    m_receiveLimit = bytes;
-    emit receiveLimitChanged();
-}
-
-void SeqpacketServer::setDecodeLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_decodeLimit == bytes)
-        return;
-    m_decodeLimit = bytes;
-    emit decodeLimitChanged();
-}
-
-void SeqpacketServer::setDescriptorPreviewSize(int bytes)
-{
-    bytes = qBound(0, bytes, 1 << 20);
-    if (m_descriptorPreviewSize == bytes)
-        return;
-    m_descriptorPreviewSize = bytes;
-    emit descriptorPreviewSizeChanged();
-}
-
-void SeqpacketServer::setError(int error, const QString &message)
-{
-    m_error = error;
-    m_errorString = message;
-    emit errorChanged();
-    if (error != QSeqpacketSocket::NoError)
-        emit errorOccurred(error, message);
-}
-
 bool SeqpacketServer::listen(const QString &address)
 {
     setAddress(address);
@@ -223,12 +177,8 @@ bool SeqpacketServer::listen()
     if (m_server->isListening()) {
         m_server->close();
     }
-    if (m_error != QSeqpacketSocket::NoError) {
-        m_error = QSeqpacketSocket::NoError;
-        m_errorString.clear();
-        emit errorChanged();
-    }
-    const QSeqpacketAddress where = QSeqpacketAddress::fromString(m_address);
+    clearError();
+    const QSeqpacketAddress where = QSeqpacketAddress::fromString(address());
     m_server->setSocketOptions(QSeqpacketServer::SocketOptions(int(m_socketAccess)));
     bool ok = m_server->listen(where);
     if (!ok && m_removeStaleSocket && m_server->serverError() == QSeqpacketSocket::AddressInUseError
@@ -263,9 +213,9 @@ void SeqpacketServer::onNewConnection()
     while (QSeqpacketSocket *socket = m_server->nextPendingConnection()) {
         auto *peer = new SeqpacketSocket(socket, this);
         QQmlEngine::setObjectOwnership(peer, QQmlEngine::CppOwnership);
-        peer->setReceiveLimit(m_receiveLimit);
-        peer->setDecodeLimit(m_decodeLimit);
-        peer->setDescriptorPreviewSize(m_descriptorPreviewSize);
+        peer->setReceiveLimit(receiveLimit());
+        peer->setDecodeLimit(decodeLimit());
+        peer->setDescriptorPreviewSize(descriptorPreviewSize());
         connect(peer, &SeqpacketSocket::packetReceived, this, [this, peer](const QVariantMap &packet) {
             emit packetReceived(peer, packet);
         });

@@ -41,13 +41,13 @@ QString addressText(const QSeqpacketAddress &address)
 }
 
 SeqpacketSocket::SeqpacketSocket(QObject *parent)
-    : QObject(parent)
+    : SeqpacketEndpoint(parent)
 {
     attach(new QSeqpacketSocket(this));
 }
 
 SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent)
-    : QObject(parent)
+    : SeqpacketEndpoint(parent)
 {
     socket->setParent(this);
     attach(socket);
@@ -78,14 +78,6 @@ void SeqpacketSocket::attach(QSeqpacketSocket *socket)
     connect(socket, &QSeqpacketSocket::disconnected, this, &SeqpacketSocket::disconnected);
 }
 
-void SeqpacketSocket::setAddress(const QString &address)
-{
-    if (m_address == address)
-        return;
-    m_address = address;
-    emit addressChanged();
-}
-
 QSeqpacketSocket::State SeqpacketSocket::state() const
 {
     return m_socket ? m_socket->state() : QSeqpacketSocket::UnconnectedState;
@@ -94,43 +86,6 @@ QSeqpacketSocket::State SeqpacketSocket::state() const
 qint64 SeqpacketSocket::packetsToWrite() const
 {
     return m_socket ? m_socket->packetsToWrite() : 0;
-}
-
-void SeqpacketSocket::setReceiveLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_receiveLimit == bytes)
-        return;
-    m_receiveLimit = bytes;
-    emit receiveLimitChanged();
-}
-
-void SeqpacketSocket::setDecodeLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_decodeLimit == bytes)
-        return;
-    m_decodeLimit = bytes;
-    emit decodeLimitChanged();
-}
-
-void SeqpacketSocket::setDescriptorPreviewSize(int bytes)
-{
-    bytes = qBound(0, bytes, 1 << 20);
-    if (m_descriptorPreviewSize == bytes)
-        return;
-    m_descriptorPreviewSize = bytes;
-    emit descriptorPreviewSizeChanged();
-}
-
-void SeqpacketSocket::setError(int error, const QString &message)
-{
-    m_error = error;
-    m_errorString = message;
-    emit errorChanged();
-    emit errorOccurred(error, message);
 }
 
 void SeqpacketSocket::onSocketError(QSeqpacketSocket::SocketError error)
@@ -166,13 +121,9 @@ void SeqpacketSocket::connectToServer()
 {
     if (m_socket->state() != QSeqpacketSocket::UnconnectedState)
         m_socket->abort();
-    if (m_error != QSeqpacketSocket::NoError) {
-        m_error = QSeqpacketSocket::NoError;
-        m_errorString.clear();
-        emit errorChanged();
-    }
+    clearError();
     resetCounters();
-    const QSeqpacketAddress server = QSeqpacketAddress::fromString(m_address);
+    const QSeqpacketAddress server = QSeqpacketAddress::fromString(address());
     m_socket->connectToServer(server);
 }
 
@@ -236,12 +187,13 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
     namespace Key = SeqpacketPacketKey;
     QVariantMap packet;
     packet.insert(Key::Data, data.isNull() ? QByteArray("") : data);
-    packet.insert(Key::Text, SeqpacketInfo::toText(data, m_decodeLimit));
-    packet.insert(Key::Hex, SeqpacketInfo::toHex(data, m_decodeLimit));
-    packet.insert(Key::IsText,
-                  SeqpacketInfo::looksLikeText(m_decodeLimit >= 0 && data.size() > m_decodeLimit
-                                                       ? QByteArrayView(data).first(m_decodeLimit)
-                                                       : QByteArrayView(data)));
+    // The helpers cover decodeLimit bytes; data is always whole.
+    const int decode = decodeLimit();
+    const QByteArrayView decoded = decode >= 0 && data.size() > decode ? QByteArrayView(data).first(decode)
+                                                                       : QByteArrayView(data);
+    packet.insert(Key::Text, SeqpacketInfo::toText(decoded));
+    packet.insert(Key::Hex, SeqpacketInfo::toHex(decoded));
+    packet.insert(Key::IsText, SeqpacketInfo::looksLikeText(decoded));
     packet.insert(Key::Size, qint64(data.size()));
     packet.insert(Key::OriginalSize, originalSize);
     packet.insert(Key::Truncated, truncated);
@@ -250,7 +202,7 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
     QVariantList descriptors;
     descriptors.reserve(fds.size());
     for (const QSeqpacketFileDescriptor &fd : fds)
-        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), m_descriptorPreviewSize));
+        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), descriptorPreviewSize()));
     packet.insert(Key::Descriptors, descriptors);
     packet.insert(Key::Direction, direction);
     packet.insert(Key::Sequence, sequence);
@@ -267,7 +219,7 @@ void SeqpacketSocket::onPacketReady()
     while (batch.nsecsElapsed() < BatchNanoseconds) {
         if (!guard || !m_socket || !m_socket->hasPendingPackets())
             return;
-        QSeqpacketPacket received = m_socket->receivePacket(m_receiveLimit);
+        QSeqpacketPacket received = m_socket->receivePacket(receiveLimit());
         if (!received.isValid())
             return;
         const QByteArray data = received.data();

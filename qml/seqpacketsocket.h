@@ -2,6 +2,7 @@
 #ifndef SEQPACKETSOCKET_QML_H
 #define SEQPACKETSOCKET_QML_H
 
+#include "seqpacketendpoint.h"
 #include "seqpacketqmlglobal.h"
 
 #include <QSeqpacketSocket>
@@ -33,7 +34,7 @@
  *
  * Every successful send emits packetSent(packet) with the same fields and direction "out".
  */
-class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
+class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
 {
     Q_OBJECT
     QML_ELEMENT
@@ -41,12 +42,8 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
     // QSeqpacketSocket::ConnectedState.
     QML_EXTENDED_NAMESPACE(QSeqpacketSocket)
 
-    Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
     Q_PROPERTY(QSeqpacketSocket::State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool connected READ isConnected NOTIFY stateChanged)
-    //! A QSeqpacketSocket::SocketError or InvalidDataError.
-    Q_PROPERTY(int error READ error NOTIFY errorChanged)
-    Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
 
     Q_PROPERTY(QString localAddress READ localAddress NOTIFY peerChanged)
     Q_PROPERTY(QString peerAddress READ peerAddress NOTIFY peerChanged)
@@ -71,11 +68,6 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public QObject
     Q_PROPERTY(qint64 descriptorsReceived READ descriptorsReceived NOTIFY countersChanged)
     Q_PROPERTY(qint64 packetsToWrite READ packetsToWrite NOTIFY countersChanged)
 
-    Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
-    Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
-    Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
-               NOTIFY descriptorPreviewSizeChanged)
-
 public:
     /*!
      * The module's own error, beyond QSeqpacketSocket::SocketError: error holds one of those or
@@ -92,13 +84,8 @@ public:
     SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent);
     ~SeqpacketSocket() override;
 
-    QString address() const { return m_address; }
-    void setAddress(const QString &address);
-
     QSeqpacketSocket::State state() const;
     bool isConnected() const { return state() == QSeqpacketSocket::ConnectedState; }
-    int error() const { return m_error; }
-    QString errorString() const { return m_errorString; }
 
     QString localAddress() const { return m_localAddress; }
     QString peerAddress() const { return m_peerAddress; }
@@ -122,13 +109,6 @@ public:
     qint64 bytesReceived() const { return m_bytesReceived; }
     qint64 descriptorsReceived() const { return m_descriptorsReceived; }
     qint64 packetsToWrite() const;
-
-    int receiveLimit() const { return m_receiveLimit; }
-    void setReceiveLimit(int bytes);
-    int decodeLimit() const { return m_decodeLimit; }
-    void setDecodeLimit(int bytes);
-    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
-    void setDescriptorPreviewSize(int bytes);
 
     /*! The wrapped socket (for C++ users of the module). */
     QSeqpacketSocket *socket() const { return m_socket; }
@@ -165,19 +145,12 @@ public:
     Q_INVOKABLE static int openDescriptorCount();
 
 Q_SIGNALS:
-    void addressChanged();
     void stateChanged();
-    void errorChanged();
     void peerChanged();
     void countersChanged();
-    void receiveLimitChanged();
-    void decodeLimitChanged();
-    void descriptorPreviewSizeChanged();
 
     void connected();
     void disconnected();
-    /*! Something failed; error and errorString say what. */
-    void errorOccurred(int error, const QString &errorString);
     void packetReceived(const QVariantMap &packet);
     void descriptorReceived(const QVariantMap &descriptor, const QVariantMap &packet);
     void packetSent(const QVariantMap &packet);
@@ -189,16 +162,12 @@ private:
     void onStateChanged();
     void updatePeer();
     void resetCounters();
-    void setError(int error, const QString &message);
     bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
     QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
                                const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
                                qint64 timestamp, const QString &direction, qint64 sequence) const;
 
     QSeqpacketSocket *m_socket = nullptr;
-    QString m_address;
-    int m_error = QSeqpacketSocket::NoError;
-    QString m_errorString;
     QSeqpacketSocket::State m_lastState = QSeqpacketSocket::UnconnectedState;
     bool m_ignoreErrors = false;
 
@@ -223,10 +192,6 @@ private:
     qint64 m_packetsReceived = 0;
     qint64 m_bytesReceived = 0;
     qint64 m_descriptorsReceived = 0;
-
-    int m_receiveLimit = -1;
-    int m_decodeLimit = -1;
-    int m_descriptorPreviewSize = 64;
 };
 
 #endif // SEQPACKETSOCKET_QML_H
