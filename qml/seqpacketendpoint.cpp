@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketendpoint.h"
 
-SeqpacketEndpoint::SeqpacketEndpoint(QObject *parent)
-    : QObject(parent)
+SeqpacketEndpoint::SeqpacketEndpoint(SeqpacketReceiveOptions *receiveOptions, QObject *parent)
+    : QObject(parent),
+      m_receiveOptions(receiveOptions ? receiveOptions : new SeqpacketReceiveOptions(this))
 {
+    connect(m_receiveOptions, &SeqpacketReceiveOptions::receiveLimitChanged, this,
+            &SeqpacketEndpoint::receiveLimitChanged);
+    connect(m_receiveOptions, &SeqpacketReceiveOptions::decodeLimitChanged, this,
+            &SeqpacketEndpoint::decodeLimitChanged);
+    connect(m_receiveOptions, &SeqpacketReceiveOptions::descriptorPreviewSizeChanged, this,
+            &SeqpacketEndpoint::descriptorPreviewSizeChanged);
 }
 
 void SeqpacketEndpoint::setAddress(const QString &address)
@@ -30,33 +37,4 @@ void SeqpacketEndpoint::clearError()
     m_error = QSeqpacketSocket::NoError;
     m_errorString.clear();
     emit errorChanged();
-}
-
-void SeqpacketEndpoint::setReceiveLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_receiveLimit == bytes)
-        return;
-    m_receiveLimit = bytes;
-    emit receiveLimitChanged();
-}
-
-void SeqpacketEndpoint::setDecodeLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_decodeLimit == bytes)
-        return;
-    m_decodeLimit = bytes;
-    emit decodeLimitChanged();
-}
-
-void SeqpacketEndpoint::setDescriptorPreviewSize(int bytes)
-{
-    bytes = qBound(0, bytes, 1 << 20);
-    if (m_descriptorPreviewSize == bytes)
-        return;
-    m_descriptorPreviewSize = bytes;
-    emit descriptorPreviewSizeChanged();
 }

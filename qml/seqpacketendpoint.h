@@ -3,6 +3,7 @@
 #define SEQPACKETENDPOINT_H
 
 #include "seqpacketqmlglobal.h"
+#include "seqpacketreceiveoptions.h"
 
 #include <QSeqpacketSocket>
 
@@ -12,7 +13,8 @@
 
 /*!
  * What SeqpacketSocket and SeqpacketServer share: the address they connect to or listen on, the
- * last error, and how they read and describe the packets they deliver. Not made on its own.
+ * last error, and how they read and describe the packets they deliver (receiveOptions, with its
+ * properties forwarded here). Not made on its own.
  */
 class SEQPACKETQML_EXPORT SeqpacketEndpoint : public QObject
 {
@@ -25,6 +27,7 @@ class SEQPACKETQML_EXPORT SeqpacketEndpoint : public QObject
     Q_PROPERTY(int error READ error NOTIFY errorChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
 
+    Q_PROPERTY(SeqpacketReceiveOptions *receiveOptions READ receiveOptions CONSTANT)
     Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
     Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
     Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
@@ -37,15 +40,15 @@ public:
     int error() const { return m_error; }
     QString errorString() const { return m_errorString; }
 
-    /*! Read at most this many bytes of each packet (-1: whole packets). */
-    int receiveLimit() const { return m_receiveLimit; }
-    void setReceiveLimit(int bytes);
-    /*! The text and hex of a packet cover at most this many bytes (-1: all). */
-    int decodeLimit() const { return m_decodeLimit; }
-    void setDecodeLimit(int bytes);
-    /*! How many first bytes of a received regular file or memfd to read (0 to 1 MiB). */
-    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
-    void setDescriptorPreviewSize(int bytes);
+    /*! Shared by a server and its peers; never null. */
+    SeqpacketReceiveOptions *receiveOptions() const { return m_receiveOptions; }
+    // The receive options' properties, as the endpoint's own (see SeqpacketReceiveOptions).
+    int receiveLimit() const { return m_receiveOptions->receiveLimit(); }
+    void setReceiveLimit(int bytes) { m_receiveOptions->setReceiveLimit(bytes); }
+    int decodeLimit() const { return m_receiveOptions->decodeLimit(); }
+    void setDecodeLimit(int bytes) { m_receiveOptions->setDecodeLimit(bytes); }
+    int descriptorPreviewSize() const { return m_receiveOptions->descriptorPreviewSize(); }
+    void setDescriptorPreviewSize(int bytes) { m_receiveOptions->setDescriptorPreviewSize(bytes); }
 
 Q_SIGNALS:
     void addressChanged();
@@ -57,7 +60,11 @@ Q_SIGNALS:
     void errorOccurred(int error, const QString &errorString);
 
 protected:
-    explicit SeqpacketEndpoint(QObject *parent = nullptr);
+    /*!
+     * Uses \a receiveOptions (a server's, for its peers), which must outlive this endpoint; makes
+     * its own where that is null.
+     */
+    SeqpacketEndpoint(SeqpacketReceiveOptions *receiveOptions, QObject *parent);
 
     /*! Sets error and errorString; emits errorOccurred() unless \a error is NoError. */
     void setError(int error, const QString &message);
@@ -68,9 +75,7 @@ private:
     QString m_address;
     int m_error = QSeqpacketSocket::NoError;
     QString m_errorString;
-    int m_receiveLimit = -1;
-    int m_decodeLimit = -1;
-    int m_descriptorPreviewSize = 64;
+    SeqpacketReceiveOptions *m_receiveOptions = nullptr;
 };
 
 #endif // SEQPACKETENDPOINT_H

@@ -99,7 +99,7 @@ void SeqpacketPeerModel::remove(SeqpacketSocket *peer)
 // ---- SeqpacketServer ------------------------------------------------------------------------
 
 SeqpacketServer::SeqpacketServer(QObject *parent)
-    : SeqpacketEndpoint(parent),
+    : SeqpacketEndpoint(nullptr, parent),
       m_server(new QSeqpacketServer(this)),
       m_peers(new SeqpacketPeerModel(this))
 {
@@ -112,11 +112,13 @@ SeqpacketServer::SeqpacketServer(QObject *parent)
 
 SeqpacketServer::~SeqpacketServer()
 {
-    // Peers are our children and go with us, quietly.
-    const QList<SeqpacketSocket *> peers = m_peers->peers();
+    // Peers are our children and go with us, quietly. They go here, before QObject deletes our
+    // children in the order they were made: the receive options they share came first.
+    const QList<SeqpacketSocket *> peers = findChildren<SeqpacketSocket *>(Qt::FindDirectChildrenOnly);
     for (SeqpacketSocket *peer : peers)
         peer->disconnect(this);
     m_server->disconnect(this);
+    qDeleteAll(peers);
 }
 
 void SeqpacketServer::componentComplete()
@@ -211,11 +213,9 @@ void SeqpacketServer::abortPeers()
 void SeqpacketServer::onNewConnection()
 {
     while (QSeqpacketSocket *socket = m_server->nextPendingConnection()) {
-        auto *peer = new SeqpacketSocket(socket, this);
+        // The peers read with our receive options: a change reaches those connected already.
+        auto *peer = new SeqpacketSocket(socket, receiveOptions(), this);
         QQmlEngine::setObjectOwnership(peer, QQmlEngine::CppOwnership);
-        peer->setReceiveLimit(receiveLimit());
-        peer->setDecodeLimit(decodeLimit());
-        peer->setDescriptorPreviewSize(descriptorPreviewSize());
         connect(peer, &SeqpacketSocket::packetReceived, this, [this, peer](const QVariantMap &packet) {
             emit packetReceived(peer, packet);
         });

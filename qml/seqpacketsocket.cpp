@@ -41,13 +41,14 @@ QString addressText(const QSeqpacketAddress &address)
 }
 
 SeqpacketSocket::SeqpacketSocket(QObject *parent)
-    : SeqpacketEndpoint(parent)
+    : SeqpacketEndpoint(nullptr, parent)
 {
     attach(new QSeqpacketSocket(this));
 }
 
-SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent)
-    : SeqpacketEndpoint(parent)
+SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, SeqpacketReceiveOptions *receiveOptions,
+                                 QObject *parent)
+    : SeqpacketEndpoint(receiveOptions, parent)
 {
     socket->setParent(this);
     attach(socket);

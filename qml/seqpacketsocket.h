@@ -80,8 +80,12 @@ public:
     Q_ENUM(ModuleError)
 
     explicit SeqpacketSocket(QObject *parent = nullptr);
-    /*! Wraps \a socket, an accepted connection; takes ownership of it. Used by SeqpacketServer. */
-    SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent);
+    /*!
+     * Wraps \a socket, an accepted connection, and takes ownership of it; reads with
+     * \a receiveOptions (the server's, shared by its peers), which must outlive it. Used by
+     * SeqpacketServer.
+     */
+    SeqpacketSocket(QSeqpacketSocket *socket, SeqpacketReceiveOptions *receiveOptions, QObject *parent);
     ~SeqpacketSocket() override;
 
     QSeqpacketSocket::State state() const;
