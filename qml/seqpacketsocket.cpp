@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketsocket.h"
+#include "seqpacketbytes_p.h"
 #include "seqpackethex.h"
 #include "seqpacketinfo_p.h"
 #include "seqpacketpacketkeys.h"
@@ -192,9 +193,9 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
     const int decode = decodeLimit();
     const QByteArrayView decoded = decode >= 0 && data.size() > decode ? QByteArrayView(data).first(decode)
                                                                        : QByteArrayView(data);
-    packet.insert(Key::Text, SeqpacketInfo::toText(decoded));
-    packet.insert(Key::Hex, SeqpacketInfo::toHex(decoded));
-    packet.insert(Key::IsText, SeqpacketInfo::looksLikeText(decoded));
+    packet.insert(Key::Text, QString::fromUtf8(decoded));
+    packet.insert(Key::Hex, SeqpacketBytes::toHex(decoded));
+    packet.insert(Key::IsText, SeqpacketBytes::looksLikeText(decoded));
     packet.insert(Key::Size, qint64(data.size()));
     packet.insert(Key::OriginalSize, originalSize);
     packet.insert(Key::Truncated, truncated);
@@ -285,7 +286,7 @@ bool SeqpacketSocket::sendHex(const QString &hex)
 bool SeqpacketSocket::sendBytes(const QVariant &data)
 {
     QByteArray bytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)) {
         setError(InvalidDataError,
                  QStringLiteral("sendBytes: expected an ArrayBuffer, a string or a list of byte values, not %1")
                          .arg(QString::fromLatin1(data.typeName())));
@@ -297,7 +298,7 @@ bool SeqpacketSocket::sendBytes(const QVariant &data)
 bool SeqpacketSocket::sendFile(const QString &path, const QVariant &data)
 {
     QByteArray bytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)) {
         setError(InvalidDataError, QStringLiteral("sendFile: the data is not bytes (%1)")
                                            .arg(QString::fromLatin1(data.typeName())));
         return false;
@@ -328,8 +329,8 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
 {
     QByteArray bytes;
     QByteArray contentBytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)
-        || !SeqpacketInfo::bytesFromVariant(content, &contentBytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)
+        || !SeqpacketBytes::fromVariant(content, &contentBytes)) {
         setError(InvalidDataError, QStringLiteral("sendMemfd: the content or the data is not bytes"));
         return false;
     }
