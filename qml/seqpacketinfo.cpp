@@ -2,7 +2,6 @@
 #include "seqpacketinfo_p.h"
 #include "seqpacketbytes_p.h"
 
-#include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qhash.h>
 #include <QtCore/qmutex.h>
@@ -11,7 +10,6 @@
 #include <cstring>
 #include <vector>
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -300,20 +298,6 @@ ProcessInfo processInfo(qint64 pid)
     if (comm.open(QIODevice::ReadOnly))
         info.name = QString::fromLocal8Bit(comm.readAll().trimmed());
     return info;
-}
-
-int openDescriptorCount()
-{
-    DIR *dir = ::opendir("/proc/self/fd");
-    if (!dir)
-        return -1;
-    int count = 0;
-    while (struct dirent *entry = ::readdir(dir)) {
-        if (entry->d_name[0] != '.')
-            ++count;
-    }
-    ::closedir(dir);
-    return count - 1; // the directory's own descriptor
 }
 
 } // namespace SeqpacketInfo

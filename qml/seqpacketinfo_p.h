@@ -37,9 +37,6 @@ struct ProcessInfo
 };
 ProcessInfo processInfo(qint64 pid);
 
-/*! The number of descriptors this process has open (entries of /proc/self/fd). */
-int openDescriptorCount();
-
 } // namespace SeqpacketInfo
 
 #endif // SEQPACKETINFO_P_H

@@ -31,13 +31,9 @@ QVariant SeqpacketPeerModel::data(const QModelIndex &index, int role) const
         return peer->peerUser();
     case GroupRole:
         return peer->peerGroup();
-    case ExecutableRole:
-        return peer->peerExecutable();
-    case ProcessNameRole:
-        return peer->peerProcessName();
     case Qt::DisplayRole:
     case LabelRole: {
-        const QString name = peer->peerProcessName().isEmpty() ? QStringLiteral("peer") : peer->peerProcessName();
+        const QString name = peer->peerUser().isEmpty() ? QStringLiteral("peer") : peer->peerUser();
         return peer->peerPid() > 0 ? QStringLiteral("%1 (pid %2)").arg(name).arg(peer->peerPid()) : name;
     }
     default:
@@ -56,8 +52,6 @@ QHash<int, QByteArray> SeqpacketPeerModel::roleNames() const
         {GidRole, "gid"},
         {UserRole, "user"},
         {GroupRole, "group"},
-        {ExecutableRole, "executable"},
-        {ProcessNameRole, "processName"},
         {LabelRole, "label"},
     };
 }

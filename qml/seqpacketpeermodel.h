@@ -14,7 +14,7 @@
  * \brief The connected peers of a SeqpacketServer, as a list model.
  *
  * Roles: socket (the SeqpacketSocket), address (the peer's address), pid, uid, gid, user, group,
- * executable, processName, label ("name (pid N)").
+ * label ("user (pid N)"). What /proc says about a peer's process is SeqpacketDiagnostics' to tell.
  */
 class SEQPACKETQML_EXPORT SeqpacketPeerModel : public QAbstractListModel
 {
@@ -31,8 +31,6 @@ public:
         GidRole,
         UserRole,
         GroupRole,
-        ExecutableRole,
-        ProcessNameRole,
         LabelRole
     };
 

@@ -162,19 +162,10 @@ void SeqpacketSocket::updatePeer()
             group.insert(QStringLiteral("name"), SeqpacketInfo::groupName(gid));
             m_peerGroups.append(group);
         }
-        const SeqpacketInfo::ProcessInfo process = SeqpacketInfo::processInfo(m_peerPid);
-        m_peerExecutable = process.executable;
-        m_peerExecutableError = process.executableError;
-        m_peerCommandLine = process.commandLine;
-        m_peerProcessName = process.name;
     } else {
         m_peerPid = m_peerUid = m_peerGid = -1;
         m_peerUser.clear();
         m_peerGroup.clear();
-        m_peerExecutable.clear();
-        m_peerExecutableError = QStringLiteral("no peer credentials");
-        m_peerCommandLine.clear();
-        m_peerProcessName.clear();
     }
     m_peerSecurityContext = QString::fromUtf8(m_socket->peerSecurityContext());
     m_ignoreErrors = false;
@@ -359,9 +350,4 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
     // The receiver gets a read-only view of fixed content.
     ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
     return send(bytes, {descriptor});
-}
-
-int SeqpacketSocket::openDescriptorCount()
-{
-    return SeqpacketInfo::openDescriptorCount();
 }

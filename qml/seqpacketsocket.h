@@ -54,10 +54,6 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
     Q_PROPERTY(QString peerUser READ peerUser NOTIFY peerChanged)
     Q_PROPERTY(QString peerGroup READ peerGroup NOTIFY peerChanged)
     Q_PROPERTY(QVariantList peerGroups READ peerGroups NOTIFY peerChanged)
-    Q_PROPERTY(QString peerExecutable READ peerExecutable NOTIFY peerChanged)
-    Q_PROPERTY(QString peerExecutableError READ peerExecutableError NOTIFY peerChanged)
-    Q_PROPERTY(QString peerCommandLine READ peerCommandLine NOTIFY peerChanged)
-    Q_PROPERTY(QString peerProcessName READ peerProcessName NOTIFY peerChanged)
     Q_PROPERTY(QString peerSecurityContext READ peerSecurityContext NOTIFY peerChanged)
 
     Q_PROPERTY(qint64 packetsSent READ packetsSent NOTIFY countersChanged)
@@ -100,10 +96,6 @@ public:
     QString peerUser() const { return m_peerUser; }
     QString peerGroup() const { return m_peerGroup; }
     QVariantList peerGroups() const { return m_peerGroups; }
-    QString peerExecutable() const { return m_peerExecutable; }
-    QString peerExecutableError() const { return m_peerExecutableError; }
-    QString peerCommandLine() const { return m_peerCommandLine; }
-    QString peerProcessName() const { return m_peerProcessName; }
     QString peerSecurityContext() const { return m_peerSecurityContext; }
 
     qint64 packetsSent() const { return m_packetsSent; }
@@ -145,9 +137,6 @@ public:
     Q_INVOKABLE bool sendMemfd(const QString &name, const QVariant &content,
                                const QVariant &data = QVariant());
 
-    /*! The number of descriptors this process has open (for leak checks). */
-    Q_INVOKABLE static int openDescriptorCount();
-
 Q_SIGNALS:
     void stateChanged();
     void peerChanged();
@@ -184,10 +173,6 @@ private:
     QString m_peerUser;
     QString m_peerGroup;
     QVariantList m_peerGroups;
-    QString m_peerExecutable;
-    QString m_peerExecutableError;
-    QString m_peerCommandLine;
-    QString m_peerProcessName;
     QString m_peerSecurityContext;
 
     qint64 m_packetsSent = 0;

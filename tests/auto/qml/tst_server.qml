@@ -82,8 +82,9 @@ TestCase {
         compare(client.peerGid, peer.currentGid())
         verify(client.peerUser.length > 0)
         verify(client.peerGroup.length > 0)
-        verify(client.peerExecutable.endsWith("qseqpacket_qml_test_peer"), client.peerExecutable)
-        compare(client.peerProcessName.length > 0, true)
+        const process = SeqpacketDiagnostics.peerProcess(client)
+        verify(process.executable.endsWith("qseqpacket_qml_test_peer"), process.executable)
+        compare(process.name.length > 0, true)
         compare(client.localAddress, address)
         compare(client.peerAddress, "")   // the peer did not bind
 

@@ -169,9 +169,9 @@ TestCase {
             property var lastDescriptor: null
             property int openDuringHandler: -1
             listening: true
-            onDescriptorReceived: (peer, descriptor, packet) => {
+            onDescriptorReceived: (client, descriptor, packet) => {
                 lastDescriptor = descriptor
-                openDuringHandler = peer.openDescriptorCount()
+                openDuringHandler = peer.openDescriptorCount()   // TestPeer's count
             }
         }
     }
