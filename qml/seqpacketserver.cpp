@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketserver.h"
 
-#include <QtCore/qpointer.h>
-
 SeqpacketServer::SeqpacketServer(QObject *parent)
     : SeqpacketEndpoint(nullptr, parent),
       m_server(new QSeqpacketServer(this)),

@@ -8,6 +8,7 @@
 #include <QtCore/qdatetime.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qurl.h>
 
 #include <cerrno>

@@ -8,9 +8,7 @@
 #include <QSeqpacketSocket>
 
 #include <QtCore/qobject.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qvariant.h>
-#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlengine.h>
 
 /*!
@@ -24,7 +22,7 @@
  *   data (ArrayBuffer), text, hex (helpers over at most decodeLimit bytes), isText, size (bytes
  *   received), originalSize (size on the wire), truncated, descriptorCount, descriptorsTruncated,
  *   descriptors (a list of descriptor objects, see below), direction ("in"), sequence (1, 2, ...),
- *   time (Date), timestamp (ms since the epoch).
+ *   time (Date), timestamp (ms since the epoch). C++ reads them with seqpacketpacketkeys.h.
  * Each received descriptor is also announced through descriptorReceived(descriptor, packet):
  *   number, target (/proc/self/fd link), type ("regular", "memfd", "socket", "fifo", ...),
  *   isMemfd, size, mode, access, inode, device, seals, hasContent, firstBytes (ArrayBuffer, at
@@ -33,6 +31,9 @@
  * received is left open.
  *
  * Every successful send emits packetSent(packet) with the same fields and direction "out".
+ *
+ * receiveLimit, decodeLimit and descriptorPreviewSize (SeqpacketEndpoint) apply to each packet as
+ * it is read; a server's peers share the server's receiveOptions.
  */
 class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
 {
