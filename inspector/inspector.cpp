@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "inspector.h"
 
-#include "seqpackethex_p.h"
+#include "seqpackethex.h"
 
 #include <QtCore/qcommandlineparser.h>
 #include <QtCore/qcoreapplication.h>

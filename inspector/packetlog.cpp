@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: MIT
 #include "packetlog.h"
 
+#include "seqpacketpacketkeys.h"
+
 #include <QtCore/qdatetime.h>
 
 namespace {
+
+namespace Key = SeqpacketPacketKey;
 
 constexpr int PreviewChars = 240;
 constexpr int PreviewBytes = 48;
 
 QString makePreview(const QVariantMap &packet, bool isText)
 {
-    const qint64 size = packet.value(QStringLiteral("size")).toLongLong();
+    const qint64 size = packet.value(Key::Size).toLongLong();
     if (size == 0)
         return QStringLiteral("(empty packet)");
     if (isText) {
-        QString text = packet.value(QStringLiteral("text")).toString().left(PreviewChars);
+        QString text = packet.value(Key::Text).toString().left(PreviewChars);
         text.replace(QLatin1Char('\n'), QChar(0x21b5)); // ↵
         text.replace(QLatin1Char('\r'), QString());
         text.replace(QLatin1Char('\t'), QChar(0x2192)); // →
@@ -22,7 +26,7 @@ QString makePreview(const QVariantMap &packet, bool isText)
             text += QChar(0x2026);
         return text;
     }
-    const QString hex = packet.value(QStringLiteral("hex")).toString();
+    const QString hex = packet.value(Key::Hex).toString();
     QString out;
     const int bytes = int(qMin<qsizetype>(hex.size() / 2, PreviewBytes));
     out.reserve(bytes * 3);
@@ -115,7 +119,7 @@ QHash<int, QByteArray> PacketLog::roleNames() const
     };
 }
 
-void PacketLog::setSource(QObject *source)
+void PacketLog::setSource(SeqpacketSocket *source)
 {
     if (m_source == source)
         return;
@@ -123,13 +127,12 @@ void PacketLog::setSource(QObject *source)
         m_source->disconnect(this);
     m_source = source;
     if (source) {
-        // By signature, so that the log works with any object that delivers packet maps.
-        connect(source, SIGNAL(packetReceived(QVariantMap)), this, SLOT(onPacketReceived(QVariantMap)));
-        connect(source, SIGNAL(packetSent(QVariantMap)), this, SLOT(onPacketSent(QVariantMap)));
-        connect(source, SIGNAL(connected()), this, SLOT(onConnected()));
-        connect(source, SIGNAL(disconnected()), this, SLOT(onDisconnected()));
-        connect(source, SIGNAL(errorOccurred(SeqpacketSocket::SocketError,QString)), this,
-                SLOT(onErrorOccurred()));
+        // Both maps carry their direction.
+        connect(source, &SeqpacketSocket::packetReceived, this, &PacketLog::append);
+        connect(source, &SeqpacketSocket::packetSent, this, &PacketLog::append);
+        connect(source, &SeqpacketSocket::connected, this, &PacketLog::onConnected);
+        connect(source, &SeqpacketSocket::disconnected, this, [this] { addEvent(QStringLiteral("disconnected")); });
+        connect(source, &SeqpacketSocket::errorOccurred, this, &PacketLog::onErrorOccurred);
     }
     emit sourceChanged();
 }
@@ -158,24 +161,10 @@ void PacketLog::setMaxEntries(int max)
     emit maxEntriesChanged();
 }
 
-void PacketLog::onPacketReceived(const QVariantMap &packet)
-{
-    QVariantMap p = packet;
-    p.insert(QStringLiteral("direction"), QStringLiteral("in"));
-    append(p);
-}
-
-void PacketLog::onPacketSent(const QVariantMap &packet)
-{
-    QVariantMap p = packet;
-    p.insert(QStringLiteral("direction"), QStringLiteral("out"));
-    append(p);
-}
-
 void PacketLog::onConnected()
 {
-    const QString peer = m_source ? m_source->property("peerAddress").toString() : QString();
-    const qint64 pid = m_source ? m_source->property("peerPid").toLongLong() : -1;
+    const QString peer = m_source ? m_source->peerAddress() : QString();
+    const qint64 pid = m_source ? m_source->peerPid() : -1;
     QString text = QStringLiteral("connected");
     if (pid > 0)
         text += QStringLiteral(" to pid %1").arg(pid);
@@ -184,32 +173,26 @@ void PacketLog::onConnected()
     addEvent(text);
 }
 
-void PacketLog::onDisconnected()
+void PacketLog::onErrorOccurred(int, const QString &errorString)
 {
-    addEvent(QStringLiteral("disconnected"));
-}
-
-void PacketLog::onErrorOccurred()
-{
-    if (m_source)
-        addEvent(QStringLiteral("error: %1").arg(m_source->property("errorString").toString()));
+    addEvent(QStringLiteral("error: %1").arg(errorString));
 }
 
 void PacketLog::append(const QVariantMap &packet)
 {
     Entry e;
-    e.kind = packet.value(QStringLiteral("direction")).toString() == QLatin1String("out")
-            ? QStringLiteral("out") : QStringLiteral("in");
-    e.sequence = packet.value(QStringLiteral("sequence")).toLongLong();
-    e.timestamp = packet.value(QStringLiteral("timestamp")).toLongLong();
+    e.kind = packet.value(Key::Direction).toString() == SeqpacketPacketDirection::Out
+            ? SeqpacketPacketDirection::Out : SeqpacketPacketDirection::In;
+    e.sequence = packet.value(Key::Sequence).toLongLong();
+    e.timestamp = packet.value(Key::Timestamp).toLongLong();
     if (e.timestamp <= 0)
         e.timestamp = QDateTime::currentMSecsSinceEpoch();
-    e.size = packet.value(QStringLiteral("size")).toLongLong();
-    e.originalSize = packet.value(QStringLiteral("originalSize"), e.size).toLongLong();
-    e.truncated = packet.value(QStringLiteral("truncated")).toBool();
-    e.descriptorCount = packet.value(QStringLiteral("descriptorCount")).toInt();
-    e.descriptorsTruncated = packet.value(QStringLiteral("descriptorsTruncated")).toBool();
-    e.isText = packet.value(QStringLiteral("isText")).toBool();
+    e.size = packet.value(Key::Size).toLongLong();
+    e.originalSize = packet.value(Key::OriginalSize, e.size).toLongLong();
+    e.truncated = packet.value(Key::Truncated).toBool();
+    e.descriptorCount = packet.value(Key::DescriptorCount).toInt();
+    e.descriptorsTruncated = packet.value(Key::DescriptorsTruncated).toBool();
+    e.isText = packet.value(Key::IsText).toBool();
     e.preview = makePreview(packet, e.isText);
     e.packet = packet;
     countTraffic(e);
@@ -227,7 +210,7 @@ void PacketLog::addEvent(const QString &text)
 
 void PacketLog::countTraffic(const Entry &e)
 {
-    if (e.kind == QLatin1String("in")) {
+    if (e.kind == SeqpacketPacketDirection::In) {
         ++m_packetsIn;
         m_bytesIn += e.originalSize;
         m_descriptorsIn += e.descriptorCount;
@@ -414,12 +397,12 @@ bool PacketFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourcePare
     if (event)
         return false;
     const QVariantMap packet = idx.data(PacketLog::PacketRole).toMap();
-    if (packet.value(QStringLiteral("text")).toString().contains(m_text, Qt::CaseInsensitive))
+    if (packet.value(Key::Text).toString().contains(m_text, Qt::CaseInsensitive))
         return true;
     QString needle = m_text;
     needle.remove(QLatin1Char(' '));
     return !needle.isEmpty()
-            && packet.value(QStringLiteral("hex")).toString().contains(needle, Qt::CaseInsensitive);
+            && packet.value(Key::Hex).toString().contains(needle, Qt::CaseInsensitive);
 }
 
 int PacketFilter::sourceRow(int row) const

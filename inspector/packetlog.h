@@ -2,6 +2,8 @@
 #ifndef INSPECTOR_PACKETLOG_H
 #define INSPECTOR_PACKETLOG_H
 
+#include "seqpacketsocket.h"
+
 #include <QtCore/qabstractitemmodel.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qpointer.h>
@@ -23,7 +25,7 @@ class PacketLog : public QAbstractListModel
 {
     Q_OBJECT
     QML_ELEMENT
-    Q_PROPERTY(QObject *source READ source WRITE setSource NOTIFY sourceChanged)
+    Q_PROPERTY(SeqpacketSocket *source READ source WRITE setSource NOTIFY sourceChanged)
     Q_PROPERTY(bool paused READ isPaused WRITE setPaused NOTIFY pausedChanged)
     Q_PROPERTY(int count READ count NOTIFY countChanged)
     Q_PROPERTY(int pendingCount READ pendingCount NOTIFY pendingCountChanged)
@@ -63,8 +65,8 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
-    QObject *source() const { return m_source; }
-    void setSource(QObject *source);
+    SeqpacketSocket *source() const { return m_source; }
+    void setSource(SeqpacketSocket *source);
     bool isPaused() const { return m_paused; }
     void setPaused(bool paused);
     int count() const { return int(m_entries.size()); }
@@ -100,14 +102,10 @@ Q_SIGNALS:
     /*! A packet or event was logged (also while paused). */
     void logged();
 
-private Q_SLOTS:
-    void onPacketReceived(const QVariantMap &packet);
-    void onPacketSent(const QVariantMap &packet);
-    void onConnected();
-    void onDisconnected();
-    void onErrorOccurred();
-
 private:
+    void onConnected();
+    void onErrorOccurred(int error, const QString &errorString);
+
     struct Entry
     {
         QString kind;
@@ -130,7 +128,7 @@ private:
     void countTraffic(const Entry &entry);
     void updateRates();
 
-    QPointer<QObject> m_source;
+    QPointer<SeqpacketSocket> m_source;
     std::deque<Entry> m_entries;
     std::vector<Entry> m_pending;   // held back while paused
     std::vector<Entry> m_incoming;  // logged since the last flush

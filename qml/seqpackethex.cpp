@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "seqpackethex_p.h"
+#include "seqpackethex.h"
 
 namespace SeqpacketHex {
 

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Helpers of the QSeqpacket QML module: what a descriptor refers to, user and group names, what
-// /proc says about a process, and the text and hex forms of packet payloads.
+// Helpers of the QSeqpacket QML module: what the system says about a descriptor, a user, a group
+// and a process.
 #ifndef SEQPACKETINFO_P_H
 #define SEQPACKETINFO_P_H
 
 #include <QtCore/qbytearray.h>
-#include <QtCore/qbytearrayview.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qvariant.h>
 
@@ -37,21 +36,6 @@ struct ProcessInfo
     QString name;            //!< /proc/PID/comm
 };
 ProcessInfo processInfo(qint64 pid);
-
-/*! Lower-case hex of at most \a limit bytes of \a data (all of it when \a limit < 0), no separators. */
-QString toHex(QByteArrayView data, qsizetype limit = -1);
-/*! At most \a limit bytes of \a data as text (UTF-8, invalid sequences replaced). */
-QString toText(QByteArrayView data, qsizetype limit = -1);
-/*! True when \a data is valid UTF-8 without control characters other than tab, CR and LF. */
-bool looksLikeText(QByteArrayView data);
-/*!
- * Bytes from a QML value: an ArrayBuffer (QByteArray), a string (UTF-8), a list of numbers
- * 0..255, or undefined/null (no bytes). Returns false for anything else.
- */
-bool bytesFromVariant(const QVariant &value, QByteArray *out);
-
-/*! The number of descriptors this process has open (entries of /proc/self/fd). */
-int openDescriptorCount();
 
 } // namespace SeqpacketInfo
 

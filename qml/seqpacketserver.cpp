@@ -1,122 +1,27 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketserver.h"
 
-#include <QtCore/qpointer.h>
-
-// ---- SeqpacketPeerModel ---------------------------------------------------------------------
-
-SeqpacketPeerModel::SeqpacketPeerModel(QObject *parent)
-    : QAbstractListModel(parent)
-{
-}
-
-int SeqpacketPeerModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_peers.size());
-}
-
-QVariant SeqpacketPeerModel::data(const QModelIndex &index, int role) const
-{
-    if (!index.isValid() || index.row() < 0 || index.row() >= m_peers.size())
-        return {};
-    SeqpacketSocket *peer = m_peers.at(index.row());
-    switch (role) {
-    case SocketRole:
-        return QVariant::fromValue(peer);
-    case AddressRole:
-        return peer->peerAddress();
-    case PidRole:
-        return peer->peerPid();
-    case UidRole:
-        return peer->peerUid();
-    case GidRole:
-        return peer->peerGid();
-    case UserRole:
-        return peer->peerUser();
-    case GroupRole:
-        return peer->peerGroup();
-    case ExecutableRole:
-        return peer->peerExecutable();
-    case ProcessNameRole:
-        return peer->peerProcessName();
-    case Qt::DisplayRole:
-    case LabelRole: {
-        const QString name = peer->peerProcessName().isEmpty() ? QStringLiteral("peer") : peer->peerProcessName();
-        return peer->peerPid() > 0 ? QStringLiteral("%1 (pid %2)").arg(name).arg(peer->peerPid()) : name;
-    }
-    default:
-        return {};
-    }
-}
-
-QHash<int, QByteArray> SeqpacketPeerModel::roleNames() const
-{
-    return {
-        {Qt::DisplayRole, "display"},
-        {SocketRole, "socket"},
-        {AddressRole, "address"},
-        {PidRole, "pid"},
-        {UidRole, "uid"},
-        {GidRole, "gid"},
-        {UserRole, "user"},
-        {GroupRole, "group"},
-        {ExecutableRole, "executable"},
-        {ProcessNameRole, "processName"},
-        {LabelRole, "label"},
-    };
-}
-
-SeqpacketSocket *SeqpacketPeerModel::get(int row) const
-{
-    return row >= 0 && row < m_peers.size() ? m_peers.at(row) : nullptr;
-}
-
-int SeqpacketPeerModel::indexOf(SeqpacketSocket *peer) const
-{
-    return int(m_peers.indexOf(peer));
-}
-
-void SeqpacketPeerModel::append(SeqpacketSocket *peer)
-{
-    const int row = int(m_peers.size());
-    beginInsertRows(QModelIndex(), row, row);
-    m_peers.append(peer);
-    endInsertRows();
-    emit countChanged();
-}
-
-void SeqpacketPeerModel::remove(SeqpacketSocket *peer)
-{
-    const int row = int(m_peers.indexOf(peer));
-    if (row < 0)
-        return;
-    beginRemoveRows(QModelIndex(), row, row);
-    m_peers.removeAt(row);
-    endRemoveRows();
-    emit countChanged();
-}
-
-// ---- SeqpacketServer ------------------------------------------------------------------------
-
 SeqpacketServer::SeqpacketServer(QObject *parent)
-    : QObject(parent),
+    : SeqpacketEndpoint(nullptr, parent),
       m_server(new QSeqpacketServer(this)),
       m_peers(new SeqpacketPeerModel(this))
 {
     connect(m_server, &QSeqpacketServer::newConnection, this, &SeqpacketServer::onNewConnection);
     connect(m_server, &QSeqpacketServer::acceptError, this, [this](QSeqpacketSocket::SocketError error) {
-        setError(SeqpacketSocket::SocketError(error), m_server->errorString());
+        setError(error, m_server->errorString());
     });
     connect(m_peers, &SeqpacketPeerModel::countChanged, this, &SeqpacketServer::peerCountChanged);
 }
 
 SeqpacketServer::~SeqpacketServer()
 {
-    // Peers are our children and go with us, quietly.
-    const QList<SeqpacketSocket *> peers = m_peers->peers();
+    // Peers are our children and go with us, quietly. They go here, before QObject deletes our
+    // children in the order they were made: the receive options they share came first.
+    const QList<SeqpacketSocket *> peers = findChildren<SeqpacketSocket *>(Qt::FindDirectChildrenOnly);
     for (SeqpacketSocket *peer : peers)
         peer->disconnect(this);
     m_server->disconnect(this);
+    qDeleteAll(peers);
 }
 
 void SeqpacketServer::componentComplete()
@@ -124,14 +29,6 @@ void SeqpacketServer::componentComplete()
     m_complete = true;
     if (m_listenWhenComplete)
         listen();
-}
-
-void SeqpacketServer::setAddress(const QString &address)
-{
-    if (m_address == address)
-        return;
-    m_address = address;
-    emit addressChanged();
 }
 
 bool SeqpacketServer::isListening() const
@@ -174,44 +71,6 @@ void SeqpacketServer::setSocketAccess(SocketAccess access)
     emit socketAccessChanged();
 }
 
-void SeqpacketServer::setReceiveLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_receiveLimit == bytes)
-        return;
-    m_receiveLimit = bytes;
-    emit receiveLimitChanged();
-}
-
-void SeqpacketServer::setDecodeLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_decodeLimit == bytes)
-        return;
-    m_decodeLimit = bytes;
-    emit decodeLimitChanged();
-}
-
-void SeqpacketServer::setDescriptorPreviewSize(int bytes)
-{
-    bytes = qBound(0, bytes, 1 << 20);
-    if (m_descriptorPreviewSize == bytes)
-        return;
-    m_descriptorPreviewSize = bytes;
-    emit descriptorPreviewSizeChanged();
-}
-
-void SeqpacketServer::setError(SeqpacketSocket::SocketError error, const QString &message)
-{
-    m_error = error;
-    m_errorString = message;
-    emit errorChanged();
-    if (error != SeqpacketSocket::NoError)
-        emit errorOccurred(error, message);
-}
-
 bool SeqpacketServer::listen(const QString &address)
 {
     setAddress(address);
@@ -223,12 +82,8 @@ bool SeqpacketServer::listen()
     if (m_server->isListening()) {
         m_server->close();
     }
-    if (m_error != SeqpacketSocket::NoError) {
-        m_error = SeqpacketSocket::NoError;
-        m_errorString.clear();
-        emit errorChanged();
-    }
-    const QSeqpacketAddress where = QSeqpacketAddress::fromString(m_address);
+    clearError();
+    const QSeqpacketAddress where = QSeqpacketAddress::fromString(address());
     m_server->setSocketOptions(QSeqpacketServer::SocketOptions(int(m_socketAccess)));
     bool ok = m_server->listen(where);
     if (!ok && m_removeStaleSocket && m_server->serverError() == QSeqpacketSocket::AddressInUseError
@@ -238,7 +93,7 @@ bool SeqpacketServer::listen()
             ok = m_server->listen(where);
     }
     if (!ok)
-        setError(SeqpacketSocket::SocketError(m_server->serverError()), m_server->errorString());
+        setError(m_server->serverError(), m_server->errorString());
     emit listeningChanged();
     return ok;
 }
@@ -261,11 +116,9 @@ void SeqpacketServer::abortPeers()
 void SeqpacketServer::onNewConnection()
 {
     while (QSeqpacketSocket *socket = m_server->nextPendingConnection()) {
-        auto *peer = new SeqpacketSocket(socket, this);
+        // The peers read with our receive options: a change reaches those connected already.
+        auto *peer = new SeqpacketSocket(socket, receiveOptions(), this);
         QQmlEngine::setObjectOwnership(peer, QQmlEngine::CppOwnership);
-        peer->setReceiveLimit(m_receiveLimit);
-        peer->setDecodeLimit(m_decodeLimit);
-        peer->setDescriptorPreviewSize(m_descriptorPreviewSize);
         connect(peer, &SeqpacketSocket::packetReceived, this, [this, peer](const QVariantMap &packet) {
             emit packetReceived(peer, packet);
         });
@@ -280,7 +133,7 @@ void SeqpacketServer::onNewConnection()
         emit peerConnected(peer);
         // The peer may have sent and closed before we looked: its packets wait to be read and
         // its disconnected() comes through the event loop, after the handlers above.
-        if (peer->state() == SeqpacketSocket::UnconnectedState)
+        if (peer->state() == QSeqpacketSocket::UnconnectedState)
             peerGone(peer);
     }
 }

@@ -2,63 +2,15 @@
 #ifndef SEQPACKETSERVER_QML_H
 #define SEQPACKETSERVER_QML_H
 
+#include "seqpacketendpoint.h"
+#include "seqpacketpeermodel.h"
+#include "seqpacketqmlglobal.h"
 #include "seqpacketsocket.h"
 
 #include <QSeqpacketServer>
 
-#include <QtCore/qabstractitemmodel.h>
-#include <QtCore/qlist.h>
 #include <QtQml/qqmlengine.h>
 #include <QtQml/qqmlparserstatus.h>
-
-/*!
- * \qmltype SeqpacketPeerModel
- * \brief The connected peers of a SeqpacketServer, as a list model.
- *
- * Roles: socket (the SeqpacketSocket), address (the peer's address), pid, uid, gid, user, group,
- * executable, processName, label ("name (pid N)").
- */
-class SeqpacketPeerModel : public QAbstractListModel
-{
-    Q_OBJECT
-    QML_ELEMENT
-    QML_UNCREATABLE("SeqpacketServer.peers makes it")
-    Q_PROPERTY(int count READ count NOTIFY countChanged)
-public:
-    enum Role {
-        SocketRole = Qt::UserRole + 1,
-        AddressRole,
-        PidRole,
-        UidRole,
-        GidRole,
-        UserRole,
-        GroupRole,
-        ExecutableRole,
-        ProcessNameRole,
-        LabelRole
-    };
-
-    explicit SeqpacketPeerModel(QObject *parent = nullptr);
-
-    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
-    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QHash<int, QByteArray> roleNames() const override;
-
-    int count() const { return int(m_peers.size()); }
-    /*! The peer in row \a row, or null. */
-    Q_INVOKABLE SeqpacketSocket *get(int row) const;
-    Q_INVOKABLE int indexOf(SeqpacketSocket *peer) const;
-
-    void append(SeqpacketSocket *peer);
-    void remove(SeqpacketSocket *peer);
-    QList<SeqpacketSocket *> peers() const { return m_peers; }
-
-Q_SIGNALS:
-    void countChanged();
-
-private:
-    QList<SeqpacketSocket *> m_peers;
-};
 
 /*!
  * \qmltype SeqpacketServer
@@ -69,27 +21,20 @@ private:
  * when it goes, peerDisconnected(peer) is emitted, the peer leaves peers and is deleted soon after.
  * Packets from any peer also arrive through packetReceived(peer, packet).
  */
-class SeqpacketServer : public QObject, public QQmlParserStatus
+class SEQPACKETQML_EXPORT SeqpacketServer : public SeqpacketEndpoint, public QQmlParserStatus
 {
     Q_OBJECT
     QML_ELEMENT
     Q_INTERFACES(QQmlParserStatus)
 
-    Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
     Q_PROPERTY(bool listening READ isListening WRITE setListening NOTIFY listeningChanged)
     Q_PROPERTY(QString serverAddress READ serverAddress NOTIFY listeningChanged)
-    Q_PROPERTY(SeqpacketSocket::SocketError error READ error NOTIFY errorChanged)
-    Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
     Q_PROPERTY(SeqpacketPeerModel *peers READ peers CONSTANT)
     Q_PROPERTY(int peerCount READ peerCount NOTIFY peerCountChanged)
     Q_PROPERTY(qint64 connectionCount READ connectionCount NOTIFY connectionCountChanged)
     Q_PROPERTY(bool removeStaleSocket READ removeStaleSocket WRITE setRemoveStaleSocket
                NOTIFY removeStaleSocketChanged)
     Q_PROPERTY(SocketAccess socketAccess READ socketAccess WRITE setSocketAccess NOTIFY socketAccessChanged)
-    Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
-    Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
-    Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
-               NOTIFY descriptorPreviewSizeChanged)
 
 public:
     /*! Who may connect to a socket file, beyond what the umask allows. */
@@ -107,13 +52,9 @@ public:
     void classBegin() override {}
     void componentComplete() override;
 
-    QString address() const { return m_address; }
-    void setAddress(const QString &address);
     bool isListening() const;
     void setListening(bool listening);
     QString serverAddress() const;
-    SeqpacketSocket::SocketError error() const { return m_error; }
-    QString errorString() const { return m_errorString; }
     SeqpacketPeerModel *peers() const { return m_peers; }
     int peerCount() const { return m_peers->count(); }
     qint64 connectionCount() const { return m_connectionCount; }
@@ -121,12 +62,6 @@ public:
     void setRemoveStaleSocket(bool remove);
     SocketAccess socketAccess() const { return m_socketAccess; }
     void setSocketAccess(SocketAccess access);
-    int receiveLimit() const { return m_receiveLimit; }
-    void setReceiveLimit(int bytes);
-    int decodeLimit() const { return m_decodeLimit; }
-    void setDecodeLimit(int bytes);
-    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
-    void setDescriptorPreviewSize(int bytes);
 
     QSeqpacketServer *server() const { return m_server; }
 
@@ -140,18 +75,12 @@ public:
     Q_INVOKABLE void abortPeers();
 
 Q_SIGNALS:
-    void addressChanged();
     void listeningChanged();
-    void errorChanged();
     void peerCountChanged();
     void connectionCountChanged();
     void removeStaleSocketChanged();
     void socketAccessChanged();
-    void receiveLimitChanged();
-    void decodeLimitChanged();
-    void descriptorPreviewSizeChanged();
 
-    void errorOccurred(SeqpacketSocket::SocketError error, const QString &errorString);
     void peerConnected(SeqpacketSocket *peer);
     void peerDisconnected(SeqpacketSocket *peer);
     void packetReceived(SeqpacketSocket *peer, const QVariantMap &packet);
@@ -160,19 +89,12 @@ Q_SIGNALS:
 private:
     void onNewConnection();
     void peerGone(SeqpacketSocket *peer);
-    void setError(SeqpacketSocket::SocketError error, const QString &message);
 
     QSeqpacketServer *m_server = nullptr;
     SeqpacketPeerModel *m_peers = nullptr;
-    QString m_address;
-    SeqpacketSocket::SocketError m_error = SeqpacketSocket::NoError;
-    QString m_errorString;
     qint64 m_connectionCount = 0;
     bool m_removeStaleSocket = false;
     SocketAccess m_socketAccess = DefaultAccess;
-    int m_receiveLimit = -1;
-    int m_decodeLimit = -1;
-    int m_descriptorPreviewSize = 64;
     bool m_complete = false;
     bool m_listenWhenComplete = false;
 };

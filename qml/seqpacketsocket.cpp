@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketsocket.h"
-#include "seqpackethex_p.h"
+#include "seqpacketbytes_p.h"
+#include "seqpackethex.h"
 #include "seqpacketinfo_p.h"
+#include "seqpacketpacketkeys.h"
 
 #include <QtCore/qdatetime.h>
 #include <QtCore/qelapsedtimer.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qurl.h>
 
 #include <cerrno>
@@ -40,13 +43,14 @@ QString addressText(const QSeqpacketAddress &address)
 }
 
 SeqpacketSocket::SeqpacketSocket(QObject *parent)
-    : QObject(parent)
+    : SeqpacketEndpoint(nullptr, parent)
 {
     attach(new QSeqpacketSocket(this));
 }
 
-SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent)
-    : QObject(parent)
+SeqpacketSocket::SeqpacketSocket(QSeqpacketSocket *socket, SeqpacketReceiveOptions *receiveOptions,
+                                 QObject *parent)
+    : SeqpacketEndpoint(receiveOptions, parent)
 {
     socket->setParent(this);
     attach(socket);
@@ -77,17 +81,9 @@ void SeqpacketSocket::attach(QSeqpacketSocket *socket)
     connect(socket, &QSeqpacketSocket::disconnected, this, &SeqpacketSocket::disconnected);
 }
 
-void SeqpacketSocket::setAddress(const QString &address)
+QSeqpacketSocket::State SeqpacketSocket::state() const
 {
-    if (m_address == address)
-        return;
-    m_address = address;
-    emit addressChanged();
-}
-
-SeqpacketSocket::State SeqpacketSocket::state() const
-{
-    return m_socket ? State(m_socket->state()) : UnconnectedState;
+    return m_socket ? m_socket->state() : QSeqpacketSocket::UnconnectedState;
 }
 
 qint64 SeqpacketSocket::packetsToWrite() const
@@ -95,53 +91,16 @@ qint64 SeqpacketSocket::packetsToWrite() const
     return m_socket ? m_socket->packetsToWrite() : 0;
 }
 
-void SeqpacketSocket::setReceiveLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_receiveLimit == bytes)
-        return;
-    m_receiveLimit = bytes;
-    emit receiveLimitChanged();
-}
-
-void SeqpacketSocket::setDecodeLimit(int bytes)
-{
-    if (bytes < 0)
-        bytes = -1;
-    if (m_decodeLimit == bytes)
-        return;
-    m_decodeLimit = bytes;
-    emit decodeLimitChanged();
-}
-
-void SeqpacketSocket::setDescriptorPreviewSize(int bytes)
-{
-    bytes = qBound(0, bytes, 1 << 20);
-    if (m_descriptorPreviewSize == bytes)
-        return;
-    m_descriptorPreviewSize = bytes;
-    emit descriptorPreviewSizeChanged();
-}
-
-void SeqpacketSocket::setError(SocketError error, const QString &message)
-{
-    m_error = error;
-    m_errorString = message;
-    emit errorChanged();
-    emit errorOccurred(error, message);
-}
-
 void SeqpacketSocket::onSocketError(QSeqpacketSocket::SocketError error)
 {
     if (m_ignoreErrors)
         return;
-    setError(SocketError(error), m_socket->errorString());
+    setError(error, m_socket->errorString());
 }
 
 void SeqpacketSocket::onStateChanged()
 {
-    const State now = state();
+    const QSeqpacketSocket::State now = state();
     if (now == m_lastState)
         return;
     m_lastState = now;
@@ -165,13 +124,9 @@ void SeqpacketSocket::connectToServer()
 {
     if (m_socket->state() != QSeqpacketSocket::UnconnectedState)
         m_socket->abort();
-    if (m_error != NoError) {
-        m_error = NoError;
-        m_errorString.clear();
-        emit errorChanged();
-    }
+    clearError();
     resetCounters();
-    const QSeqpacketAddress server = QSeqpacketAddress::fromString(m_address);
+    const QSeqpacketAddress server = QSeqpacketAddress::fromString(address());
     m_socket->connectToServer(server);
 }
 
@@ -208,19 +163,10 @@ void SeqpacketSocket::updatePeer()
             group.insert(QStringLiteral("name"), SeqpacketInfo::groupName(gid));
             m_peerGroups.append(group);
         }
-        const SeqpacketInfo::ProcessInfo process = SeqpacketInfo::processInfo(m_peerPid);
-        m_peerExecutable = process.executable;
-        m_peerExecutableError = process.executableError;
-        m_peerCommandLine = process.commandLine;
-        m_peerProcessName = process.name;
     } else {
         m_peerPid = m_peerUid = m_peerGid = -1;
         m_peerUser.clear();
         m_peerGroup.clear();
-        m_peerExecutable.clear();
-        m_peerExecutableError = QStringLiteral("no peer credentials");
-        m_peerCommandLine.clear();
-        m_peerProcessName.clear();
     }
     m_peerSecurityContext = QString::fromUtf8(m_socket->peerSecurityContext());
     m_ignoreErrors = false;
@@ -232,28 +178,30 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
                                             qint64 timestamp, const QString &direction,
                                             qint64 sequence) const
 {
+    namespace Key = SeqpacketPacketKey;
     QVariantMap packet;
-    packet.insert(QStringLiteral("data"), data.isNull() ? QByteArray("") : data);
-    packet.insert(QStringLiteral("text"), SeqpacketInfo::toText(data, m_decodeLimit));
-    packet.insert(QStringLiteral("hex"), SeqpacketInfo::toHex(data, m_decodeLimit));
-    packet.insert(QStringLiteral("isText"),
-                  SeqpacketInfo::looksLikeText(m_decodeLimit >= 0 && data.size() > m_decodeLimit
-                                                       ? QByteArrayView(data).first(m_decodeLimit)
-                                                       : QByteArrayView(data)));
-    packet.insert(QStringLiteral("size"), qint64(data.size()));
-    packet.insert(QStringLiteral("originalSize"), originalSize);
-    packet.insert(QStringLiteral("truncated"), truncated);
-    packet.insert(QStringLiteral("descriptorCount"), qint64(fds.size()));
-    packet.insert(QStringLiteral("descriptorsTruncated"), fdsTruncated);
+    packet.insert(Key::Data, data.isNull() ? QByteArray("") : data);
+    // The helpers cover decodeLimit bytes; data is always whole.
+    const int decode = decodeLimit();
+    const QByteArrayView decoded = decode >= 0 && data.size() > decode ? QByteArrayView(data).first(decode)
+                                                                       : QByteArrayView(data);
+    packet.insert(Key::Text, QString::fromUtf8(decoded));
+    packet.insert(Key::Hex, SeqpacketBytes::toHex(decoded));
+    packet.insert(Key::IsText, SeqpacketBytes::looksLikeText(decoded));
+    packet.insert(Key::Size, qint64(data.size()));
+    packet.insert(Key::OriginalSize, originalSize);
+    packet.insert(Key::Truncated, truncated);
+    packet.insert(Key::DescriptorCount, qint64(fds.size()));
+    packet.insert(Key::DescriptorsTruncated, fdsTruncated);
     QVariantList descriptors;
     descriptors.reserve(fds.size());
     for (const QSeqpacketFileDescriptor &fd : fds)
-        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), m_descriptorPreviewSize));
-    packet.insert(QStringLiteral("descriptors"), descriptors);
-    packet.insert(QStringLiteral("direction"), direction);
-    packet.insert(QStringLiteral("sequence"), sequence);
-    packet.insert(QStringLiteral("timestamp"), timestamp);
-    packet.insert(QStringLiteral("time"), QDateTime::fromMSecsSinceEpoch(timestamp));
+        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), descriptorPreviewSize()));
+    packet.insert(Key::Descriptors, descriptors);
+    packet.insert(Key::Direction, direction);
+    packet.insert(Key::Sequence, sequence);
+    packet.insert(Key::Timestamp, timestamp);
+    packet.insert(Key::Time, QDateTime::fromMSecsSinceEpoch(timestamp));
     return packet;
 }
 
@@ -265,7 +213,7 @@ void SeqpacketSocket::onPacketReady()
     while (batch.nsecsElapsed() < BatchNanoseconds) {
         if (!guard || !m_socket || !m_socket->hasPendingPackets())
             return;
-        QSeqpacketPacket received = m_socket->receivePacket(m_receiveLimit);
+        QSeqpacketPacket received = m_socket->receivePacket(receiveLimit());
         if (!received.isValid())
             return;
         const QByteArray data = received.data();
@@ -277,14 +225,14 @@ void SeqpacketSocket::onPacketReady()
                                                           : QDateTime::currentMSecsSinceEpoch();
         const QVariantMap packet = describePacket(data, received.originalSize(), received.isTruncated(),
                                                   fds, received.areFileDescriptorsTruncated(),
-                                                  timestamp, QStringLiteral("in"), m_packetsReceived);
+                                                  timestamp, SeqpacketPacketDirection::In, m_packetsReceived);
         emit countersChanged();
         if (!guard)
             return;
         emit packetReceived(packet);
         if (!guard)
             return;
-        const QVariantList descriptors = packet.value(QStringLiteral("descriptors")).toList();
+        const QVariantList descriptors = packet.value(SeqpacketPacketKey::Descriptors).toList();
         for (const QVariant &descriptor : descriptors) {
             emit descriptorReceived(descriptor.toMap(), packet);
             if (!guard)
@@ -299,7 +247,7 @@ bool SeqpacketSocket::send(const QByteArray &data, const QList<QSeqpacketFileDes
     // Describe before sending: the descriptors stay ours, but what they show may change once
     // the peer has them.
     QVariantMap packet = describePacket(data, data.size(), false, fds, false,
-                                        QDateTime::currentMSecsSinceEpoch(), QStringLiteral("out"),
+                                        QDateTime::currentMSecsSinceEpoch(), SeqpacketPacketDirection::Out,
                                         m_packetsSent + 1);
     if (!m_socket->sendPacket(QByteArrayView(data), fds))
         return false; // errorOccurred() set the error
@@ -330,7 +278,7 @@ bool SeqpacketSocket::sendHex(const QString &hex)
 bool SeqpacketSocket::sendBytes(const QVariant &data)
 {
     QByteArray bytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)) {
         setError(InvalidDataError,
                  QStringLiteral("sendBytes: expected an ArrayBuffer, a string or a list of byte values, not %1")
                          .arg(QString::fromLatin1(data.typeName())));
@@ -342,7 +290,7 @@ bool SeqpacketSocket::sendBytes(const QVariant &data)
 bool SeqpacketSocket::sendFile(const QString &path, const QVariant &data)
 {
     QByteArray bytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)) {
         setError(InvalidDataError, QStringLiteral("sendFile: the data is not bytes (%1)")
                                            .arg(QString::fromLatin1(data.typeName())));
         return false;
@@ -373,8 +321,8 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
 {
     QByteArray bytes;
     QByteArray contentBytes;
-    if (!SeqpacketInfo::bytesFromVariant(data, &bytes)
-        || !SeqpacketInfo::bytesFromVariant(content, &contentBytes)) {
+    if (!SeqpacketBytes::fromVariant(data, &bytes)
+        || !SeqpacketBytes::fromVariant(content, &contentBytes)) {
         setError(InvalidDataError, QStringLiteral("sendMemfd: the content or the data is not bytes"));
         return false;
     }
@@ -382,7 +330,7 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
     const int fd = ::memfd_create(memfdName.constData(), MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0) {
         const int errorNumber = errno;
-        setError(ResourceError, QStringLiteral("sendMemfd: memfd_create: %1")
+        setError(QSeqpacketSocket::ResourceError, QStringLiteral("sendMemfd: memfd_create: %1")
                                         .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
         return false;
     }
@@ -394,7 +342,7 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
             continue;
         if (n <= 0) {
             const int errorNumber = errno;
-            setError(ResourceError, QStringLiteral("sendMemfd: write: %1")
+            setError(QSeqpacketSocket::ResourceError, QStringLiteral("sendMemfd: write: %1")
                                             .arg(QString::fromLocal8Bit(::strerror(errorNumber))));
             return false;
         }
@@ -403,9 +351,4 @@ bool SeqpacketSocket::sendMemfd(const QString &name, const QVariant &content, co
     // The receiver gets a read-only view of fixed content.
     ::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
     return send(bytes, {descriptor});
-}
-
-int SeqpacketSocket::openDescriptorCount()
-{
-    return SeqpacketInfo::openDescriptorCount();
 }

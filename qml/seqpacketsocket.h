@@ -2,12 +2,13 @@
 #ifndef SEQPACKETSOCKET_QML_H
 #define SEQPACKETSOCKET_QML_H
 
+#include "seqpacketendpoint.h"
+#include "seqpacketqmlglobal.h"
+
 #include <QSeqpacketSocket>
 
 #include <QtCore/qobject.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qvariant.h>
-#include <QtQml/qjsvalue.h>
 #include <QtQml/qqmlengine.h>
 
 /*!
@@ -21,7 +22,7 @@
  *   data (ArrayBuffer), text, hex (helpers over at most decodeLimit bytes), isText, size (bytes
  *   received), originalSize (size on the wire), truncated, descriptorCount, descriptorsTruncated,
  *   descriptors (a list of descriptor objects, see below), direction ("in"), sequence (1, 2, ...),
- *   time (Date), timestamp (ms since the epoch).
+ *   time (Date), timestamp (ms since the epoch). C++ reads them with seqpacketpacketkeys.h.
  * Each received descriptor is also announced through descriptorReceived(descriptor, packet):
  *   number, target (/proc/self/fd link), type ("regular", "memfd", "socket", "fifo", ...),
  *   isMemfd, size, mode, access, inode, device, seals, hasContent, firstBytes (ArrayBuffer, at
@@ -30,17 +31,20 @@
  * received is left open.
  *
  * Every successful send emits packetSent(packet) with the same fields and direction "out".
+ *
+ * receiveLimit, decodeLimit and descriptorPreviewSize (SeqpacketEndpoint) apply to each packet as
+ * it is read; a server's peers share the server's receiveOptions.
  */
-class SeqpacketSocket : public QObject
+class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
 {
     Q_OBJECT
     QML_ELEMENT
+    // The library's State and SocketError, not copies: SeqpacketSocket.ConnectedState in QML is
+    // QSeqpacketSocket::ConnectedState.
+    QML_EXTENDED_NAMESPACE(QSeqpacketSocket)
 
-    Q_PROPERTY(QString address READ address WRITE setAddress NOTIFY addressChanged)
-    Q_PROPERTY(State state READ state NOTIFY stateChanged)
+    Q_PROPERTY(QSeqpacketSocket::State state READ state NOTIFY stateChanged)
     Q_PROPERTY(bool connected READ isConnected NOTIFY stateChanged)
-    Q_PROPERTY(SocketError error READ error NOTIFY errorChanged)
-    Q_PROPERTY(QString errorString READ errorString NOTIFY errorChanged)
 
     Q_PROPERTY(QString localAddress READ localAddress NOTIFY peerChanged)
     Q_PROPERTY(QString peerAddress READ peerAddress NOTIFY peerChanged)
@@ -51,10 +55,6 @@ class SeqpacketSocket : public QObject
     Q_PROPERTY(QString peerUser READ peerUser NOTIFY peerChanged)
     Q_PROPERTY(QString peerGroup READ peerGroup NOTIFY peerChanged)
     Q_PROPERTY(QVariantList peerGroups READ peerGroups NOTIFY peerChanged)
-    Q_PROPERTY(QString peerExecutable READ peerExecutable NOTIFY peerChanged)
-    Q_PROPERTY(QString peerExecutableError READ peerExecutableError NOTIFY peerChanged)
-    Q_PROPERTY(QString peerCommandLine READ peerCommandLine NOTIFY peerChanged)
-    Q_PROPERTY(QString peerProcessName READ peerProcessName NOTIFY peerChanged)
     Q_PROPERTY(QString peerSecurityContext READ peerSecurityContext NOTIFY peerChanged)
 
     Q_PROPERTY(qint64 packetsSent READ packetsSent NOTIFY countersChanged)
@@ -65,54 +65,28 @@ class SeqpacketSocket : public QObject
     Q_PROPERTY(qint64 descriptorsReceived READ descriptorsReceived NOTIFY countersChanged)
     Q_PROPERTY(qint64 packetsToWrite READ packetsToWrite NOTIFY countersChanged)
 
-    Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
-    Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
-    Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
-               NOTIFY descriptorPreviewSizeChanged)
-
 public:
-    enum State {
-        UnconnectedState = QSeqpacketSocket::UnconnectedState,
-        ConnectingState = QSeqpacketSocket::ConnectingState,
-        ConnectedState = QSeqpacketSocket::ConnectedState,
-        ClosingState = QSeqpacketSocket::ClosingState
-    };
-    Q_ENUM(State)
-
-    enum SocketError {
-        NoError = QSeqpacketSocket::NoError,
-        ConnectionRefusedError = QSeqpacketSocket::ConnectionRefusedError,
-        ServerNotFoundError = QSeqpacketSocket::ServerNotFoundError,
-        SocketAccessError = QSeqpacketSocket::SocketAccessError,
-        PeerClosedError = QSeqpacketSocket::PeerClosedError,
-        ConnectionResetError = QSeqpacketSocket::ConnectionResetError,
-        PacketTooLargeError = QSeqpacketSocket::PacketTooLargeError,
-        TooManyDescriptorsError = QSeqpacketSocket::TooManyDescriptorsError,
-        WouldBlockError = QSeqpacketSocket::WouldBlockError,
-        SendQueueFullError = QSeqpacketSocket::SendQueueFullError,
-        InvalidAddressError = QSeqpacketSocket::InvalidAddressError,
-        ResourceError = QSeqpacketSocket::ResourceError,
-        OperationError = QSeqpacketSocket::OperationError,
-        UnsupportedOperationError = QSeqpacketSocket::UnsupportedOperationError,
-        UnknownSocketError = QSeqpacketSocket::UnknownSocketError,
-        AddressInUseError = QSeqpacketSocket::AddressInUseError,
-        TimeoutError = QSeqpacketSocket::TimeoutError,
+    /*!
+     * The module's own error, beyond QSeqpacketSocket::SocketError: error holds one of those or
+     * this. (QML sees QSeqpacketSocket's enums on this type: SeqpacketSocket.ConnectedState,
+     * SeqpacketSocket.ConnectionRefusedError, ...)
+     */
+    enum ModuleError {
         InvalidDataError = 1000 //!< bad hex, a value that is not bytes, a file that cannot be opened
     };
-    Q_ENUM(SocketError)
+    Q_ENUM(ModuleError)
 
     explicit SeqpacketSocket(QObject *parent = nullptr);
-    /*! Wraps \a socket, an accepted connection; takes ownership of it. Used by SeqpacketServer. */
-    SeqpacketSocket(QSeqpacketSocket *socket, QObject *parent);
+    /*!
+     * Wraps \a socket, an accepted connection, and takes ownership of it; reads with
+     * \a receiveOptions (the server's, shared by its peers), which must outlive it. Used by
+     * SeqpacketServer.
+     */
+    SeqpacketSocket(QSeqpacketSocket *socket, SeqpacketReceiveOptions *receiveOptions, QObject *parent);
     ~SeqpacketSocket() override;
 
-    QString address() const { return m_address; }
-    void setAddress(const QString &address);
-
-    State state() const;
-    bool isConnected() const { return state() == ConnectedState; }
-    SocketError error() const { return m_error; }
-    QString errorString() const { return m_errorString; }
+    QSeqpacketSocket::State state() const;
+    bool isConnected() const { return state() == QSeqpacketSocket::ConnectedState; }
 
     QString localAddress() const { return m_localAddress; }
     QString peerAddress() const { return m_peerAddress; }
@@ -123,10 +97,6 @@ public:
     QString peerUser() const { return m_peerUser; }
     QString peerGroup() const { return m_peerGroup; }
     QVariantList peerGroups() const { return m_peerGroups; }
-    QString peerExecutable() const { return m_peerExecutable; }
-    QString peerExecutableError() const { return m_peerExecutableError; }
-    QString peerCommandLine() const { return m_peerCommandLine; }
-    QString peerProcessName() const { return m_peerProcessName; }
     QString peerSecurityContext() const { return m_peerSecurityContext; }
 
     qint64 packetsSent() const { return m_packetsSent; }
@@ -136,13 +106,6 @@ public:
     qint64 bytesReceived() const { return m_bytesReceived; }
     qint64 descriptorsReceived() const { return m_descriptorsReceived; }
     qint64 packetsToWrite() const;
-
-    int receiveLimit() const { return m_receiveLimit; }
-    void setReceiveLimit(int bytes);
-    int decodeLimit() const { return m_decodeLimit; }
-    void setDecodeLimit(int bytes);
-    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
-    void setDescriptorPreviewSize(int bytes);
 
     /*! The wrapped socket (for C++ users of the module). */
     QSeqpacketSocket *socket() const { return m_socket; }
@@ -175,23 +138,13 @@ public:
     Q_INVOKABLE bool sendMemfd(const QString &name, const QVariant &content,
                                const QVariant &data = QVariant());
 
-    /*! The number of descriptors this process has open (for leak checks). */
-    Q_INVOKABLE static int openDescriptorCount();
-
 Q_SIGNALS:
-    void addressChanged();
     void stateChanged();
-    void errorChanged();
     void peerChanged();
     void countersChanged();
-    void receiveLimitChanged();
-    void decodeLimitChanged();
-    void descriptorPreviewSizeChanged();
 
     void connected();
     void disconnected();
-    /*! Something failed; error and errorString say what. */
-    void errorOccurred(SeqpacketSocket::SocketError error, const QString &errorString);
     void packetReceived(const QVariantMap &packet);
     void descriptorReceived(const QVariantMap &descriptor, const QVariantMap &packet);
     void packetSent(const QVariantMap &packet);
@@ -203,17 +156,13 @@ private:
     void onStateChanged();
     void updatePeer();
     void resetCounters();
-    void setError(SocketError error, const QString &message);
     bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
     QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
                                const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
                                qint64 timestamp, const QString &direction, qint64 sequence) const;
 
     QSeqpacketSocket *m_socket = nullptr;
-    QString m_address;
-    SocketError m_error = NoError;
-    QString m_errorString;
-    State m_lastState = UnconnectedState;
+    QSeqpacketSocket::State m_lastState = QSeqpacketSocket::UnconnectedState;
     bool m_ignoreErrors = false;
 
     QString m_localAddress;
@@ -225,10 +174,6 @@ private:
     QString m_peerUser;
     QString m_peerGroup;
     QVariantList m_peerGroups;
-    QString m_peerExecutable;
-    QString m_peerExecutableError;
-    QString m_peerCommandLine;
-    QString m_peerProcessName;
     QString m_peerSecurityContext;
 
     qint64 m_packetsSent = 0;
@@ -237,10 +182,6 @@ private:
     qint64 m_packetsReceived = 0;
     qint64 m_bytesReceived = 0;
     qint64 m_descriptorsReceived = 0;
-
-    int m_receiveLimit = -1;
-    int m_decodeLimit = -1;
-    int m_descriptorPreviewSize = 64;
 };
 
 #endif // SEQPACKETSOCKET_QML_H

@@ -30,6 +30,8 @@ QtObject {
     function snapshot() {
         if (!socket)
             return
+        // The peer's process as /proc shows it now, when the connection is new.
+        const process = SeqpacketDiagnostics.peerProcess(socket)
         info = {
             credentialsValid: socket.peerCredentialsValid,
             pid: socket.peerPid,
@@ -38,10 +40,10 @@ QtObject {
             user: socket.peerUser,
             group: socket.peerGroup,
             groups: socket.peerGroups,
-            executable: socket.peerExecutable,
-            executableError: socket.peerExecutableError,
-            commandLine: socket.peerCommandLine,
-            name: socket.peerProcessName,
+            executable: process.executable,
+            executableError: process.executableError,
+            commandLine: process.commandLine,
+            name: process.name,
             securityContext: socket.peerSecurityContext,
             localAddress: socket.localAddress,
             peerAddress: socket.peerAddress

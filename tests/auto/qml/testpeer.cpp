@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "testpeer.h"
 
+#include <QSeqpacketSocket>
+
 #include <QtCore/qatomic.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qdir.h>
 #include <QtCore/qfile.h>
+#include <QtCore/qmetaobject.h>
 
 #include <unistd.h>
 
@@ -118,4 +121,15 @@ qint64 TestPeer::currentPid()
 QString TestPeer::hexOf(const QByteArray &buffer)
 {
     return QString::fromLatin1(buffer.toHex());
+}
+
+QVariantMap TestPeer::librarySocketEnums()
+{
+    QVariantMap values;
+    for (const QMetaEnum e : {QMetaEnum::fromType<QSeqpacketSocket::State>(),
+                              QMetaEnum::fromType<QSeqpacketSocket::SocketError>()}) {
+        for (int i = 0; i < e.keyCount(); ++i)
+            values.insert(QString::fromLatin1(e.key(i)), e.value(i));
+    }
+    return values;
 }

@@ -8,6 +8,7 @@
 #include <QtCore/qprocess.h>
 #include <QtCore/qstringlist.h>
 #include <QtCore/qtemporarydir.h>
+#include <QtCore/qvariant.h>
 
 class TestPeer : public QObject
 {
@@ -43,6 +44,11 @@ public:
     Q_INVOKABLE static qint64 currentPid();
     /*! The bytes of \a buffer (an ArrayBuffer) as lower-case hex, to compare in tests. */
     Q_INVOKABLE static QString hexOf(const QByteArray &buffer);
+    /*!
+     * Every value of the library's QSeqpacketSocket::State and SocketError by name, from C++, to
+     * check that QML sees the same ones on SeqpacketSocket.
+     */
+    Q_INVOKABLE static QVariantMap librarySocketEnums();
 
 Q_SIGNALS:
     void startedChanged();

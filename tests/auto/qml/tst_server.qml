@@ -82,8 +82,9 @@ TestCase {
         compare(client.peerGid, peer.currentGid())
         verify(client.peerUser.length > 0)
         verify(client.peerGroup.length > 0)
-        verify(client.peerExecutable.endsWith("qseqpacket_qml_test_peer"), client.peerExecutable)
-        compare(client.peerProcessName.length > 0, true)
+        const process = SeqpacketDiagnostics.peerProcess(client)
+        verify(process.executable.endsWith("qseqpacket_qml_test_peer"), process.executable)
+        compare(process.name.length > 0, true)
         compare(client.localAddress, address)
         compare(client.peerAddress, "")   // the peer did not bind
 
@@ -203,6 +204,51 @@ TestCase {
         compare(p.data.byteLength, 4)
         compare(p.text, "01")      // helpers cover decodeLimit bytes
         compare(p.hex, "3031")
+        server.abortPeers()
+        tryCompare(peer, "finished", true, 5000)
+    }
+
+    function test_settingsReachLivePeers() {
+        // The receive settings are one object the server shares with its peers: a change made
+        // while a peer is connected applies to that peer's next packets.
+        const address = peer.uniqueAbstractAddress("live")
+        const server = makeServer(address)
+        verify(server.listen())
+        verify(peer.start(["--connect", address, "text:0123456789", "echo:1",
+                           "text:0123456789", "memfd:content of the memfd", "wait-eof"]))
+        tryCompare(packetSpy, "count", 1, 5000)
+        const client = server.peers.get(0)
+        verify(server.receiveOptions)
+        compare(client.receiveOptions, server.receiveOptions)
+        let p = packetSpy.signalArguments[0][1]
+        compare(p.truncated, false)
+        compare(p.text, "0123456789")
+
+        server.receiveLimit = 4
+        server.decodeLimit = 2
+        server.descriptorPreviewSize = 7
+        compare(client.receiveLimit, 4)
+        compare(client.decodeLimit, 2)
+        compare(client.descriptorPreviewSize, 7)
+        verify(client.sendText("go"))   // the peer answers, then sends the rest
+        tryCompare(packetSpy, "count", 4, 5000)
+        p = packetSpy.signalArguments[1][1]   // the peer's JSON answer
+        compare(p.truncated, true)
+        compare(p.size, 4)
+        p = packetSpy.signalArguments[2][1]
+        compare(p.truncated, true)
+        compare(p.size, 4)
+        compare(p.originalSize, 10)
+        compare(p.text, "01")
+        compare(p.hex, "3031")
+        p = packetSpy.signalArguments[3][1]
+        compare(p.descriptorCount, 1)
+        compare(p.descriptors[0].firstBytesText, "content")
+        compare(p.descriptors[0].firstBytes.byteLength, 7)
+
+        // The peer's own setters reach the same object, so the server sees them too.
+        client.decodeLimit = -1
+        compare(server.decodeLimit, -1)
         server.abortPeers()
         tryCompare(peer, "finished", true, 5000)
     }

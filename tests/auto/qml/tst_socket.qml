@@ -36,6 +36,28 @@ TestCase {
         return JSON.parse(packetSpy.signalArguments[i][0].text)
     }
 
+    function test_enumsResolve() {
+        // SeqpacketSocket shows the library's own State and SocketError (no copies that could
+        // drift), every value under the name C++ gives it, beside the module's InvalidDataError.
+        const library = peer.librarySocketEnums()
+        const names = Object.keys(library)
+        verify(names.length >= 4 + 15, names.join(","))
+        for (const name of names)
+            compare(SeqpacketSocket[name], library[name], name)
+        for (const name of ["UnconnectedState", "ConnectingState", "ConnectedState", "ClosingState",
+                            "NoError", "ConnectionRefusedError", "ServerNotFoundError",
+                            "InvalidAddressError", "AddressInUseError"])
+            verify(names.indexOf(name) >= 0, name)
+        compare(SeqpacketSocket.InvalidDataError, 1000)
+        verify(names.every(name => library[name] !== SeqpacketSocket.InvalidDataError))
+        // The server's own enum.
+        const access = [SeqpacketServer.DefaultAccess, SeqpacketServer.UserAccess,
+                        SeqpacketServer.GroupAccess, SeqpacketServer.WorldAccess]
+        for (const value of access)
+            compare(typeof value, "number")
+        compare(new Set(access).size, 4)
+    }
+
     function test_connectFailures() {
         const socket = makeSocket(peer.uniqueAbstractAddress("nobody"))
         socket.connectToServer()
@@ -147,9 +169,9 @@ TestCase {
             property var lastDescriptor: null
             property int openDuringHandler: -1
             listening: true
-            onDescriptorReceived: (peer, descriptor, packet) => {
+            onDescriptorReceived: (client, descriptor, packet) => {
                 lastDescriptor = descriptor
-                openDuringHandler = peer.openDescriptorCount()
+                openDuringHandler = peer.openDescriptorCount()   // TestPeer's count
             }
         }
     }

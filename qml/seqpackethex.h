@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-#pragma once
+#ifndef SEQPACKETHEX_H
+#define SEQPACKETHEX_H
 
-// Not public API: the hex grammar of SeqpacketSocket.sendHex(), shared with the Inspector so that
-// what its send box accepts is exactly what the module sends.
+// The hex grammar of SeqpacketSocket.sendHex(). Exported so that the Inspector's send box
+// accepts exactly what the module sends, from the one parser.
+
+#include "seqpacketqmlglobal.h"
 
 #include <QtCore/qbytearray.h>
 #include <QtCore/qstring.h>
@@ -14,6 +17,8 @@ namespace SeqpacketHex {
  * "0x" prefixes. Returns false and says why in \a error (where not null) on anything else or an
  * odd digit count; \a out (where not null) gets the bytes.
  */
-bool parse(const QString &text, QByteArray *out, QString *error = nullptr);
+SEQPACKETQML_EXPORT bool parse(const QString &text, QByteArray *out, QString *error = nullptr);
 
 } // namespace SeqpacketHex
+
+#endif // SEQPACKETHEX_H

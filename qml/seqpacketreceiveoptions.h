@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: MIT
+#ifndef SEQPACKETRECEIVEOPTIONS_H
+#define SEQPACKETRECEIVEOPTIONS_H
+
+#include "seqpacketqmlglobal.h"
+
+#include <QtCore/qobject.h>
+#include <QtQml/qqmlengine.h>
+
+/*!
+ * \qmltype SeqpacketReceiveOptions
+ * \brief How a SeqpacketSocket reads and describes the packets it receives.
+ *
+ * A client socket has its own; a server has one that all its peers share, so that a change
+ * reaches every peer, those connected already included. SeqpacketSocket and SeqpacketServer
+ * show it as receiveOptions and forward their receiveLimit, decodeLimit and
+ * descriptorPreviewSize properties to it. Each packet is read with the values of the moment.
+ */
+class SEQPACKETQML_EXPORT SeqpacketReceiveOptions : public QObject
+{
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("SeqpacketSocket.receiveOptions and SeqpacketServer.receiveOptions have one")
+
+    Q_PROPERTY(int receiveLimit READ receiveLimit WRITE setReceiveLimit NOTIFY receiveLimitChanged)
+    Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
+    Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
+               NOTIFY descriptorPreviewSizeChanged)
+
+public:
+    explicit SeqpacketReceiveOptions(QObject *parent = nullptr);
+
+    /*! Read at most this many bytes of each packet (-1, or any negative value: whole packets). */
+    int receiveLimit() const { return m_receiveLimit; }
+    void setReceiveLimit(int bytes);
+    /*! A packet's text, hex and isText cover at most this many bytes (-1: all); data is whole. */
+    int decodeLimit() const { return m_decodeLimit; }
+    void setDecodeLimit(int bytes);
+    /*! How many first bytes of a received regular file or memfd to read (0 to 1 MiB; 64). */
+    int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
+    void setDescriptorPreviewSize(int bytes);
+
+Q_SIGNALS:
+    void receiveLimitChanged();
+    void decodeLimitChanged();
+    void descriptorPreviewSizeChanged();
+
+private:
+    int m_receiveLimit = -1;
+    int m_decodeLimit = -1;
+    int m_descriptorPreviewSize = 64;
+};
+
+#endif // SEQPACKETRECEIVEOPTIONS_H
