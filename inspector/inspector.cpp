@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "inspector.h"
 
+#include <qseqpacketglobal.h>
+
 #include "seqpackethex.h"
 
 #include <QtCore/qcommandlineparser.h>
@@ -148,7 +150,7 @@ QString Inspector::monospaceFamily() const
 
 QString Inspector::version() const
 {
-    return QStringLiteral(QSEQPACKET_INSPECTOR_VERSION);
+    return QStringLiteral(QSEQPACKET_VERSION_STR);
 }
 
 QString Inspector::hexDump(const QByteArray &data, int maxBytes)

@@ -6,6 +6,8 @@
 //   qseqpacket-inspector --demo              listen and start two demo peers
 #include "inspector.h"
 
+#include <qseqpacketglobal.h>
+
 #include <QtCore/qcoreapplication.h>
 #include <QtGui/qguiapplication.h>
 #include <QtGui/qicon.h>
@@ -20,7 +22,7 @@ namespace {
 void setApplicationNames()
 {
     QCoreApplication::setApplicationName(QStringLiteral("qseqpacket-inspector"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(QSEQPACKET_INSPECTOR_VERSION));
+    QCoreApplication::setApplicationVersion(QStringLiteral(QSEQPACKET_VERSION_STR));
     QCoreApplication::setOrganizationName(QStringLiteral("QSeqpacket"));
 }
 

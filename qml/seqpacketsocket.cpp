@@ -35,11 +35,6 @@ namespace {
 // Packets are taken for at most this long per packetReady(); the socket signals again for the
 // rest, so a flood of packets leaves the event loop room to paint and to handle input.
 constexpr qint64 BatchNanoseconds = 15 * 1000 * 1000;
-
-QString addressText(const QSeqpacketAddress &address)
-{
-    return address.toString();
-}
 }
 
 SeqpacketSocket::SeqpacketSocket(QObject *parent)
@@ -145,8 +140,9 @@ void SeqpacketSocket::updatePeer()
     // Queries such as SO_PEERSEC report "unsupported" through the socket's error; that is an
     // answer here, not a failure of the connection.
     m_ignoreErrors = true;
-    m_localAddress = addressText(m_socket->localAddress());
-    m_peerAddress = addressText(m_socket->peerAddress());
+    // The textual form, as fromString() takes it back: empty for an unnamed address.
+    m_localAddress = m_socket->localAddress().toString();
+    m_peerAddress = m_socket->peerAddress().toString();
     const QSeqpacketCredentials credentials = m_socket->peerCredentials();
     m_peerCredentialsValid = credentials.isValid();
     m_peerGroups.clear();
