@@ -131,6 +131,11 @@ void QSeqpacketServerPrivate::startListening(int newFd, const QSeqpacketAddress 
     address = listenedOn.kind() == QSeqpacketAddress::Path ? listenedOn : localAddressOf(fd);
     error = QSeqpacketSocket::NoError;
     errorString.clear();
+    // Asked once here rather than for every accepted connection (a kernel without SO_PASSPIDFD
+    // says ENOPROTOOPT: off).
+    int ignored = 0;
+    acceptedOptions.passCredentials = intOption(fd, SOL_SOCKET, SO_PASSCRED, &ignored) > 0;
+    acceptedOptions.passProcessFd = intOption(fd, SOL_SOCKET, SoPassPidfd, &ignored) > 0;
     acceptPaused = false;
     retryInterval = 0;
     if (!notifier && QAbstractEventDispatcher::instance(q->thread()) && QThread::currentThread() == q->thread()) {
@@ -227,7 +232,8 @@ bool QSeqpacketServerPrivate::admit(int accepted, bool *serverGone)
             // The filter sees a connection of its own, on the accepted descriptor; it goes back
             // to incomingConnection() as a descriptor, so that a subclass gets it as always.
             QSeqpacketSocket connection;
-            if (!QSeqpacketSocketPrivate::get(&connection)->adoptConnected(accepted, QStringLiteral("accept"))) {
+            if (!QSeqpacketSocketPrivate::get(&connection)->adoptConnected(accepted, QStringLiteral("accept"),
+                                                                           &acceptedOptions)) {
                 qCWarning(lcSeqpacketServer, "%s; connection rejected", qPrintable(connection.errorString()));
                 admitted = false;
             } else {
@@ -646,8 +652,9 @@ QString QSeqpacketServer::errorString() const
 void QSeqpacketServer::incomingConnection(int socketDescriptor)
 {
     auto *socket = new QSeqpacketSocket(this);
-    if (!QSeqpacketSocketPrivate::get(socket)->adoptConnected(socketDescriptor, QStringLiteral("accept"))) {
-        Q_D(QSeqpacketServer);
+    Q_D(QSeqpacketServer);
+    if (!QSeqpacketSocketPrivate::get(socket)->adoptConnected(socketDescriptor, QStringLiteral("accept"),
+                                                              &d->acceptedOptions)) {
         closeDescriptor(socketDescriptor);
         const QSeqpacketSocket::SocketError failure = socket->error();
         const QString message = socket->errorString();

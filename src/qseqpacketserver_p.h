@@ -3,6 +3,7 @@
 #define QSEQPACKETSERVER_P_H
 
 #include "qseqpacketserver.h"
+#include "qseqpacketsocket_p.h"
 #include "qseqpacketsystemfiles_p.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -53,6 +54,8 @@ public:
     void countConnection(QSeqpacketSocket *socket, uint uid);
     void connectionEnded(QObject *socket);
 
+    // SO_PASSCRED and SO_PASSPIDFD of the listening socket: every connection accepted has them too.
+    QSeqpacketSocketPrivate::KnownOptions acceptedOptions;
     std::function<bool(const QSeqpacketCredentials &)> credentialsFilter;
     std::function<bool(const QSeqpacketSocket &)> connectionFilter;
     int maxConnectionsPerUser = 0;

@@ -144,7 +144,7 @@ void QSeqpacketSocketPrivate::updateNotifiers()
         writeNotifier->setEnabled(wantWrite);
 }
 
-bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation)
+bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation, const KnownOptions *known)
 {
     int errorNumber = QSeqpacketReceiver::prepareDescriptor(newFd);
     if (errorNumber) {
@@ -161,7 +161,7 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
         // a listening socket that had it, whoever handed it over). The kernel then puts
         // credentials in front of every packet's descriptors, and the receive buffer must have
         // room for them, or the last descriptors of a full packet are lost.
-        const int passCred = intOption(newFd, SOL_SOCKET, SO_PASSCRED, &errorNumber);
+        const int passCred = known ? int(known->passCredentials) : intOption(newFd, SOL_SOCKET, SO_PASSCRED, &errorNumber);
         if (passCred == -1) {
             setErrorAndEmit(tr("%1: getsockopt(SO_PASSCRED)").arg(operation), errorNumber);
             return false;
@@ -180,13 +180,14 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
     } else {
         // As SO_PASSCRED: a pidfd in front of the descriptors needs room. A kernel without
         // SO_PASSPIDFD (before 6.5) says ENOPROTOOPT: none come.
-        receiver.setProcessDescriptorExpected(intOption(newFd, SOL_SOCKET, SoPassPidfd, &errorNumber) > 0);
+        receiver.setProcessDescriptorExpected(known ? known->passProcessFd
+                                                    : intOption(newFd, SOL_SOCKET, SoPassPidfd, &errorNumber) > 0);
     }
     if (requestedSendBuffer > 0 && !applyBufferSize(newFd, SO_SNDBUF, requestedSendBuffer, operation))
         return false;
     if (requestedReceiveBuffer > 0 && !applyBufferSize(newFd, SO_RCVBUF, requestedReceiveBuffer, operation))
         return false;
-    sendBufferSize = intOption(newFd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
+    sendBufferSize = 0; // read when first needed: most connections never need it
     if (receiver.descriptorLimit() == 0) {
         int ignored = 0;
         // Where the kernel has SO_PASSRIGHTS (6.16) packets with descriptors are refused there.
@@ -199,6 +200,15 @@ bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation
     updateNotifiers();
     setState(QSeqpacketSocket::ConnectedState);
     return true;
+}
+
+int QSeqpacketSocketPrivate::knownSendBufferSize()
+{
+    if (sendBufferSize <= 0 && fd >= 0) {
+        int errorNumber = 0;
+        sendBufferSize = qMax(intOption(fd, SOL_SOCKET, SO_SNDBUF, &errorNumber), 0);
+    }
+    return sendBufferSize;
 }
 
 bool QSeqpacketSocketPrivate::applyBufferSize(int descriptor, int option, qint64 bytes, const QString &operation)
@@ -440,18 +450,17 @@ void QSeqpacketSocketPrivate::packetTaken()
     updateNotifiers(); // room in the queue again: resume reading
 }
 
-bool QSeqpacketSocketPrivate::readHead(ReadMode mode, QSeqpacketPacket *packet)
+std::optional<QSeqpacketPacket> QSeqpacketSocketPrivate::readHead(ReadMode mode)
 {
+    // std::optional, not an out parameter: a default QSeqpacketPacket would allocate per packet.
     fillIfEmpty();
     if (receiver.isEmpty())
-        return false;
-    if (mode == ReadMode::Peek) {
-        *packet = receiver.head();
-        return true;
-    }
-    *packet = receiver.takeHead();
+        return std::nullopt;
+    if (mode == ReadMode::Peek)
+        return receiver.head();
+    std::optional<QSeqpacketPacket> packet(receiver.takeHead());
     packetTaken();
-    return true;
+    return packet;
 }
 
 QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 maxSize)
@@ -461,10 +470,10 @@ QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 
                         tr("%1: the size %2 is negative").arg(readOperation(mode)).arg(maxSize));
         return QSeqpacketPacket(); // invalid: nothing received
     }
-    QSeqpacketPacket packet;
-    if (!readHead(mode, &packet))
+    const std::optional<QSeqpacketPacket> packet = readHead(mode);
+    if (!packet)
         return QSeqpacketPacket();
-    return QSeqpacketPacketPrivate::truncatedTo(packet, maxSize);
+    return QSeqpacketPacketPrivate::truncatedTo(*packet, maxSize);
 }
 
 qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated)
@@ -475,15 +484,15 @@ qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 
                                 : tr("%1: no buffer for %2 bytes").arg(readOperation(mode)).arg(maxSize));
         return -1;
     }
-    QSeqpacketPacket packet; // a packet taken closes its descriptors when it goes
-    if (!readHead(mode, &packet))
+    const std::optional<QSeqpacketPacket> packet = readHead(mode); // a packet taken closes its descriptors when it goes
+    if (!packet)
         return -1;
-    const QByteArray bytes = packet.data();
+    const QByteArray bytes = packet->data();
     const qint64 stored = qMin<qint64>(bytes.size(), maxSize);
     if (stored > 0)
         std::memcpy(data, bytes.constData(), size_t(stored));
     if (truncated)
-        *truncated = packet.isTruncated() || bytes.size() > maxSize;
+        *truncated = packet->isTruncated() || bytes.size() > maxSize;
     return stored;
 }
 
@@ -582,7 +591,7 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
     }
     // A packet the send buffer can never hold would wait in the queue forever. The size read at
     // adoption is asked again only for a packet that does not fit it (SO_SNDBUF may have grown).
-    if (size > sendBufferSize - SendBufferOverhead) {
+    if (size > knownSendBufferSize() - SendBufferOverhead) {
         int errorNumber = 0;
         const int current = intOption(fd, SOL_SOCKET, SO_SNDBUF, &errorNumber);
         if (current > 0)

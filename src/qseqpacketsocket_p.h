@@ -9,6 +9,8 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 
+#include <optional>
+
 class QSocketNotifier;
 class QTimer;
 struct iovec;
@@ -32,11 +34,21 @@ public:
 
     static QSeqpacketSocketPrivate *get(QSeqpacketSocket *socket) { return socket->d_func(); }
 
+    // What a descriptor is known to have on already, so that adopting it need not ask the kernel:
+    // an accepted connection has what its listening socket had (unix_sock_inherit_flags()).
+    struct KnownOptions
+    {
+        bool passCredentials = false; // SO_PASSCRED
+        bool passProcessFd = false;   // SO_PASSPIDFD
+    };
+
     // The one way into ConnectedState: takes a connected descriptor that is already non-blocking
     // and close-on-exec, turns on the socket options the receiver needs and emits stateChanged().
     // Returns false and reports (with errorOccurred()) where those options cannot be set; the
-    // descriptor then stays the caller's.
-    bool adoptConnected(int fd, const QString &operation);
+    // descriptor then stays the caller's. Without \a known the descriptor's options are asked.
+    bool adoptConnected(int fd, const QString &operation, const KnownOptions *known = nullptr);
+    // SO_SNDBUF, read from the kernel the first time it is needed after a descriptor is adopted.
+    int knownSendBufferSize();
 
     void setState(QSeqpacketSocket::State newState);
     // setError() records what failed, for error() and errorString(): a query that cannot be
@@ -69,8 +81,8 @@ public:
     void reportReset();
     void processEndOfInput();
     void packetTaken();
-    // The head of the receive queue for receivePacket() and peekPacket(); false where none waits.
-    bool readHead(ReadMode mode, QSeqpacketPacket *packet);
+    // The head of the receive queue for receivePacket() and peekPacket(); none where none waits.
+    std::optional<QSeqpacketPacket> readHead(ReadMode mode);
     QSeqpacketPacket packetFromQueue(ReadMode mode, qint64 maxSize);
     qint64 copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated);
 
@@ -160,7 +172,7 @@ public:
     bool perPacketProcessFd = false;
     qint64 requestedSendBuffer = -1;    // setSendBufferSize(), -1 where not asked
     qint64 requestedReceiveBuffer = -1; // setReceiveBufferSize(), -1 where not asked
-    int sendBufferSize = 0; // SO_SNDBUF, read when the connection is adopted
+    int sendBufferSize = 0; // SO_SNDBUF as last read; 0 until knownSendBufferSize() reads it
 
     qint64 unreportedWritten = 0;      // packets sendPacket() handed over, for packetsWritten()
     bool writtenReportScheduled = false;
