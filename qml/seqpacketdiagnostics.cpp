@@ -21,3 +21,13 @@ QVariantMap SeqpacketDiagnostics::peerProcess(SeqpacketSocket *socket)
         {QStringLiteral("name"), process.name},
     };
 }
+
+bool SeqpacketDiagnostics::senderProcessesSupported()
+{
+    // Asked once: an unconnected socket checks the kernel when the option is turned on.
+    static const bool supported = [] {
+        QSeqpacketSocket probe;
+        return probe.setPerPacketProcessFileDescriptor(true);
+    }();
+    return supported;
+}

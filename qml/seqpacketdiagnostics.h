@@ -35,6 +35,11 @@ public:
      * the socket has no peer credentials all are empty and executableError says so.
      */
     Q_INVOKABLE static QVariantMap peerProcess(SeqpacketSocket *socket);
+    /*!
+     * Whether this kernel can say which process sent each packet (SO_PASSPIDFD, Linux 6.5), so
+     * that receiveOptions.senderProcesses can be turned on without an error.
+     */
+    Q_INVOKABLE static bool senderProcessesSupported();
 };
 
 #endif // SEQPACKETDIAGNOSTICS_H

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -298,6 +299,33 @@ ProcessInfo processInfo(qint64 pid)
     if (comm.open(QIODevice::ReadOnly))
         info.name = QString::fromLocal8Bit(comm.readAll().trimmed());
     return info;
+}
+
+SenderProcess senderOf(int pidfd)
+{
+    SenderProcess sender;
+    if (pidfd < 0)
+        return sender;
+    QFile info(QStringLiteral("/proc/self/fdinfo/%1").arg(pidfd));
+    if (!info.open(QIODevice::ReadOnly))
+        return sender;
+    const QList<QByteArray> lines = info.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("Pid:")) {
+            bool ok = false;
+            const qint64 pid = line.mid(4).trimmed().toLongLong(&ok);
+            if (ok && pid > 0)
+                sender.pid = pid;
+        }
+    }
+    if (sender.pid <= 0)
+        return sender; // exited already (-1), or in another pid namespace (0)
+    const QString executable = readLink("/proc/" + QByteArray::number(sender.pid) + "/exe");
+    // A pidfd polls readable once its process has exited: then the pid may be someone else's.
+    pollfd p = { pidfd, POLLIN, 0 };
+    if (::poll(&p, 1, 0) == 0)
+        sender.executable = executable;
+    return sender;
 }
 
 } // namespace SeqpacketInfo

@@ -37,6 +37,18 @@ struct ProcessInfo
 };
 ProcessInfo processInfo(qint64 pid);
 
+struct SenderProcess
+{
+    qint64 pid = -1;    //!< -1 where unknown
+    QString executable; //!< /proc/PID/exe while the process still runs; empty where not readable
+};
+/*!
+ * The process \a pidfd refers to (its "Pid:" in /proc/self/fdinfo) and its executable. The
+ * executable is given only where the process had not exited when it was read, so that a reused
+ * pid cannot name another program. Nothing where \a pidfd is negative.
+ */
+SenderProcess senderOf(int pidfd);
+
 } // namespace SeqpacketInfo
 
 #endif // SEQPACKETINFO_P_H

@@ -23,6 +23,9 @@ inline const QString Direction = QStringLiteral("direction");       //!< Seqpack
 inline const QString Sequence = QStringLiteral("sequence");         //!< 1, 2, ... per direction
 inline const QString Timestamp = QStringLiteral("timestamp");       //!< ms since the epoch
 inline const QString Time = QStringLiteral("time");                 //!< the same as a QDateTime (Date)
+// Where receiveOptions.senderProcesses is on (a pidfd came with the packet):
+inline const QString SenderPid = QStringLiteral("senderPid");       //!< the sending process; -1 unknown
+inline const QString SenderExecutable = QStringLiteral("senderExecutable"); //!< its /proc/PID/exe, or ""
 } // namespace SeqpacketPacketKey
 
 namespace SeqpacketPacketDirection {

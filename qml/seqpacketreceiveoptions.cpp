@@ -34,3 +34,11 @@ void SeqpacketReceiveOptions::setDescriptorPreviewSize(int bytes)
     m_descriptorPreviewSize = bytes;
     emit descriptorPreviewSizeChanged();
 }
+
+void SeqpacketReceiveOptions::setSenderProcesses(bool enabled)
+{
+    if (m_senderProcesses == enabled)
+        return;
+    m_senderProcesses = enabled;
+    emit senderProcessesChanged();
+}

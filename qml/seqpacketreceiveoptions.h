@@ -26,6 +26,7 @@ class SEQPACKETQML_EXPORT SeqpacketReceiveOptions : public QObject
     Q_PROPERTY(int decodeLimit READ decodeLimit WRITE setDecodeLimit NOTIFY decodeLimitChanged)
     Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
                NOTIFY descriptorPreviewSizeChanged)
+    Q_PROPERTY(bool senderProcesses READ senderProcesses WRITE setSenderProcesses NOTIFY senderProcessesChanged)
 
 public:
     explicit SeqpacketReceiveOptions(QObject *parent = nullptr);
@@ -39,16 +40,25 @@ public:
     /*! How many first bytes of a received regular file or memfd to read (0 to 1 MiB; 64). */
     int descriptorPreviewSize() const { return m_descriptorPreviewSize; }
     void setDescriptorPreviewSize(int bytes);
+    /*!
+     * Whether each received packet says which process sent it: senderPid and senderExecutable
+     * in the packet map, from a pidfd the kernel gives with every packet (SO_PASSPIDFD, Linux
+     * 6.5; where the kernel has none the sockets report UnsupportedOperationError). Off by default.
+     */
+    bool senderProcesses() const { return m_senderProcesses; }
+    void setSenderProcesses(bool enabled);
 
 Q_SIGNALS:
     void receiveLimitChanged();
     void decodeLimitChanged();
     void descriptorPreviewSizeChanged();
+    void senderProcessesChanged();
 
 private:
     int m_receiveLimit = -1;
     int m_decodeLimit = -1;
     int m_descriptorPreviewSize = 64;
+    bool m_senderProcesses = false;
 };
 
 #endif // SEQPACKETRECEIVEOPTIONS_H

@@ -74,6 +74,16 @@ void SeqpacketSocket::attach(QSeqpacketSocket *socket)
         emit connected();
     });
     connect(socket, &QSeqpacketSocket::disconnected, this, &SeqpacketSocket::disconnected);
+    connect(receiveOptions(), &SeqpacketReceiveOptions::senderProcessesChanged, this,
+            &SeqpacketSocket::applySenderProcesses);
+    applySenderProcesses();
+}
+
+void SeqpacketSocket::applySenderProcesses()
+{
+    // Where the kernel has no SO_PASSPIDFD the socket says so through errorOccurred().
+    if (m_socket->perPacketProcessFileDescriptor() != receiveOptions()->senderProcesses())
+        m_socket->setPerPacketProcessFileDescriptor(receiveOptions()->senderProcesses());
 }
 
 QSeqpacketSocket::State SeqpacketSocket::state() const
@@ -165,6 +175,9 @@ void SeqpacketSocket::updatePeer()
         m_peerGroup.clear();
     }
     m_peerSecurityContext = QString::fromUtf8(m_socket->peerSecurityContext());
+    m_sendBufferSize = m_socket->sendBufferSize();
+    m_receiveBufferSize = m_socket->receiveBufferSize();
+    m_maxPacketSize = m_socket->maxPacketSize();
     m_ignoreErrors = false;
     emit peerChanged();
 }
@@ -172,7 +185,7 @@ void SeqpacketSocket::updatePeer()
 QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
                                             const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
                                             qint64 timestamp, const QString &direction,
-                                            qint64 sequence) const
+                                            qint64 sequence, const QSeqpacketFileDescriptor &senderPidfd) const
 {
     namespace Key = SeqpacketPacketKey;
     QVariantMap packet;
@@ -198,6 +211,11 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
     packet.insert(Key::Sequence, sequence);
     packet.insert(Key::Timestamp, timestamp);
     packet.insert(Key::Time, QDateTime::fromMSecsSinceEpoch(timestamp));
+    if (direction == SeqpacketPacketDirection::In && receiveOptions()->senderProcesses()) {
+        const SeqpacketInfo::SenderProcess sender = SeqpacketInfo::senderOf(senderPidfd.descriptor());
+        packet.insert(Key::SenderPid, sender.pid);
+        packet.insert(Key::SenderExecutable, sender.executable);
+    }
     return packet;
 }
 
@@ -221,7 +239,8 @@ void SeqpacketSocket::onPacketReady()
                                                           : QDateTime::currentMSecsSinceEpoch();
         const QVariantMap packet = describePacket(data, received.originalSize(), received.isTruncated(),
                                                   fds, received.areFileDescriptorsTruncated(),
-                                                  timestamp, SeqpacketPacketDirection::In, m_packetsReceived);
+                                                  timestamp, SeqpacketPacketDirection::In, m_packetsReceived,
+                                                  received.processFileDescriptor());
         emit countersChanged();
         if (!guard)
             return;

@@ -56,6 +56,9 @@ class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
     Q_PROPERTY(QString peerGroup READ peerGroup NOTIFY peerChanged)
     Q_PROPERTY(QVariantList peerGroups READ peerGroups NOTIFY peerChanged)
     Q_PROPERTY(QString peerSecurityContext READ peerSecurityContext NOTIFY peerChanged)
+    Q_PROPERTY(qint64 sendBufferSize READ sendBufferSize NOTIFY peerChanged)
+    Q_PROPERTY(qint64 receiveBufferSize READ receiveBufferSize NOTIFY peerChanged)
+    Q_PROPERTY(qint64 maxPacketSize READ maxPacketSize NOTIFY peerChanged)
 
     Q_PROPERTY(qint64 packetsSent READ packetsSent NOTIFY countersChanged)
     Q_PROPERTY(qint64 bytesSent READ bytesSent NOTIFY countersChanged)
@@ -98,6 +101,12 @@ public:
     QString peerGroup() const { return m_peerGroup; }
     QVariantList peerGroups() const { return m_peerGroups; }
     QString peerSecurityContext() const { return m_peerSecurityContext; }
+    /*! The send buffer the kernel applied (SO_SNDBUF), as of the connection; -1 unconnected. */
+    qint64 sendBufferSize() const { return m_sendBufferSize; }
+    /*! The receive buffer the kernel applied (SO_RCVBUF), as of the connection; -1 unconnected. */
+    qint64 receiveBufferSize() const { return m_receiveBufferSize; }
+    /*! The largest packet one send can carry (QSeqpacketSocket::maxPacketSize()); -1 unconnected. */
+    qint64 maxPacketSize() const { return m_maxPacketSize; }
 
     qint64 packetsSent() const { return m_packetsSent; }
     qint64 bytesSent() const { return m_bytesSent; }
@@ -155,11 +164,13 @@ private:
     void onSocketError(QSeqpacketSocket::SocketError error);
     void onStateChanged();
     void updatePeer();
+    void applySenderProcesses();
     void resetCounters();
     bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
     QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
                                const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
-                               qint64 timestamp, const QString &direction, qint64 sequence) const;
+                               qint64 timestamp, const QString &direction, qint64 sequence,
+                               const QSeqpacketFileDescriptor &senderPidfd = {}) const;
 
     QSeqpacketSocket *m_socket = nullptr;
     QSeqpacketSocket::State m_lastState = QSeqpacketSocket::UnconnectedState;
@@ -175,6 +186,9 @@ private:
     QString m_peerGroup;
     QVariantList m_peerGroups;
     QString m_peerSecurityContext;
+    qint64 m_sendBufferSize = -1;
+    qint64 m_receiveBufferSize = -1;
+    qint64 m_maxPacketSize = -1;
 
     qint64 m_packetsSent = 0;
     qint64 m_bytesSent = 0;

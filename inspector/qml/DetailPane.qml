@@ -41,6 +41,11 @@ Rectangle {
                         s += " of " + e.originalSize + " (truncated)"
                     if (e.descriptorCount > 0)
                         s += " · " + e.descriptorCount + (e.descriptorCount === 1 ? " descriptor" : " descriptors")
+                    // The sender of this very packet, from the pidfd that came with it.
+                    const p = root.packet
+                    if (p && p.senderPid > 0)
+                        s += " · from pid " + p.senderPid
+                             + (p.senderExecutable ? " (" + Inspector.fileName(p.senderExecutable) + ")" : "")
                     return s
                 }
                 Segmented {

@@ -68,6 +68,8 @@ ApplicationWindow {
         removeStaleSocket: true
         decodeLimit: 4096
         descriptorPreviewSize: 512
+        // Which process sent each packet, where the kernel can say (SO_PASSPIDFD, Linux 6.5).
+        receiveOptions.senderProcesses: SeqpacketDiagnostics.senderProcessesSupported()
         onPeerConnected: peer => {
             const s = window.addSession(peer, "peer")
             const who = s.info.pid > 0 ? "pid " + s.info.pid + (s.info.name ? " (" + s.info.name + ")" : "") : "a peer"
@@ -80,6 +82,7 @@ ApplicationWindow {
         id: client
         decodeLimit: 4096
         descriptorPreviewSize: 512
+        receiveOptions.senderProcesses: SeqpacketDiagnostics.senderProcessesSupported()
         onConnected: window.addSession(client, "client")
         onErrorOccurred: (error, message) => statusBar.show(message, true)
     }

@@ -4,7 +4,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import QSeqpacketInspector
 
-// Who is at the other end: credentials with names, executable, security context, addresses.
+// Who is at the other end: credentials with names, executable, security context, addresses,
+// and the connection's buffers (what the kernel applied, and the largest packet they allow).
 ColumnLayout {
     id: root
     property var session: null
@@ -43,6 +44,12 @@ ColumnLayout {
         case "peerReceived": return s.log.packetsIn + " packets · " + Inspector.formatBytes(s.log.bytesIn)
                                     + " · " + s.log.descriptorsIn + " fd"
         case "peerSent": return s.log.packetsOut + " packets · " + Inspector.formatBytes(s.log.bytesOut)
+        case "peerBuffers": return i.sendBufferSize > 0
+                                   ? "send " + Inspector.formatBytes(i.sendBufferSize) + " · receive "
+                                     + Inspector.formatBytes(i.receiveBufferSize)
+                                   : "—"
+        case "peerMaxPacket": return i.maxPacketSize > 0 ? Inspector.formatBytes(i.maxPacketSize)
+                                                           + "  (" + i.maxPacketSize + " bytes)" : "—"
         }
         return ""
     }
@@ -93,6 +100,8 @@ ColumnLayout {
                     { label: "SELinux", name: "peerSecurityContext", mono: true },
                     { label: "Local address", name: "peerLocalAddress", mono: true },
                     { label: "Peer address", name: "peerPeerAddress", mono: true },
+                    { label: "Buffers", name: "peerBuffers" },
+                    { label: "Largest packet", name: "peerMaxPacket" },
                     { label: "Connected", name: "peerSince" },
                     { label: "Received", name: "peerReceived" },
                     { label: "Sent", name: "peerSent" }

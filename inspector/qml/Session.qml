@@ -45,6 +45,9 @@ QtObject {
             commandLine: process.commandLine,
             name: process.name,
             securityContext: socket.peerSecurityContext,
+            sendBufferSize: socket.sendBufferSize,
+            receiveBufferSize: socket.receiveBufferSize,
+            maxPacketSize: socket.maxPacketSize,
             localAddress: socket.localAddress,
             peerAddress: socket.peerAddress
         }

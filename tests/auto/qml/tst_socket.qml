@@ -163,6 +163,36 @@ TestCase {
         compare(socket.peerPid, peer.pid)
     }
 
+    function test_senderProcessesAndBuffers() {
+        // With receiveOptions.senderProcesses each received packet names the process that sent
+        // it (a pidfd per packet, Linux 6.5); the connection's buffers are properties.
+        const address = peer.uniqueAbstractAddress("sender")
+        const socket = makeSocket(address)
+        compare(socket.sendBufferSize, -1)
+        compare(socket.maxPacketSize, -1)
+        const supported = SeqpacketDiagnostics.senderProcessesSupported()
+        socket.receiveOptions.senderProcesses = supported
+        compare(errorSpy.count, 0)
+        verify(peer.start(["--listen", address, "text:from the peer", "wait-eof"]))
+        socket.connectToServer()
+        verify(socket.connected)
+        verify(socket.sendBufferSize > 0)
+        verify(socket.receiveBufferSize > 0)
+        compare(socket.maxPacketSize, socket.sendBufferSize - 32)
+        tryCompare(packetSpy, "count", 1, 5000)
+        const packet = packetSpy.signalArguments[0][0]
+        compare(packet.text, "from the peer")
+        if (!supported) {
+            verify(packet.senderPid === undefined)
+            socket.abort()
+            skip("this kernel has no SO_PASSPIDFD (Linux 6.5)")
+        }
+        compare(packet.senderPid, peer.pid)
+        verify(packet.senderExecutable.endsWith("qseqpacket_qml_test_peer"), packet.senderExecutable)
+        socket.abort()
+        tryCompare(peer, "finished", true, 5000)
+    }
+
     Component {
         id: recordingServer
         SeqpacketServer {
