@@ -6,3 +6,4 @@
 Q_LOGGING_CATEGORY(lcSeqpacket, "qseqpacket", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcSeqpacketSocket, "qseqpacket.socket", QtWarningMsg)
 Q_LOGGING_CATEGORY(lcSeqpacketServer, "qseqpacket.server", QtWarningMsg)
+Q_LOGGING_CATEGORY(lcSeqpacketChannel, "qseqpacket.channel", QtWarningMsg)

@@ -7,5 +7,6 @@
 Q_DECLARE_LOGGING_CATEGORY(lcSeqpacket)
 Q_DECLARE_LOGGING_CATEGORY(lcSeqpacketSocket)
 Q_DECLARE_LOGGING_CATEGORY(lcSeqpacketServer)
+Q_DECLARE_LOGGING_CATEGORY(lcSeqpacketChannel)
 
 #endif

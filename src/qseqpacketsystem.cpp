@@ -7,16 +7,15 @@
 #include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 
+#include <QtCore/qfile.h>
+
 #include <climits>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <unistd.h>
-
-#include <QtCore/qfile.h>
-
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #ifndef SO_PEERGROUPS
 #  define SO_PEERGROUPS 59
@@ -450,6 +449,71 @@ PollResult pollUntil(int fd, short events, const QDeadlineTimer &deadline)
             return result;
         }
     }
+}
+
+// ---- memfds -----------------------------------------------------------------------------------
+
+int createSealedMemfd(const char *name, const char *data, qint64 size, int *error)
+{
+    const int fd = ::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd == -1) {
+        *error = errno;
+        return -1;
+    }
+    qint64 written = 0;
+    while (written < size) {
+        const ssize_t n = retryOnEintr([&] { return ::write(fd, data + written, size_t(size - written)); });
+        if (n <= 0) {
+            *error = n == 0 ? EIO : errno;
+            closeDescriptor(fd);
+            return -1;
+        }
+        written += n;
+    }
+    if (retryOnEintr([&] { return ::fcntl(fd, F_ADD_SEALS, SpillSeals); }) == -1) {
+        *error = errno;
+        closeDescriptor(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int sealsOf(int fd, int *error)
+{
+    const int seals = retryOnEintr([&] { return ::fcntl(fd, F_GET_SEALS); });
+    if (seals == -1)
+        *error = errno;
+    return seals;
+}
+
+qint64 regularFileSize(int fd, int *error)
+{
+    struct stat info;
+    if (::fstat(fd, &info) == -1) {
+        *error = errno;
+        return -1;
+    }
+    if (!S_ISREG(info.st_mode)) {
+        *error = 0;
+        return -1;
+    }
+    return qint64(info.st_size);
+}
+
+const char *mapReadOnly(int fd, qint64 size, int *error)
+{
+    void *memory = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (memory == MAP_FAILED) {
+        *error = errno;
+        return nullptr;
+    }
+    return static_cast<const char *>(memory);
+}
+
+void unmap(const char *memory, qint64 size)
+{
+    if (memory)
+        ::munmap(const_cast<char *>(memory), size_t(size));
 }
 
 // ---- memory -----------------------------------------------------------------------------------

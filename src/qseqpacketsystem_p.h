@@ -141,6 +141,22 @@ inline int sendMessages(int fd, mmsghdr *headers, unsigned count, int flags)
     return retryOnEintr([&] { return ::sendmmsg(fd, headers, count, flags); });
 }
 
+// ---- memfds (the message channel's spilled frames) -------------------------------------------
+
+// The four seals a spilled frame's memfd must carry: nobody can change it while it is read.
+constexpr int SpillSeals = 0x0001 | 0x0002 | 0x0004 | 0x0008; // F_SEAL_SEAL | SHRINK | GROW | WRITE
+
+// A memfd holding \a size bytes at \a data, sealed with SpillSeals; -1 with *error set.
+int createSealedMemfd(const char *name, const char *data, qint64 size, int *error);
+// The seals on \a fd (F_GET_SEALS); -1 with *error set (EINVAL: not a memfd, or no seals possible).
+int sealsOf(int fd, int *error);
+// The size of the regular file \a fd refers to; -1 with *error set, or where it is no regular file
+// (*error 0 then).
+qint64 regularFileSize(int fd, int *error);
+// A read-only private mapping of the first \a size bytes of \a fd; null with *error set.
+const char *mapReadOnly(int fd, qint64 size, int *error);
+void unmap(const char *memory, qint64 size);
+
 // ---- memory -----------------------------------------------------------------------------------
 
 size_t pageSize();
