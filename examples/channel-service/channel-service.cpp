@@ -241,8 +241,8 @@ public:
             say(QStringLiteral("%1: dropped: %2").arg(m_name, description));
         });
         connect(m_socket, &QSeqpacketSocket::disconnected, this, [this] {
-            // Requests we still hold (a `slow` one whose timer has not fired) go with this
-            // connection: there is nobody to answer any more.
+            // Requests we still hold (a `slow` one whose timer has not fired) cannot be answered
+            // any more: the client is gone.
             const int unanswered = m_channel->unansweredRequests();
             say(QStringLiteral("%1 disconnected (%2 of its requests unanswered)").arg(m_name).arg(unanswered));
             deleteLater(); // not `delete this`: we are inside one of the socket's signals
@@ -346,7 +346,8 @@ private:
         // after a database query, a child process or a user's confirmation. Meanwhile the channel
         // goes on reading and answering the client's other requests. Copies share one answer;
         // were the last copy to go unanswered, the client would get qseqpacket.NoReply.
-        // The timer's context is this connection: when the client goes, so does the timer.
+        // The timer's context is this connection: once the client has gone (and with it this
+        // object), the timer calls nothing.
         QTimer::singleShot(int(delay), this, [this, request, delay]() mutable {
             // A client that timed out meanwhile is still connected and gets the answer; the channel
             // on its side drops it as late.
@@ -438,8 +439,8 @@ public:
         say(QStringLiteral("caught %1, closing").arg(signalNumber == SIGINT ? "SIGINT" : "SIGTERM"));
         // Stops listening and removes the socket file this service made. The connections, our
         // children, go when `service` in main() goes: each channel answers the requests it still
-        // holds with qseqpacket.NoReply, and the clients' pending requests end with
-        // qseqpacket.Disconnected.
+        // holds (a `slow` one) with qseqpacket.NoReply before its socket closes; requests it had
+        // not read yet end on the client's side with qseqpacket.Disconnected.
         m_server->close();
         QCoreApplication::quit();
     }
