@@ -16,6 +16,7 @@ PACKAGES=(
     # Qt 6 for C++ (Core, Gui, Test, ...) and its platform plugins (xcb, offscreen)
     qt6-base-dev
     qt6-base-dev-tools
+    qmake6        # the qmake consumer of tests/consumer (scripts/check-packages.sh)
     qt6-qpa-plugins
     libgl-dev
     # Qt Quick / QML for C++ and the QML tools (qmltestrunner, qmllint)
