@@ -19,7 +19,8 @@ class QSeqpacketRequestPrivate;
  * at once in the slot, or keep a copy and answer later from the event loop (after a database
  * query, a user's confirmation, a child process). When the last copy goes unanswered, the channel
  * answers for it with the error `qseqpacket.NoReply`, so that the peer never waits in vain.
- * reply() and replyError() may be called from any thread.
+ * reply() and replyError() may be called from any thread; they are const, as answering changes the
+ * request all copies share, not this copy (a lambda that keeps a copy need not be mutable).
  *
  * \code
  * connect(channel, &QSeqpacketChannel::requestReceived, this, [](QSeqpacketRequest request) {
@@ -27,7 +28,7 @@ class QSeqpacketRequestPrivate;
  *         const QCborArray terms = request.message().body().toArray();
  *         request.reply(QSeqpacketMessage(terms.at(0).toInteger() + terms.at(1).toInteger()));
  *     } else if (request.name() == QLatin1String("slow")) {
- *         QTimer::singleShot(1000, [request]() mutable { request.reply(QSeqpacketMessage(QStringLiteral("done"))); });
+ *         QTimer::singleShot(1000, [request] { request.reply(QSeqpacketMessage(QStringLiteral("done"))); });
  *     } else {
  *         request.replyError(QStringLiteral("example.NoSuchMethod"), QSeqpacketMessage(request.name()));
  *     }
@@ -64,13 +65,13 @@ public:
      * or its channel is gone; true once the answer is on its way (from another thread than the
      * channel's, it is sent from the channel's event loop).
      */
-    bool reply(const QSeqpacketMessage &message = QSeqpacketMessage());
+    bool reply(const QSeqpacketMessage &message = QSeqpacketMessage()) const;
     /*!
      * Answers with the error \a errorName (an application's own name, such as
      * "example.NotFound"; the library's names start with "qseqpacket.") and \a details.
      * Returns false where it cannot, as reply() does, or where \a errorName is empty.
      */
-    bool replyError(const QString &errorName, const QSeqpacketMessage &details = QSeqpacketMessage());
+    bool replyError(const QString &errorName, const QSeqpacketMessage &details = QSeqpacketMessage()) const;
     /*! True once reply() or replyError() answered the request (or the channel answered for it). */
     bool isAnswered() const;
 

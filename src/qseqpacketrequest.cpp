@@ -85,12 +85,12 @@ QSeqpacketMessage QSeqpacketRequest::message() const { return d ? d->message : Q
 quint64 QSeqpacketRequest::id() const { return d ? d->id : 0; }
 bool QSeqpacketRequest::isAnswered() const { return d && d->answered.loadAcquire(); }
 
-bool QSeqpacketRequest::reply(const QSeqpacketMessage &message)
+bool QSeqpacketRequest::reply(const QSeqpacketMessage &message) const
 {
     return d && d->answer(QSeqpacketFrame::ReplyFrame, QString(), message);
 }
 
-bool QSeqpacketRequest::replyError(const QString &errorName, const QSeqpacketMessage &details)
+bool QSeqpacketRequest::replyError(const QString &errorName, const QSeqpacketMessage &details) const
 {
     return d && !errorName.isEmpty() && d->answer(QSeqpacketFrame::ErrorReplyFrame, errorName, details);
 }

@@ -291,7 +291,7 @@ private:
                 // The descriptor travels with the packet (SCM_RIGHTS): the client gets its own
                 // descriptor for the same open file. Ours closes when `opened` goes out of scope.
                 client->sendPacket("ok", { opened.file });
-                say(QStringLiteral("%1: \"%2\": sent a descriptor (%3 bytes)").arg(who, what).arg(opened.size));
+                say(QStringLiteral("%1: \"%2\": sent a descriptor (%3 bytes)").arg(who, what, QString::number(opened.size)));
             } else {
                 client->sendPacket("error: " + refusal.toUtf8());
                 say(QStringLiteral("%1: \"%2\": refused: %3").arg(who, what, refusal));
