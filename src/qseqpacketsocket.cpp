@@ -123,9 +123,9 @@ void QSeqpacketSocketPrivate::updateNotifiers()
         ensureNotifiers();
     if (!readNotifier)
         return;
-    const bool wantRead = fd >= 0 && !input.ended && receiver.count() < receiveQueuePackets
+    const bool wantRead = fd >= 0 && !input.ended && !input.paused && receiver.count() < receiveQueuePackets
             && receiver.bytes() < receiveQueueBytes;
-    const bool wantWrite = fd >= 0 && !sender.isEmpty();
+    const bool wantWrite = fd >= 0 && !sender.isEmpty() && !output.paused;
     if (wantWrite)
         ensureWriteNotifier();
     // A notifier must be off before its descriptor changes (and before that one is closed).
@@ -349,13 +349,56 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
     }
     if (result.reset)
         reportReset();
-    if (result.error) {
+    if (result.error && isTransient(result.error)) {
+        pauseAfterTransientFailure(tr("receivePacket: recvmmsg"), result.error, true);
+    } else if (result.error) {
         // Any other failure ends input, so that the notifier cannot spin on it.
         input.ended = true;
         input.endPending = true;
         setErrorAndEmit(tr("receivePacket: recvmmsg"), result.error);
+    } else if (result.packets > 0 && !output.paused) {
+        transientRetryInterval = 0;
     }
     updateNotifiers();
+}
+
+void QSeqpacketSocketPrivate::pauseAfterTransientFailure(const QString &operation, int errnoValue, bool reading)
+{
+    Q_Q(QSeqpacketSocket);
+    constexpr int FirstRetryInterval = 5;
+    constexpr int MaxRetryInterval = 1000;
+    (reading ? input.paused : output.paused) = true;
+    transientRetryInterval = transientRetryInterval == 0 ? FirstRetryInterval
+                                                         : qMin(transientRetryInterval * 2, MaxRetryInterval);
+    transientRetryAt = QDeadlineTimer(transientRetryInterval);
+    setError(QSeqpacketSocket::ResourceError,
+             tr("%1: %2; trying again in %3 ms").arg(operation, QString::fromLocal8Bit(strerror(errnoValue)))
+                     .arg(transientRetryInterval));
+    qCWarning(lcSeqpacketSocket, "%s", qPrintable(errorString));
+    updateNotifiers();
+    if (!QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
+        return; // no event loop: waitOnce() waits for transientRetryAt
+    if (!transientRetryTimer) {
+        transientRetryTimer = new QTimer(q);
+        transientRetryTimer->setSingleShot(true);
+        QObject::connect(transientRetryTimer, &QTimer::timeout, q, [this] { resumeAfterTransientFailure(); });
+    }
+    transientRetryTimer->start(transientRetryInterval);
+}
+
+void QSeqpacketSocketPrivate::resumeAfterTransientFailure()
+{
+    Q_Q(QSeqpacketSocket);
+    const bool wasWriting = output.paused;
+    const bool wasReading = input.paused;
+    input.paused = output.paused = false;
+    QPointer<QSeqpacketSocket> guard(q);
+    if (wasWriting)
+        flushQueue();
+    if (guard && wasReading)
+        readAndDispatch(ReadLimit::QueueLimits);
+    if (guard)
+        updateNotifiers();
 }
 
 void QSeqpacketSocketPrivate::readAndDispatch(ReadLimit limit)
@@ -577,7 +620,11 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
             reportRefusedPacket(errorNumber, size, !fds.isEmpty(), credentials != nullptr);
             return false;
         }
-        if (errorNumber != EAGAIN) {
+        // Short of memory in the kernel: like a full buffer, the packet waits in the queue (below),
+        // which is written again after a pause. With raw semantics (a limit of 0) it is an error.
+        if (isTransient(errorNumber) && sendQueueLimit != 0) {
+            pauseAfterTransientFailure(tr("sendPacket: sendmsg"), errorNumber, false);
+        } else if (errorNumber != EAGAIN) {
             handleSendFailure(errorNumber, tr("sendPacket: sendmsg"));
             return false;
         }
@@ -739,8 +786,16 @@ void QSeqpacketSocketPrivate::flushQueue()
             if (!guard || fd < 0)
                 return;
         }
-        if (!result.error)
+        if (!result.error) {
+            if (result.written > 0)
+                transientRetryInterval = 0;
             break;
+        }
+        if (isTransient(result.error)) {
+            // The queue stays as it is, in order; it is written again after a pause.
+            pauseAfterTransientFailure(tr("sendPacket: sendmmsg"), result.error, false);
+            return;
+        }
         if (result.packetDropped) {
             if (result.error == EMSGSIZE || result.error == EPERM || result.error == ESRCH)
                 reportRefusedPacket(result.error, result.droppedSize, result.droppedHadDescriptors,
@@ -809,6 +864,18 @@ bool QSeqpacketSocketPrivate::waitOnce(const QDeadlineTimer &deadline, WaitInter
         reportWritten(0);
     if (fd < 0)
         return false;
+    if (input.paused || output.paused) {
+        // Without an event loop nothing else resumes: wait out the pause here (not past the deadline).
+        const qint64 pause = transientRetryAt.remainingTime();
+        const qint64 remaining = deadline.remainingTime();
+        pollUntil(-1, 0, QDeadlineTimer(remaining < 0 ? pause : qMin(pause, remaining)));
+        if (!transientRetryAt.hasExpired())
+            return false; // the deadline came first
+        if (transientRetryTimer)
+            transientRetryTimer->stop();
+        resumeAfterTransientFailure();
+        return fd >= 0;
+    }
     const bool wantRead = interest == WaitInterest::ReadsAndWrites;
     short events = 0;
     if (wantRead && !input.ended)

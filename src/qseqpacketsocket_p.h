@@ -9,6 +9,8 @@
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 
+#include <cerrno>
+
 #include <optional>
 
 class QSocketNotifier;
@@ -111,6 +113,13 @@ public:
     // readable) and emits stateChanged() and, where it was connected, disconnected().
     void closeConnection();
 
+    // The kernel is short of memory (ENOMEM, ENOBUFS): nothing is lost, but asking again at once
+    // would spin. Reading or writing pauses and is tried again after a growing interval; error()
+    // says so, without errorOccurred(): the connection is fine.
+    static bool isTransient(int errnoValue) { return errnoValue == ENOMEM || errnoValue == ENOBUFS; }
+    void pauseAfterTransientFailure(const QString &operation, int errnoValue, bool reading);
+    void resumeAfterTransientFailure();
+
     // One round of a waitFor...() call: waits until the descriptor is ready or the deadline
     // passes, then writes and reads what it can; returns false on timeout or failure.
     bool waitOnce(const QDeadlineTimer &deadline, WaitInterest interest);
@@ -145,6 +154,7 @@ public:
         // receive call that finds our queue empty then need not ask the kernel again (it would
         // only say EAGAIN; a request/response exchange saves two system calls a packet).
         bool kernelDrained = false;
+        bool paused = false;       // the kernel was short of memory: read again after a while
     } input;
 
     // The send side of the connection; reset when a descriptor is adopted.
@@ -152,6 +162,7 @@ public:
     {
         bool shutdownRequested = false; // shutdown(ShutdownWrite), done once the queue is written
         bool shutdownDone = false;
+        bool paused = false;            // the kernel was short of memory: write again after a while
     } output;
 
     // How packetReady() is being delivered.
@@ -173,6 +184,10 @@ public:
     qint64 requestedSendBuffer = -1;    // setSendBufferSize(), -1 where not asked
     qint64 requestedReceiveBuffer = -1; // setReceiveBufferSize(), -1 where not asked
     int sendBufferSize = 0; // SO_SNDBUF as last read; 0 until knownSendBufferSize() reads it
+
+    QTimer *transientRetryTimer = nullptr;
+    QDeadlineTimer transientRetryAt;   // when paused reading or writing is tried again
+    int transientRetryInterval = 0;    // ms; grows while the failures go on, 0 after a success
 
     qint64 unreportedWritten = 0;      // packets sendPacket() handed over, for packetsWritten()
     bool writtenReportScheduled = false;
