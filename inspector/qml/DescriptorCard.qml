@@ -80,8 +80,8 @@ Rectangle {
             font.pixelSize: Theme.monoFontSize
         }
 
-        // Two label-value pairs a line, each value in its half: long sizes elide rather than
-        // run into the next label.
+        // Size and mode share a line, each value in its half (a long size elides rather than
+        // running into the next label); inode and seals have a line each.
         GridLayout {
             columns: 4
             columnSpacing: 10
@@ -100,9 +100,9 @@ Rectangle {
             Label { text: "Mode" }
             Value { text: card.d.mode || "—"; font.family: Theme.mono }
             Label { text: "Inode" }
-            Value { text: card.d.inode !== undefined ? card.d.inode + " on " + card.d.device : "—" }
+            Value { text: card.d.inode !== undefined ? card.d.inode + " on " + card.d.device : "—"; Layout.columnSpan: 3 }
             Label { text: "Seals"; visible: card.d.isMemfd === true }
-            Value { text: card.d.seals ? card.d.seals : "none"; visible: card.d.isMemfd === true }
+            Value { text: card.d.seals ? card.d.seals : "none"; visible: card.d.isMemfd === true; Layout.columnSpan: 3 }
         }
 
         Text {
