@@ -45,6 +45,9 @@ TestCase {
             return new Promise(resolve => resolvers.push(resolve))
         case "throw":
             throw new Error("the handler broke")
+        case "keep":
+            kept.push(request)
+            return undefined
         case "twice":
             request.reply("first")
             return "second"  // answered already: dropped
@@ -198,6 +201,63 @@ TestCase {
         compare(clientErrors.count, 0)
 
         // Nothing is left open: the spilled frames' memfds, the received messages' descriptors.
+        tryVerify(() => peer.openDescriptorCount() === fdsBefore, 5000)
+    }
+
+    function test_requestWithoutABody() {
+        const p = makePair(handler)
+        let reply = null
+        p.clientChannel.request("echo", r => { reply = r })
+        tryVerify(() => reply !== null, 5000)
+        compare(reply.error, false)
+        compare(reply.body, null)
+    }
+
+    function test_descriptorsThatCameWithFrames() {
+        // A peer in another language (the scripted peer, frames written in hex) sends a message
+        // and a request, each with a file's descriptor.
+        const address = peer.uniqueAbstractAddress("frame-fds")
+        const server = createTemporaryObject(serverComponent, testCase, { address: address })
+        verify(server.listen())
+        const channel = createTemporaryObject(channelComponent, testCase, { requestHandler: handler })
+        server.peerConnected.connect(p => { channel.socket = p })
+        serverMessages.clear()
+        serverMessages.target = channel
+        kept = []
+        const file = peer.writeTempFile("with-frame.txt", "content of a file sent with a frame")
+        const fdsBefore = peer.openDescriptorCount()
+        let openDuringHandler = -1
+        channel.messageReceived.connect(() => { openDuringHandler = peer.openDescriptorCount() })
+        verify(peer.start(["--connect", address,
+                           "framefile:" + file + ":8400006466696c65f6",     // [0, 0, "file", null]
+                           "framefile:" + file + ":840105646b656570f6",     // [1, 5, "keep", null]
+                           "hex:840106646b656570f6",                       // [1, 6, "keep", null]
+                           "wait-eof"]))
+        tryCompare(serverMessages, "count", 1, 5000)
+        compare(serverMessages.signalArguments[0][0], "file")
+        const descriptor = serverMessages.signalArguments[0][2][0]
+        compare(descriptor.target, file)
+        compare(descriptor.firstBytesText, "content of a file sent with a frame")
+        // Open while the handlers ran (the connection is one more descriptor), closed after.
+        verify(openDuringHandler > fdsBefore)
+
+        // The request's descriptor stays open until it is answered.
+        tryCompare(testCase.kept, "length", 2, 5000)
+        tryVerify(() => channel.socket !== null && channel.socket.connected, 5000)
+        const connected = peer.openDescriptorCount()
+        const desc = kept[0]
+        compare(desc.name, "keep")
+        compare(desc.id, 5)
+        compare(desc.descriptors.length, 1)
+        compare(desc.descriptors[0].target, file)
+        compare(kept[1].descriptors.length, 0)
+        compare(peer.openDescriptorCount(), connected)   // the request's descriptor among them
+        verify(desc.reply(desc.descriptors.length))
+        compare(peer.openDescriptorCount(), connected - 1)
+        verify(kept[1].replyError("example.Nope"))
+        peer.kill()
+        tryCompare(peer, "finished", true, 5000)
+        tryVerify(() => channel.socket === null, 5000)
         tryVerify(() => peer.openDescriptorCount() === fdsBefore, 5000)
     }
 

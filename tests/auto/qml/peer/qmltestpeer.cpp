@@ -15,6 +15,7 @@
 //   file:PATH        send the payload "file" with a descriptor of PATH opened read-only
 //   spilled:HEX      send the frame HEX of the message protocol (docs/protocol.md) spilled: the
 //                    packet [4, size, "", null] with a sealed memfd holding the frame
+//   framefile:PATH:HEX  send the bytes HEX (a frame) with a descriptor of PATH opened read-only
 //   echo:N           receive N packets; answer each with a JSON description:
 //                    {"size":S,"fds":F,"hex":"...","fd0":"hex of the first 256 bytes of fd 0"}
 //   sleep:MS         wait MS milliseconds
@@ -176,6 +177,13 @@ int main(int argc, char **argv)
                 die("memfd");
             sendPacket(fd, spillPacket(frame.size()), memfd);
             ::close(memfd);
+        } else if (verb == "framefile") {
+            const size_t split = arg.rfind(':');
+            const int file = ::open(arg.substr(0, split).c_str(), O_RDONLY | O_CLOEXEC);
+            if (split == std::string::npos || file < 0)
+                die("open");
+            sendPacket(fd, unhex(arg.substr(split + 1)), file);
+            ::close(file);
         } else if (verb == "file") {
             const int file = ::open(arg.c_str(), O_RDONLY | O_CLOEXEC);
             if (file < 0)
