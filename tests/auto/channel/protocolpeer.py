@@ -467,7 +467,8 @@ def scenario_peer_requests(peer, _argument):
 
 
 def scenario_our_requests(peer, _argument):
-    """The test asks; the peer answers once it has them all, in reverse order, one with an error."""
+    """The test asks; the peer answers once it has them all, in reverse order, one with an error;
+    then one more with an error reply whose name is empty (still an error, not a reply)."""
     peer.go()
     requests = [peer.wait_request("square") for _ in range(5)]
     ids = [request.id for request in requests]
@@ -482,6 +483,7 @@ def scenario_our_requests(peer, _argument):
         else:
             peer.reply(request, n * n)
     os.close(five)
+    peer.reply_error(peer.wait_request("nameless"), "", "an error without a name")
     report("answered", ids=ids, order=[request.body for request in reversed(requests)])
     peer.end()
 

@@ -33,7 +33,7 @@
 
 #include <unistd.h>
 
-#include "testutil.h"
+#include "channeltest.h"
 
 #ifndef QSEQPACKET_PYTHON3
 #error "QSEQPACKET_PYTHON3 (the python3 that runs the protocol peer) comes from CMake"
@@ -42,9 +42,15 @@
 #error "QSEQPACKET_PROTOCOL_PEER (protocolpeer.py) comes from CMake"
 #endif
 
+using ChannelTest::contentOf;
+using ChannelTest::memfdWith;
+using ChannelTest::ReceivedMessage;
+using ChannelTest::Timeout;
+using ChannelTest::waitFor;
+using ChannelTest::waitUntil;
+
 namespace {
 
-constexpr int Timeout = 30000;
 const QString Python3 = QStringLiteral(QSEQPACKET_PYTHON3);
 const QString PeerScript = QStringLiteral(QSEQPACKET_PROTOCOL_PEER);
 
@@ -60,16 +66,6 @@ QByteArray pattern(qsizetype size, int seed)
         result.append(period);
     result.truncate(size);
     return result;
-}
-
-QSeqpacketFileDescriptor memfdWith(const QByteArray &content)
-{
-    return QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd(content));
-}
-
-QByteArray contentOf(const QSeqpacketFileDescriptor &fd)
-{
-    return TestUtil::preadAll(fd.descriptor());
 }
 
 // The bodies of every CBOR kind: protocolpeer.py's CBOR_KINDS, in the same order.
@@ -104,32 +100,6 @@ QList<std::pair<QString, QCborValue>> cborKinds()
         {QStringLiteral("simple"), QCborValue(QCborSimpleType(16))},
         {QStringLiteral("100 levels"), nested},
     };
-}
-
-struct ReceivedMessage
-{
-    QString name;
-    QSeqpacketMessage message;
-};
-
-// Runs the event loop until done() or the timeout; false on the timeout. It sleeps between
-// events (a tick wakes it to look again): a busy loop would slow the peer on a small machine.
-bool waitUntil(const std::function<bool()> &done, int timeoutMs = Timeout)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    QTimer tick;
-    tick.start(5);
-    while (!done()) {
-        if (deadline.hasExpired())
-            return false;
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-    }
-    return true;
-}
-
-bool waitFor(const QFuture<QSeqpacketReply> &future)
-{
-    return waitUntil([&future] { return future.isFinished(); });
 }
 
 // One run of protocolpeer.py: a server here, the peer connected to it, a channel on the accepted
@@ -357,9 +327,7 @@ void tst_ChannelProtocol::init()
 
 void tst_ChannelProtocol::cleanup()
 {
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == m_fdsAtStart,
-                              TestUtil::describeFdDifference(m_fdsAtStart, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(m_fdsAtStart);
 }
 
 void tst_ChannelProtocol::messagesBothWays()
@@ -466,6 +434,12 @@ void tst_ChannelProtocol::ourRequests()
         QCOMPARE(reply.result().message().fileDescriptors().size(), n == 5 ? 1 : 0);
     }
     QCOMPARE(contentOf(replies.at(4).result().message().fileDescriptors().at(0)), QByteArray("five"));
+    // An error reply is an error by its type, whatever its name: here an empty one.
+    const QFuture<QSeqpacketReply> nameless = peer.channel()->request(QStringLiteral("nameless"));
+    QVERIFY2(waitFor(nameless), peer.diagnostics().constData());
+    QVERIFY(nameless.result().isError());
+    QCOMPARE(nameless.result().errorName(), QString());
+    QCOMPARE(nameless.result().message().body(), QCborValue(QStringLiteral("an error without a name")));
     const QJsonObject answered = peer.waitForEvent(QStringLiteral("answered"));
     QVERIFY2(!answered.isEmpty(), peer.diagnostics().constData());
     QCOMPARE(answered.value(QLatin1String("order")).toArray(), (QJsonArray{5, 4, 3, 2, 1}));
@@ -651,8 +625,7 @@ void tst_ChannelProtocol::hostile()
 
     // Its descriptors are closed: none is left here, and the peer sees its pipes closed.
     peer.messages.clear();
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == fdsBefore,
-                              TestUtil::describeFdDifference(fdsBefore, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(fdsBefore);
     const QFuture<QSeqpacketReply> verdict = peer.channel()->request(QStringLiteral("verdict"));
     QVERIFY2(waitFor(verdict), peer.diagnostics().constData());
     const QCborMap answer = verdict.result().message().body().toMap();
@@ -686,8 +659,7 @@ void tst_ChannelProtocol::truncatedPacket()
         QCOMPARE(peer.protocolErrors.size(), 0);
     }
     peer.messages.clear();
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == fdsBefore,
-                              TestUtil::describeFdDifference(fdsBefore, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(fdsBefore);
     const QFuture<QSeqpacketReply> verdict = peer.channel()->request(QStringLiteral("verdict"));
     QVERIFY2(waitFor(verdict), peer.diagnostics().constData());
     QVERIFY(verdict.result().message().body().toMap().value(QStringLiteral("closed")).toBool());
@@ -773,8 +745,7 @@ void tst_ChannelProtocol::requestsTimeOutThenLateReplies()
     }
     qInfo("protocolError(\"%s\")", qPrintable(peer.protocolErrors.at(0)));
     peer.messages.clear();
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == fdsBefore,
-                              TestUtil::describeFdDifference(fdsBefore, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(fdsBefore);
     const QFuture<QSeqpacketReply> verdict = peer.channel()->request(QStringLiteral("verdict"));
     QVERIFY2(waitFor(verdict), peer.diagnostics().constData());
     QVERIFY2(verdict.result().message().body().toMap().value(QStringLiteral("closed")).toBool(),
