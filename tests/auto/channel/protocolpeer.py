@@ -384,7 +384,7 @@ class Peer:
         return frame.body if isinstance(frame.body, dict) else {}
 
     def end(self):
-        """Waits for the test's "end", then for the end of the connection."""
+        """Waits for the test's "end" and says "done" (the scenario is over: the peer exits)."""
         self.wait_message("end")
         report("done")
 
@@ -402,7 +402,7 @@ def scenario_messages(peer, _argument):
     os.close(second)
     # Any valid encoding of the items: non-minimal integers, a chunked name, a non-minimal body.
     peer.send_raw(bytes.fromhex("84" "1800" "1a00000000" "7f" "646e6f6e2d" "676d696e696d616c" "ff" "190001"))
-    # A message with an id that is not 0, a request with id 0: lenient where nothing is at stake.
+    # A message whose id is not 0: lenient where nothing is at stake (docs/protocol.md).
     peer.send_frame(MESSAGE, 42, "with an id", None)
     report("sent", count=len(CBOR_KINDS) + 3)
 
@@ -462,7 +462,12 @@ def scenario_peer_requests(peer, _argument):
     for frame in answers.values():
         frame.close()
     check(answer_file == "answer to question", "file: the reply's memfd holds %r" % answer_file)
-    report("answers", order=order, noReply=answers[10].body, file=answer_file)
+    # An id reused while its request waits: one answer for each (docs/protocol.md).
+    peer.request("twice", "a", frame_id=12)
+    peer.request("twice", "b", frame_id=12)
+    twice = sorted(peer.wait_answer(12).body for _ in range(2))
+    check(twice == ["a", "b"], "twice: %r" % twice)
+    report("answers", order=order, noReply=answers[10].body, file=answer_file, twice=twice)
     peer.end()
 
 
@@ -556,7 +561,9 @@ def packet_after(peer, case):
 
 
 def hostile_frames(peer, tracer, case):
-    """Sends the bad packet of case; returns a check to make once the test says it is done."""
+    """Sends the bad packet of case, with a traced descriptor (tracer) unless it is about the
+    descriptors; returns what the verdict looks at besides: a pipe that must still hold its bytes
+    ({"pipe", "bytes"}), the seals a memfd really had ({"seals"}); None otherwise."""
     fd = tracer.write_end
     raw = {
         "empty packet": b"",

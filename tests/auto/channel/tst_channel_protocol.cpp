@@ -6,8 +6,9 @@
 // minimal CBOR, the channel decodes what cbor2 (or the peer, by hand) encodes.
 //
 // Covered: messages both ways with bodies of every CBOR kind and descriptors; the peer's requests
-// answered now, later, with an error, not at all (NoReply), with a descriptor, with id 0; our
-// requests answered by the peer in reverse order; UnknownRequest; both sides asking at once;
+// answered now, later, with an error, not at all (NoReply), with a descriptor, with id 0, two with
+// one id; our requests answered by the peer in reverse order, an error reply without a name;
+// UnknownRequest; both sides asking at once;
 // frames in sealed memfds both ways up to 17 MiB; every hostile packet of docs/protocol.md, each
 // with a descriptor that the peer sees closed, each followed by a good frame that still arrives;
 // a flood of requests against setMaxUnansweredRequests(); requests that time out, then late
@@ -381,8 +382,9 @@ void tst_ChannelProtocol::peerRequests()
     ProtocolPeer peer(QStringLiteral("peer-requests"));
     QVERIFY2(peer.start(), peer.diagnostics().constData());
     QList<std::pair<QString, quint64>> seen; // names and ids (a copy of "drop" would keep it unanswered)
+    QList<QSeqpacketRequest> twice;          // two requests with one id: answered once both wait
     QObject::connect(peer.channel(), &QSeqpacketChannel::requestReceived, peer.channel(),
-                     [&seen](QSeqpacketRequest request) {
+                     [&seen, &twice](QSeqpacketRequest request) {
         seen.append({request.name(), request.id()});
         const QString name = request.name();
         const QCborValue body = request.message().body();
@@ -397,12 +399,22 @@ void tst_ChannelProtocol::peerRequests()
         } else if (name == QLatin1String("file")) {
             const QByteArray question = contentOf(request.message().fileDescriptors().value(0));
             request.reply(QSeqpacketMessage(QCborValue(), {memfdWith("answer to " + question)}));
+        } else if (name == QLatin1String("twice")) {
+            twice.append(request);
+            if (twice.size() == 2) {
+                for (QSeqpacketRequest &held : twice)
+                    held.reply(held.message());
+                twice.clear();
+            }
         } // "drop": nobody keeps it, so the channel answers qseqpacket.NoReply
     });
     QVERIFY2(peer.go(), peer.diagnostics().constData());
     const QJsonObject answers = peer.waitForEvent(QStringLiteral("answers"));
     QVERIFY2(!answers.isEmpty(), peer.diagnostics().constData());
-    QCOMPARE(seen.size(), 6);
+    QCOMPARE(seen.size(), 8);
+    QCOMPARE(seen.at(6), std::pair(QStringLiteral("twice"), quint64(12)));
+    QCOMPARE(seen.at(7), std::pair(QStringLiteral("twice"), quint64(12)));
+    QCOMPARE(answers.value(QLatin1String("twice")).toArray(), toJson({QStringLiteral("a"), QStringLiteral("b")}));
     QCOMPARE(seen.at(4), std::pair(QStringLiteral("zero"), quint64(0))); // an id like any other
     QCOMPARE(seen.at(0), std::pair(QStringLiteral("add"), quint64(7)));
     QCOMPARE(answers.value(QLatin1String("order")).toArray().size(), 6);
