@@ -471,7 +471,12 @@ void tst_Channel::deletedChannelAnswersNoReply()
 void tst_Channel::largeMessagesSpill_data()
 {
     QTest::addColumn<int>("size");
-    QTest::newRow("just over a packet") << int(QSeqpacketSocket::createPair().first->maxPacketSize()) + 1;
+    {
+        auto [a, b] = QSeqpacketSocket::createPair(); // only asked for the packet size, then deleted
+        const std::unique_ptr<QSeqpacketSocket> socketA(a);
+        const std::unique_ptr<QSeqpacketSocket> socketB(b);
+        QTest::newRow("just over a packet") << int(a->maxPacketSize()) + 1;
+    }
     QTest::newRow("1 MiB") << (1 << 20);
     QTest::newRow("8 MiB") << (8 << 20);
 }
