@@ -494,12 +494,15 @@ def scenario_our_requests(peer, _argument):
 
 
 def scenario_unknown_request(peer, _argument):
-    """Nothing handles requests on the test's side: qseqpacket.UnknownRequest comes back."""
+    """Nothing handles requests on the test's side: qseqpacket.UnknownRequest comes back, and the
+    request's descriptor is closed there."""
     peer.go()
-    frame_id = peer.request("anyone?", [1, 2])
+    tracer = Tracer()
+    frame_id = peer.request("anyone?", [1, 2], [tracer.write_end()])
+    tracer.release()
     answer = peer.wait_answer(frame_id)
     check(answer.type == ERROR_REPLY, "not an error reply: %s" % answer.describe())
-    report("answer", name=answer.name, body=answer.body)
+    report("answer", name=answer.name, body=answer.body, closed=tracer.all_closed())
     peer.end()
 
 
@@ -740,7 +743,8 @@ def scenario_truncated(peer, _argument):
 
 def scenario_flood(peer, argument):
     """10,000 requests nobody answers, all sent before any answer is read (but where the kernel
-    takes no more: then it reads what came, so as not to wait for ever)."""
+    takes no more: then it reads what came, so as not to wait for ever). Some carry a descriptor:
+    one that the test holds (closed when it drops it), some that it refuses (closed at once)."""
     count = int(argument or 10000)
     limit = peer.go()["limit"]
     answers = {}
@@ -750,19 +754,27 @@ def scenario_flood(peer, argument):
               "not one error reply per request: %s" % frame.describe())
         answers[frame.id] = frame.name
 
+    tracer = Tracer()
     peer.sock.setblocking(False)
     next_id = 1
     blocked = 0
+    traced_fd = None
     while next_id <= count:
+        traced = next_id == limit // 2 or next_id % 1000 == 500
+        if traced and traced_fd is None:
+            traced_fd = tracer.write_end()
+        ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [traced_fd]))] if traced else []
         try:
-            peer.sock.sendmsg([cbor2.dumps([REQUEST, next_id, "flood", next_id])])
+            peer.sock.sendmsg([cbor2.dumps([REQUEST, next_id, "flood", next_id])], ancillary)
             next_id += 1
+            traced_fd = None
         except BlockingIOError:
             blocked += 1
             readable, _, _ = select.select([peer.sock], [peer.sock], [], TIMEOUT)
             if readable:
                 take(peer.next_frame())
     peer.sock.setblocking(True)
+    tracer.release()
     while len(answers) < count - limit:
         take(peer.next_frame())
     names = sorted(set(answers.values()))
@@ -771,7 +783,8 @@ def scenario_flood(peer, argument):
     # The test drops the requests it held now: each is answered qseqpacket.NoReply.
     while len(answers) < count:
         take(peer.next_frame())
-    report("answered", count=len(answers),
+    traced = len(tracer.read_ends)
+    report("answered", count=len(answers), traced=traced, closed=tracer.all_closed(),
            noReply=sum(1 for name in answers.values() if name == "qseqpacket.NoReply"),
            tooMany=sum(1 for name in answers.values() if name == "qseqpacket.TooManyRequests"))
     peer.end()

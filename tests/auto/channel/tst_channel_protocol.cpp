@@ -469,6 +469,7 @@ void tst_ChannelProtocol::unknownRequest()
     QVERIFY2(!answer.isEmpty(), peer.diagnostics().constData());
     QCOMPARE(answer.value(QLatin1String("name")).toString(), QStringLiteral("qseqpacket.UnknownRequest"));
     QVERIFY(answer.value(QLatin1String("body")).toString().contains(QLatin1String("anyone?")));
+    QVERIFY(answer.value(QLatin1String("closed")).toBool()); // the request's descriptor
     QVERIFY2(peer.finish(), peer.diagnostics().constData());
 }
 
@@ -723,6 +724,9 @@ void tst_ChannelProtocol::floodOfRequests()
     QVERIFY2(!answered.isEmpty(), peer.diagnostics().constData());
     QCOMPARE(answered.value(QLatin1String("count")).toInt(), Count);
     QCOMPARE(answered.value(QLatin1String("noReply")).toInt(), Limit);
+    // The descriptors of a held request and of refused ones are all closed.
+    QCOMPARE(answered.value(QLatin1String("traced")).toInt(), 1 + Count / 1000);
+    QVERIFY(answered.value(QLatin1String("closed")).toBool());
     QCOMPARE(peer.channel()->unansweredRequests(), 0);
     QVERIFY2(peer.finish(), peer.diagnostics().constData());
     QCOMPARE(peer.protocolErrors, QStringList());
