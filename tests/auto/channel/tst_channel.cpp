@@ -21,13 +21,16 @@
 #include <memory>
 #include <thread>
 
-#include "testutil.h"
+#include "channeltest.h"
 
+using ChannelTest::contentOf;
+using ChannelTest::memfdWith;
+using ChannelTest::ReceivedMessage;
+using ChannelTest::Timeout;
+using ChannelTest::waitFor;
 using TestUtil::UniqueFd;
 
 namespace {
-
-constexpr int Timeout = 30000;
 
 // Two connected sockets with a channel on each, all owned here.
 struct ChannelPair
@@ -52,30 +55,6 @@ struct ChannelPair
     std::unique_ptr<QSeqpacketSocket> socketB;
     std::unique_ptr<QSeqpacketChannel> a_;
     std::unique_ptr<QSeqpacketChannel> b_;
-};
-
-bool waitFor(const QFuture<QSeqpacketReply> &future, int timeoutMs = Timeout)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!future.isFinished() && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return future.isFinished();
-}
-
-QSeqpacketFileDescriptor memfdWith(const QByteArray &content)
-{
-    return QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd(content));
-}
-
-QByteArray contentOf(const QSeqpacketFileDescriptor &fd)
-{
-    return TestUtil::preadAll(fd.descriptor());
-}
-
-struct ReceivedMessage
-{
-    QString name;
-    QSeqpacketMessage message;
 };
 
 } // namespace
@@ -147,9 +126,7 @@ void tst_Channel::init()
 
 void tst_Channel::cleanup()
 {
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == m_fdsAtStart,
-                              TestUtil::describeFdDifference(m_fdsAtStart, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(m_fdsAtStart);
 }
 
 void tst_Channel::messagesBothWays()
@@ -494,11 +471,12 @@ void tst_Channel::deletedChannelAnswersNoReply()
 void tst_Channel::largeMessagesSpill_data()
 {
     QTest::addColumn<int>("size");
-    const auto [a, b] = QSeqpacketSocket::createPair();
-    const int largestPacket = int(a->maxPacketSize());
-    delete a;
-    delete b;
-    QTest::newRow("just over a packet") << largestPacket + 1;
+    {
+        auto [a, b] = QSeqpacketSocket::createPair(); // only asked for the packet size, then deleted
+        const std::unique_ptr<QSeqpacketSocket> socketA(a);
+        const std::unique_ptr<QSeqpacketSocket> socketB(b);
+        QTest::newRow("just over a packet") << int(a->maxPacketSize()) + 1;
+    }
     QTest::newRow("1 MiB") << (1 << 20);
     QTest::newRow("8 MiB") << (8 << 20);
 }
