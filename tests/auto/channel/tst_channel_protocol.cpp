@@ -581,7 +581,7 @@ void tst_ChannelProtocol::hostile_data()
     row("10000 nested tags", "^the frame's body nests deeper than 128 levels$");
     row("body not valid CBOR", "^the frame's body is not valid CBOR: .*UTF-8");
     row("body cut short", "^the frame's body is not valid CBOR: ");
-    row("trailing bytes", "^1 bytes follow the frame's array$");
+    row("trailing bytes", "^1 byte follows the frame's array$");
     row("a second frame after it", "^6 bytes follow the frame's array$");
     row("indefinite-length array", "^the frame is an array of indefinite length$");
     row("spill without its memfd", "^a spilled frame without its memfd$");
