@@ -71,7 +71,7 @@ double Row::max() const { return samples.empty() ? 0 : *std::max_element(samples
 std::string formatValue(double value, const std::string &unit)
 {
     char buffer[64];
-    const bool rate = unit.size() > 2 && unit.compare(unit.size() - 2, 2, "/s") == 0 && unit != "MB/s";
+    const bool rate = unit.size() > 2 && unit.compare(unit.size() - 2, 2, "/s") == 0 && unit != "MB/s" && unit != "MiB/s";
     if (rate) {
         if (value >= 1e6)
             std::snprintf(buffer, sizeof(buffer), "%.3f M", value / 1e6);
@@ -79,7 +79,7 @@ std::string formatValue(double value, const std::string &unit)
             std::snprintf(buffer, sizeof(buffer), "%.1f k", value / 1e3);
         else
             std::snprintf(buffer, sizeof(buffer), "%.0f", value);
-    } else if (unit == "B/conn" || unit == "MB/s") {
+    } else if (unit == "B/conn" || unit == "MB/s" || unit == "MiB/s") {
         std::snprintf(buffer, sizeof(buffer), "%.0f", value);
     } else {
         std::snprintf(buffer, sizeof(buffer), "%.2f", value);
@@ -183,6 +183,22 @@ Results::Verdict Results::evaluate(const Check &check) const
                       b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0);
         break;
     }
+    case Check::TimesFasterAtLeast:
+    case Check::Report: {
+        const Row *b = find(check.against);
+        if (!b || b->samples.empty() || b->median() == 0 || a->median() == 0)
+            return v;
+        const bool faster = check.kind == Check::TimesFasterAtLeast;
+        const double q = faster ? b->median() / a->median() : a->median() / b->median();
+        const double bestQ = faster ? (a->best() != 0 ? b->best() / a->best() : 0.0)
+                                    : (b->best() != 0 ? a->best() / b->best() : 0.0);
+        v.evaluated = true;
+        v.met = faster ? q >= check.threshold : true;
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x%s (best to best: %.3f x)",
+                      formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
+                      b->unit.c_str(), q, faster ? " faster" : "", bestQ);
+        break;
+    }
     case Check::ValueAtMost:
         v.evaluated = true;
         v.met = a->median() <= check.threshold;
@@ -196,12 +212,13 @@ Results::Verdict Results::evaluate(const Check &check) const
 
 void Results::printChecks(FILE *out) const
 {
-    std::fprintf(out, "\nTargets (issue #5; medians from this run, informational only)\n");
+    std::fprintf(out, "\nTargets (issues #5 and #12; medians from this run, informational only)\n");
     for (const Check &c : m_checks) {
         const Verdict v = evaluate(c);
         if (!v.evaluated)
             continue;
-        std::fprintf(out, "  %-7s %-55s %s\n", v.met ? "MET" : "MISSED", c.text.c_str(), v.figures.c_str());
+        const char *verdict = c.kind == Check::Report ? "--" : v.met ? "MET" : "MISSED";
+        std::fprintf(out, "  %-7s %-55s %s\n", verdict, c.text.c_str(), v.figures.c_str());
     }
 }
 
@@ -261,7 +278,8 @@ bool Results::writeJson(const std::string &path, const std::map<std::string, std
         if (!v.evaluated)
             continue;
         std::fprintf(f, "%s\n    {\"target\": \"%s\", \"met\": %s, \"figures\": \"%s\"}", first ? "" : ",",
-                     jsonEscape(c.text).c_str(), v.met ? "true" : "false", jsonEscape(v.figures).c_str());
+                     jsonEscape(c.text).c_str(), c.kind == Check::Report ? "null" : v.met ? "true" : "false",
+                     jsonEscape(v.figures).c_str());
         first = false;
     }
     std::fprintf(f, "\n  ]\n}\n");
