@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // qseqpacket-bench: measures QSeqpacketSocket and QSeqpacketServer against the raw system calls
-// and against QLocalSocket with length framing, in one run, and prints a table with the ratios.
+// and against QLocalSocket with length framing, and QSeqpacketChannel against the socket's own
+// packets, QtDBus, Qt Remote Objects, QLocalSocket + QDataStream and a raw memfd transfer, in one
+// run, and prints a table with the ratios.
 // See docs/benchmarks.md.
+#include "channel.h"
 #include "common.h"
 #include "results.h"
 #include "scenarios.h"
@@ -45,6 +48,7 @@ struct Counts
     long receive, send, roundTrip, fd, echoes;
     long sweepBytes, sweepMin, sweepMax;
     int idleMs;
+    long channelRoundTrip, channelMessages, bigMessages; // the channel group
 };
 
 void usage()
@@ -54,7 +58,7 @@ void usage()
         "                        [--clients N] [--scale X] [--no-warmup]\n"
         "  --short       CI mode: small counts, one repetition, no warm-up (a few seconds)\n"
         "  --reps N      repetitions of each case (default 5); the table shows the median\n"
-        "  --only LIST   comma-separated groups: receive,send,rtt,fd,sweep,scale (default all)\n"
+        "  --only LIST   comma-separated groups: receive,send,rtt,fd,sweep,scale,channel (default all)\n"
         "  --csv FILE    every row (median, min, max, samples) as CSV; --json FILE the same as JSON\n"
         "  --clients N   connected clients in the server scale group (default 1000)\n"
         "  --scale X     multiply every packet count by X\n"
@@ -302,6 +306,67 @@ public:
         r.addCheck({ "idle sockets use no CPU (<= 5 ms CPU in 1 s)", "scale/qseqpacket-idle", "", Check::ValueAtMost, 5 });
     }
 
+    void channel()
+    {
+        {
+            const std::string s = "7. Message channel: request/reply round trip, small body (" + std::to_string(smallFrameSize())
+                    + " B request frame; a peer process answers)";
+            const std::string base = "channel/rtt-packet";
+            const long n = c.channelRoundTrip;
+            repeat("channel-rtt", [&](bool record) {
+                const double packet = run(base, [&] { return channelRoundTrip(ChannelRoundTrip::Packet, n); });
+                const double channel = run("channel/rtt-channel", [&] { return channelRoundTrip(ChannelRoundTrip::Channel, n); });
+                const double dbus = run("channel/rtt-dbus", [&] { return channelRoundTrip(ChannelRoundTrip::DBus, n); });
+                const double ro = run("channel/rtt-remoteobjects", [&] { return channelRoundTrip(ChannelRoundTrip::RemoteObjects, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "QSeqpacketSocket packets of that size (echo)", "us", false, base).add(packet);
+                r.row(s, "channel/rtt-channel", "QSeqpacketChannel request() -> reply", "us", false, base).add(channel);
+                r.row(s, "channel/rtt-dbus", "QtDBus peer-to-peer, asyncCall() Echo(a{sv})", "us", false, base).add(dbus);
+                r.row(s, "channel/rtt-remoteobjects", "Qt Remote Objects (local:), echo() slot", "us", false, base).add(ro);
+            });
+            if (!haveDBus())
+                std::fprintf(stderr, "qseqpacket-bench: built without Qt6DBus: no QtDBus case\n");
+            if (!haveRemoteObjects())
+                std::fprintf(stderr, "qseqpacket-bench: built without Qt6RemoteObjects: no Qt Remote Objects case "
+                                     "(Debian: qt6-remoteobjects-dev)\n");
+            r.addCheck({ "channel request/reply <= 1.3 x the packet round trip", "channel/rtt-channel", base, Check::RatioAtMost, 1.3 });
+            r.addCheck({ "channel request/reply >= 3 x faster than QtDBus p2p", "channel/rtt-channel", "channel/rtt-dbus", Check::TimesFasterAtLeast, 3 });
+            r.addCheck({ "channel request/reply >= 3 x faster than Qt RO", "channel/rtt-channel", "channel/rtt-remoteobjects", Check::TimesFasterAtLeast, 3 });
+        }
+        {
+            const std::string s = "7. Message channel: one-way messages, small body (this process sends, a peer process counts)";
+            const std::string base = "channel/stream-qlocal-datastream";
+            const long n = c.channelMessages;
+            repeat("channel-messages", [&](bool record) {
+                const double qlocal = run(base, [&] { return channelStream(ChannelStream::QLocalDataStream, n); });
+                const double channel = run("channel/stream-channel", [&] { return channelStream(ChannelStream::Channel, n); });
+                const double packet = run("channel/stream-packet", [&] { return channelStream(ChannelStream::Packet, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "QLocalSocket + QDataStream (QString, QVariantMap)", "msg/s", true, base).add(qlocal);
+                r.row(s, "channel/stream-channel", "QSeqpacketChannel send() -> messageReceived()", "msg/s", true, base).add(channel);
+                r.row(s, "channel/stream-packet", "QSeqpacketSocket packets of the frame's size", "msg/s", true, base).add(packet);
+            });
+            r.addCheck({ "(no target) one-way: channel vs QLocalSocket+QDataStream", "channel/stream-channel", base, Check::Report, 0 });
+        }
+        {
+            const long size = 16L << 20;
+            const std::string s = "7. Message channel: 16 MiB messages, one at a time (the peer reads every byte, then acknowledges)";
+            const std::string base = "channel/big-raw-memfd";
+            const long n = c.bigMessages;
+            repeat("channel-16MiB", [&](bool record) {
+                const double raw = run(base, [&] { return bigMessage(BigMessage::RawMemfd, size, n); });
+                const double channel = run("channel/big-channel", [&] { return bigMessage(BigMessage::Channel, size, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "raw memfd: create, write, seal, send; mmap, read", "MiB/s", true, base, size).add(raw);
+                r.row(s, "channel/big-channel", "QSeqpacketChannel send() (a sealed memfd)", "MiB/s", true, base, size).add(channel);
+            });
+            r.addCheck({ "16 MiB message >= 0.8 x the raw memfd path", "channel/big-channel", base, Check::RatioAtLeast, 0.8 });
+        }
+    }
+
     Results r;
 
 private:
@@ -369,7 +434,7 @@ int main(int argc, char **argv)
         o.warmup = false;
     }
     for (const std::string &g : o.only) {
-        static const std::set<std::string> groups = { "receive", "send", "rtt", "fd", "sweep", "scale" };
+        static const std::set<std::string> groups = { "receive", "send", "rtt", "fd", "sweep", "scale", "channel" };
         if (!groups.count(g)) {
             std::fprintf(stderr, "qseqpacket-bench: unknown group %s\n", g.c_str());
             return 1;
@@ -379,9 +444,11 @@ int main(int argc, char **argv)
     auto scaled = [&](long n) { return std::max(1L, long(double(n) * o.scale)); };
     Counts c;
     if (o.shortMode)
-        c = { scaled(20000), scaled(20000), scaled(2000), scaled(5000), scaled(10000), scaled(4 << 20), scaled(1000), scaled(20000), 1000 };
+        c = { scaled(20000), scaled(20000), scaled(2000), scaled(5000), scaled(10000), scaled(4 << 20), scaled(1000), scaled(20000), 1000,
+              scaled(1000), scaled(5000), scaled(3) };
     else
-        c = { scaled(500000), scaled(500000), scaled(20000), scaled(200000), scaled(200000), scaled(512 << 20), scaled(20000), scaled(300000), 1000 };
+        c = { scaled(500000), scaled(500000), scaled(20000), scaled(200000), scaled(200000), scaled(512 << 20), scaled(20000), scaled(300000), 1000,
+              scaled(20000), scaled(200000), scaled(32) };
 
     const long fdLimit = raiseDescriptorLimit();
     if (fdLimit > 0 && fdLimit < 2L * o.clients + 200) {
@@ -427,6 +494,8 @@ int main(int argc, char **argv)
         b.sweep();
     if (b.wants("scale"))
         b.scale();
+    if (b.wants("channel"))
+        b.channel();
     info["load average at end"] = loadAverage();
     char seconds[32];
     std::snprintf(seconds, sizeof(seconds), "%.1f", secondsSince(start));
