@@ -132,25 +132,225 @@ bool haveRemoteObjects() { return true; }
 #endif
 
 // ---------------------------------------------------------------------------------------------
+// The far sides: what answers, counts or reads, in a peer process or (--in-process) here
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+bool inProcess = false;
+
+using Done = std::function<void()>;
+
+// channel-echo: a channel answering every request with its body.
+void attachChannelEcho(QSeqpacketSocket *socket)
+{
+    auto *channel = new QSeqpacketChannel(socket, socket);
+    QObject::connect(channel, &QSeqpacketChannel::requestReceived, channel, [](QSeqpacketRequest request) {
+        if (!request.reply(QSeqpacketMessage(request.message().body())))
+            fail("channel-echo: reply");
+    });
+}
+
+// channel-count / qt-count: counts \a count messages (packets), checking each; then \a done.
+void attachCounter(QSeqpacketSocket *socket, bool frames, long count, const Done &done)
+{
+    auto got = std::make_shared<long>(0);
+    auto counted = [got, count, done] {
+        if (++*got == count)
+            done();
+    };
+    if (frames) {
+        auto *channel = new QSeqpacketChannel(socket, socket);
+        QObject::connect(channel, &QSeqpacketChannel::messageReceived, channel,
+                         [got, counted](const QString &name, const QSeqpacketMessage &message) {
+                             if (name != smallName())
+                                 fail("channel-count: wrong name");
+                             checkCborBody(message.body(), *got, "channel-count");
+                             counted();
+                         });
+        QObject::connect(channel, &QSeqpacketChannel::protocolError, channel, [](const QString &why) {
+            fail("channel-count: protocol error: " + why.toStdString());
+        });
+        return;
+    }
+    const qsizetype size = frameSize(QSeqpacketFrame::MessageFrame);
+    QObject::connect(socket, &QSeqpacketSocket::packetReady, socket, [socket, size, counted] {
+        for (;;) {
+            const QSeqpacketPacket packet = socket->receivePacket();
+            if (!packet.isValid())
+                return;
+            if (packet.data().size() != size)
+                fail("qt-count: wrong size");
+            counted();
+        }
+    });
+}
+
+// qlocal-datastream-count: reads (QString, QVariantMap) pairs with QDataStream transactions.
+void attachDataStreamCounter(QLocalSocket *socket, long count, const Done &done)
+{
+    auto in = std::make_shared<QDataStream>(socket); // goes with the connection
+    auto got = std::make_shared<long>(0);
+    QObject::connect(socket, &QLocalSocket::readyRead, socket, [in, got, count, done] {
+        for (;;) {
+            in->startTransaction();
+            QString name;
+            QVariantMap body;
+            *in >> name >> body;
+            if (!in->commitTransaction())
+                return;
+            if (name != smallName())
+                fail("qlocal-datastream-count: wrong name");
+            checkVariantBody(body, *got, "qlocal-datastream-count");
+            if (++*got == count)
+                done();
+        }
+    });
+}
+
+// channel-blob: reads every byte (checksum) of messages whose body is a byte string of \a size,
+// checks them, acknowledges each with a message.
+void attachChannelBlob(QSeqpacketSocket *socket, long size)
+{
+    const QByteArray expected = filler(size);
+    const quint64 expectedSum = checksum(expected.constData(), size_t(size));
+    auto *channel = new QSeqpacketChannel(socket, socket);
+    QObject::connect(channel, &QSeqpacketChannel::messageReceived, channel,
+                     [channel, size, expectedSum](const QString &, const QSeqpacketMessage &message) {
+                         const QByteArray bytes = message.body().toByteArray();
+                         if (bytes.size() != size || checksum(bytes.constData(), size_t(size)) != expectedSum)
+                             fail("channel-blob: wrong content");
+                         if (!channel->send(QStringLiteral("ack")))
+                             fail("channel-blob: send");
+                     });
+    QObject::connect(channel, &QSeqpacketChannel::protocolError, channel, [](const QString &why) {
+        fail("channel-blob: protocol error: " + why.toStdString());
+    });
+}
+
+// memfd-raw-read: receives one packet with a memfd, maps it, reads every byte (checksum), checks,
+// acknowledges with one byte. False at end-of-file.
+bool readMemfdPacket(int fd, long size, quint64 expectedSum)
+{
+    quint64 announced = 0;
+    std::vector<int> fds;
+    const ssize_t n = TestUtil::rawRecvMsg(fd, reinterpret_cast<char *>(&announced), sizeof(announced),
+                                           MSG_CMSG_CLOEXEC, &fds);
+    if (n == 0)
+        return false;
+    if (n != ssize_t(sizeof(announced)) || fds.size() != 1 || announced != quint64(size))
+        fail("memfd-raw-read: not a packet with one memfd", n == -1 ? errno : 0);
+    void *mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fds[0], 0);
+    if (mapped == MAP_FAILED)
+        fail("memfd-raw-read: mmap", errno);
+    const quint64 sum = checksum(static_cast<const char *>(mapped), size_t(size));
+    ::munmap(mapped, size_t(size));
+    ::close(fds[0]);
+    if (sum != expectedSum)
+        fail("memfd-raw-read: wrong content");
+    if (::send(fd, "k", 1, MSG_NOSIGNAL) != 1)
+        fail("memfd-raw-read: send", errno);
+    return true;
+}
+
+// The far side of one measurement: a peer process (`--peer MODE ARGS...` on the pair's other
+// end), or with --in-process the same objects made here on it.
+struct FarSide
+{
+    Peer peer;
+    std::unique_ptr<QObject> local; // in-process: the far side's socket; its objects are children
+
+    template <typename Socket, typename Attach>
+    static FarSide start(const std::vector<std::string> &peerArgs, int fd, Attach attach)
+    {
+        FarSide far;
+        if (inProcess) {
+            auto *socket = new Socket;
+            far.local.reset(socket);
+            adopt(*socket, fd);
+            attach(socket);
+        } else {
+            far.peer = spawnPeer(peerArgs, fd);
+            ::close(fd);
+        }
+        return far;
+    }
+    // Once this side has closed its end: the peer process ends (reaped) or the objects go.
+    void finish()
+    {
+        local.reset();
+        if (peer.pid > 0)
+            reapPeer(peer);
+    }
+};
+
+// For the counting far sides: quits \a loop when the count is complete (a peer says 'D').
+struct DoneWatch
+{
+    DoneWatch(FarSide &far, QEventLoop &loop)
+    {
+        if (!inProcess)
+            control = std::make_unique<ControlWatch>(far.peer, loop, 'D');
+    }
+    std::unique_ptr<ControlWatch> control;
+};
+
+// Calls \a begin, then runs \a loop until something quits it. Returns the seconds that took.
+template <typename F>
+double timeLoop(QEventLoop &loop, const char *what, F begin)
+{
+    const Clock::time_point start = Clock::now();
+    begin();
+    runLoop(loop, what);
+    return secondsSince(start);
+}
+
+} // namespace
+
+void setChannelInProcess(bool on)
+{
+    inProcess = on;
+}
+
+bool channelInProcess()
+{
+    return inProcess;
+}
+
+void attachPacketEcho(QSeqpacketSocket *socket)
+{
+    QObject::connect(socket, &QSeqpacketSocket::packetReady, socket, [socket] {
+        for (;;) {
+            const QSeqpacketPacket packet = socket->receivePacket();
+            if (!packet.isValid())
+                break;
+            if (!socket->sendPacket(packet))
+                fail("echo: sendPacket: " + socket->errorString().toStdString());
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
 
 double channelRoundTrip(ChannelRoundTrip kind, long count)
 {
     if (kind == ChannelRoundTrip::DBus)
-        return dbusRoundTrip(count);
+        return inProcess ? std::nan("") : dbusRoundTrip(count);
     if (kind == ChannelRoundTrip::RemoteObjects)
-        return remoteObjectsRoundTrip(count);
+        return inProcess ? std::nan("") : remoteObjectsRoundTrip(count);
 
     int fds[2];
     seqpacketPair(fds);
-    Peer peer = spawnPeer({ kind == ChannelRoundTrip::Packet ? "qt-echo" : "channel-echo" }, fds[1]);
-    ::close(fds[1]);
+    const bool packets = kind == ChannelRoundTrip::Packet;
+    FarSide far = FarSide::start<QSeqpacketSocket>({ packets ? "qt-echo" : "channel-echo" }, fds[1],
+                                                   packets ? attachPacketEcho : attachChannelEcho);
     long got = 0;
     double elapsed = 0;
     {
         QSeqpacketSocket socket;
         adopt(socket, fds[0]);
         QEventLoop loop;
-        if (kind == ChannelRoundTrip::Packet) {
+        if (packets) {
             const QByteArray payload = filler(smallFrameSize());
             QObject::connect(&socket, &QSeqpacketSocket::packetReady, &loop, [&] {
                 for (;;) {
@@ -166,10 +366,7 @@ double channelRoundTrip(ChannelRoundTrip kind, long count)
                     socket.sendPacket(payload);
                 }
             });
-            const Clock::time_point start = Clock::now();
-            socket.sendPacket(payload);
-            runLoop(loop, "channel round trip (packets)");
-            elapsed = secondsSince(start);
+            elapsed = timeLoop(loop, "channel round trip (packets)", [&] { socket.sendPacket(payload); });
         } else {
             QSeqpacketChannel channel(&socket);
             const QString name = smallName();
@@ -186,13 +383,10 @@ double channelRoundTrip(ChannelRoundTrip kind, long count)
                         ask();
                 });
             };
-            const Clock::time_point start = Clock::now();
-            ask();
-            runLoop(loop, "channel round trip (requests)");
-            elapsed = secondsSince(start);
+            elapsed = timeLoop(loop, "channel round trip (requests)", ask);
         }
     }
-    reapPeer(peer);
+    far.finish();
     return elapsed * 1e6 / double(count);
 }
 
@@ -201,68 +395,57 @@ double channelRoundTrip(ChannelRoundTrip kind, long count)
 double channelStream(ChannelStream kind, long count)
 {
     int fds[2];
-    const char *peerMode = "channel-count";
-    if (kind == ChannelStream::QLocalDataStream) {
-        streamPair(fds);
-        peerMode = "qlocal-datastream-count";
-    } else {
-        seqpacketPair(fds);
-        if (kind == ChannelStream::Packet)
-            peerMode = "qt-count";
-    }
-    Peer peer = spawnPeer({ peerMode, std::to_string(count) }, fds[1]);
-    ::close(fds[1]);
     long sent = 0;
     double elapsed = 0;
     const QString name = smallName();
-    switch (kind) {
-    case ChannelStream::QLocalDataStream: {
-        QLocalSocket socket;
-        adopt(socket, fds[0]);
-        QEventLoop loop;
-        ControlWatch done(peer, loop, 'D');
-        QDataStream out(&socket);
-        auto pump = [&] {
-            while (sent < count && socket.bytesToWrite() < StreamWatermark) {
-                out << name << smallVariantBody(sent);
-                ++sent;
-            }
-        };
-        QObject::connect(&socket, &QLocalSocket::bytesWritten, &loop, pump);
-        const Clock::time_point start = Clock::now();
-        pump();
-        runLoop(loop, "one-way messages (QLocalSocket + QDataStream)");
-        elapsed = secondsSince(start);
-        break;
-    }
-    case ChannelStream::Channel:
-    case ChannelStream::Packet: {
-        QSeqpacketSocket socket;
-        adopt(socket, fds[0]);
-        std::unique_ptr<QSeqpacketChannel> channel;
-        if (kind == ChannelStream::Channel)
-            channel = std::make_unique<QSeqpacketChannel>(&socket);
-        QEventLoop loop;
-        ControlWatch done(peer, loop, 'D');
-        const QByteArray payload = filler(frameSize(QSeqpacketFrame::MessageFrame));
-        auto pump = [&] {
-            while (sent < count && socket.bytesToWrite() < StreamWatermark) {
-                if (channel ? !channel->send(name, QSeqpacketMessage(smallCborBody(sent))) : !socket.sendPacket(payload))
-                    fail("one-way messages: " + (channel ? channel->errorString() : socket.errorString()).toStdString());
-                ++sent;
-            }
-        };
-        QObject::connect(&socket, &QSeqpacketSocket::packetsWritten, &loop, pump);
-        const Clock::time_point start = Clock::now();
-        pump();
-        runLoop(loop, "one-way messages (QSeqpacket)");
-        elapsed = secondsSince(start);
-        break;
-    }
+    QEventLoop loop;
+    const Done quit = [&loop] { loop.quit(); };
+    if (kind == ChannelStream::QLocalDataStream) {
+        streamPair(fds);
+        FarSide far = FarSide::start<QLocalSocket>({ "qlocal-datastream-count", std::to_string(count) }, fds[1],
+                                                   [&](QLocalSocket *socket) { attachDataStreamCounter(socket, count, quit); });
+        {
+            QLocalSocket socket;
+            adopt(socket, fds[0]);
+            DoneWatch done(far, loop);
+            QDataStream out(&socket);
+            auto pump = [&] {
+                while (sent < count && socket.bytesToWrite() < StreamWatermark) {
+                    out << name << smallVariantBody(sent);
+                    ++sent;
+                }
+            };
+            QObject::connect(&socket, &QLocalSocket::bytesWritten, &loop, pump);
+            elapsed = timeLoop(loop, "one-way messages (QLocalSocket + QDataStream)", pump);
+        }
+        far.finish();
+    } else {
+        seqpacketPair(fds);
+        const bool frames = kind == ChannelStream::Channel;
+        FarSide far = FarSide::start<QSeqpacketSocket>({ frames ? "channel-count" : "qt-count", std::to_string(count) }, fds[1],
+                                                       [&](QSeqpacketSocket *socket) { attachCounter(socket, frames, count, quit); });
+        {
+            QSeqpacketSocket socket;
+            adopt(socket, fds[0]);
+            std::unique_ptr<QSeqpacketChannel> channel;
+            if (frames)
+                channel = std::make_unique<QSeqpacketChannel>(&socket);
+            DoneWatch done(far, loop);
+            const QByteArray payload = filler(frameSize(QSeqpacketFrame::MessageFrame));
+            auto pump = [&] {
+                while (sent < count && socket.bytesToWrite() < StreamWatermark) {
+                    if (channel ? !channel->send(name, QSeqpacketMessage(smallCborBody(sent))) : !socket.sendPacket(payload))
+                        fail("one-way messages: " + (channel ? channel->errorString() : socket.errorString()).toStdString());
+                    ++sent;
+                }
+            };
+            QObject::connect(&socket, &QSeqpacketSocket::packetsWritten, &loop, pump);
+            elapsed = timeLoop(loop, "one-way messages (QSeqpacket)", pump);
+        }
+        far.finish();
     }
     if (sent != count)
-        fail("one-way messages: the peer finished before everything was sent");
-    reapPeer(peer);
+        fail("one-way messages: the far side finished before everything was sent");
     return double(count) / elapsed;
 }
 
@@ -272,13 +455,18 @@ double bigMessage(BigMessage kind, long size, long count)
 {
     int fds[2];
     seqpacketPair(fds);
-    const bool raw = kind == BigMessage::RawMemfd;
-    Peer peer = spawnPeer({ raw ? "memfd-raw-read" : "channel-blob", std::to_string(size) }, fds[1]);
-    ::close(fds[1]);
-    const int fd = fds[0];
     const QByteArray data = filler(size); // what the application has to send, made before the timing
     double elapsed = 0;
-    if (raw) {
+    if (kind == BigMessage::RawMemfd) {
+        const quint64 expectedSum = checksum(data.constData(), size_t(size));
+        Peer peer;
+        if (inProcess) {
+            setSocketTimeouts(fds[1], 60);
+        } else {
+            peer = spawnPeer({ "memfd-raw-read", std::to_string(size) }, fds[1]);
+            ::close(fds[1]);
+        }
+        const int fd = fds[0];
         setSocketTimeouts(fd, 60);
         const Clock::time_point start = Clock::now();
         for (long i = 0; i < count; ++i) {
@@ -300,225 +488,116 @@ double bigMessage(BigMessage kind, long size, long count)
             if (TestUtil::rawSendMsg(fd, reinterpret_cast<const char *>(&announced), sizeof(announced), &memfd, 1) == -1)
                 fail("sendmsg with the memfd", errno);
             ::close(memfd);
+            if (inProcess)
+                readMemfdPacket(fds[1], size, expectedSum);
             char ack;
             if (::recv(fd, &ack, 1, 0) != 1)
                 fail("raw memfd: no acknowledgement", errno);
         }
         elapsed = secondsSince(start);
         ::close(fd);
+        if (inProcess)
+            ::close(fds[1]);
+        else
+            reapPeer(peer);
     } else {
-        QSeqpacketSocket socket;
-        adopt(socket, fd);
-        QSeqpacketChannel channel(&socket);
-        QEventLoop loop;
-        long acknowledged = 0;
-        auto sendOne = [&] {
-            // From the application's bytes to the message, as a user does it (the body is a copy).
-            if (!channel.send(QStringLiteral("blob"), QSeqpacketMessage(QCborValue(data))))
-                fail("channel: send: " + channel.errorString().toStdString());
-        };
-        QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &loop, [&] {
-            if (++acknowledged == count)
-                loop.quit();
-            else
-                sendOne();
-        });
-        QObject::connect(&channel, &QSeqpacketChannel::protocolError, &loop, [](const QString &why) {
-            fail("channel: protocol error: " + why.toStdString());
-        });
-        const Clock::time_point start = Clock::now();
-        sendOne();
-        runLoop(loop, "large message (QSeqpacketChannel)");
-        elapsed = secondsSince(start);
+        FarSide far = FarSide::start<QSeqpacketSocket>({ "channel-blob", std::to_string(size) }, fds[1],
+                                                       [size](QSeqpacketSocket *socket) { attachChannelBlob(socket, size); });
+        {
+            QSeqpacketSocket socket;
+            adopt(socket, fds[0]);
+            QSeqpacketChannel channel(&socket);
+            QEventLoop loop;
+            long acknowledged = 0;
+            auto sendOne = [&] {
+                // From the application's bytes to the message, as a user does it (the body is a copy).
+                if (!channel.send(QStringLiteral("blob"), QSeqpacketMessage(QCborValue(data))))
+                    fail("channel: send: " + channel.errorString().toStdString());
+            };
+            QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &loop, [&] {
+                if (++acknowledged == count)
+                    loop.quit();
+                else
+                    sendOne();
+            });
+            QObject::connect(&channel, &QSeqpacketChannel::protocolError, &loop, [](const QString &why) {
+                fail("channel: protocol error: " + why.toStdString());
+            });
+            elapsed = timeLoop(loop, "large message (QSeqpacketChannel)", sendOne);
+        }
+        far.finish();
     }
-    reapPeer(peer);
     return double(size) * double(count) / (1024.0 * 1024.0) / elapsed;
 }
 
 // ---------------------------------------------------------------------------------------------
-// The peers
+// The peer processes
 // ---------------------------------------------------------------------------------------------
 
 namespace {
 
-// channel-echo: a channel answering every request with its body.
-int channelEcho(int argc, char **argv)
+long numberArgument(int argc, char **argv)
+{
+    if (argc < 2)
+        fail(std::string("peer ") + argv[0] + ": missing argument");
+    return std::strtol(argv[1], nullptr, 10);
+}
+
+// A peer on the data socket: \a attach makes its objects; it ends when the driver disconnects.
+template <typename Socket, typename Attach>
+int runPeer(int argc, char **argv, Attach attach)
 {
     QCoreApplication app(argc, argv);
-    QSeqpacketSocket socket;
-    if (!socket.setSocketDescriptor(PeerDataFd))
-        fail("channel-echo: setSocketDescriptor: " + socket.errorString().toStdString());
-    QSeqpacketChannel channel(&socket);
-    QObject::connect(&channel, &QSeqpacketChannel::requestReceived, &channel, [](QSeqpacketRequest request) {
-        if (!request.reply(QSeqpacketMessage(request.message().body())))
-            fail("channel-echo: reply");
-    });
-    QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
+    Socket socket;
+    adopt(socket, PeerDataFd);
+    attach(&socket);
+    QObject::connect(&socket, &Socket::disconnected, &app, &QCoreApplication::quit);
     sendControl(PeerControlFd, 'R');
     return app.exec();
 }
 
-// channel-count COUNT / qt-count COUNT: counts COUNT messages (packets), checking each, says 'D'.
-int seqpacketCount(int argc, char **argv, bool frames)
-{
-    const long count = std::strtol(argc > 1 ? argv[1] : "0", nullptr, 10);
-    QCoreApplication app(argc, argv);
-    QSeqpacketSocket socket;
-    if (!socket.setSocketDescriptor(PeerDataFd))
-        fail("count: setSocketDescriptor: " + socket.errorString().toStdString());
-    QSeqpacketChannel *channel = nullptr;
-    long got = 0;
-    auto counted = [&] {
-        if (++got == count)
-            sendControl(PeerControlFd, 'D');
-    };
-    if (frames) {
-        channel = new QSeqpacketChannel(&socket, &app);
-        QObject::connect(channel, &QSeqpacketChannel::messageReceived, channel,
-                         [&](const QString &name, const QSeqpacketMessage &message) {
-                             if (name != smallName())
-                                 fail("channel-count: wrong name");
-                             checkCborBody(message.body(), got, "channel-count");
-                             counted();
-                         });
-        QObject::connect(channel, &QSeqpacketChannel::protocolError, channel, [](const QString &why) {
-            fail("channel-count: protocol error: " + why.toStdString());
-        });
-    } else {
-        const qsizetype size = frameSize(QSeqpacketFrame::MessageFrame);
-        QObject::connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&] {
-            for (;;) {
-                const QSeqpacketPacket packet = socket.receivePacket();
-                if (!packet.isValid())
-                    return;
-                if (packet.data().size() != size)
-                    fail("qt-count: wrong size");
-                counted();
-            }
-        });
-    }
-    QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
-    sendControl(PeerControlFd, 'R');
-    const int status = app.exec();
-    delete channel;
-    if (got != count)
-        fail("count: " + std::to_string(got) + " of " + std::to_string(count));
-    return status;
-}
-
-// qlocal-datastream-count COUNT: reads (QString, QVariantMap) pairs with QDataStream transactions.
-int qlocalDataStreamCount(int argc, char **argv)
-{
-    const long count = std::strtol(argc > 1 ? argv[1] : "0", nullptr, 10);
-    QCoreApplication app(argc, argv);
-    QLocalSocket socket;
-    if (!socket.setSocketDescriptor(PeerDataFd))
-        fail("qlocal-datastream-count: setSocketDescriptor: " + socket.errorString().toStdString());
-    QDataStream in(&socket);
-    long got = 0;
-    QObject::connect(&socket, &QLocalSocket::readyRead, &socket, [&] {
-        for (;;) {
-            in.startTransaction();
-            QString name;
-            QVariantMap body;
-            in >> name >> body;
-            if (!in.commitTransaction())
-                return;
-            if (name != smallName())
-                fail("qlocal-datastream-count: wrong name");
-            checkVariantBody(body, got, "qlocal-datastream-count");
-            if (++got == count)
-                sendControl(PeerControlFd, 'D');
-        }
-    });
-    QObject::connect(&socket, &QLocalSocket::disconnected, &app, &QCoreApplication::quit);
-    sendControl(PeerControlFd, 'R');
-    const int status = app.exec();
-    if (got != count)
-        fail("qlocal-datastream-count: " + std::to_string(got) + " of " + std::to_string(count));
-    return status;
-}
-
-// memfd-raw-read SIZE: receives a memfd per packet, maps it, reads every byte (checksum),
-// checks, acknowledges with one byte; until end-of-file.
+// memfd-raw-read SIZE: reads memfds until end-of-file.
 int memfdRawRead(int argc, char **argv)
 {
-    const long size = std::strtol(argc > 1 ? argv[1] : "0", nullptr, 10);
+    const long size = numberArgument(argc, argv);
     const QByteArray expected = filler(size);
     const quint64 expectedSum = checksum(expected.constData(), size_t(size));
     sendControl(PeerControlFd, 'R');
-    for (;;) {
-        quint64 announced = 0;
-        std::vector<int> fds;
-        const ssize_t n = TestUtil::rawRecvMsg(PeerDataFd, reinterpret_cast<char *>(&announced), sizeof(announced),
-                                               MSG_CMSG_CLOEXEC, &fds);
-        if (n == 0)
-            return 0;
-        if (n != ssize_t(sizeof(announced)) || fds.size() != 1 || announced != quint64(size))
-            fail("memfd-raw-read: not a packet with one memfd", n == -1 ? errno : 0);
-        void *mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fds[0], 0);
-        if (mapped == MAP_FAILED)
-            fail("memfd-raw-read: mmap", errno);
-        const quint64 sum = checksum(static_cast<const char *>(mapped), size_t(size));
-        ::munmap(mapped, size_t(size));
-        ::close(fds[0]);
-        if (sum != expectedSum)
-            fail("memfd-raw-read: wrong content");
-        if (::send(PeerDataFd, "k", 1, MSG_NOSIGNAL) != 1)
-            fail("memfd-raw-read: send", errno);
+    while (readMemfdPacket(PeerDataFd, size, expectedSum)) {
     }
-}
-
-// channel-blob SIZE: receives messages whose body is a byte string of SIZE, reads every byte
-// (checksum), checks, acknowledges with a message.
-int channelBlob(int argc, char **argv)
-{
-    const long size = std::strtol(argc > 1 ? argv[1] : "0", nullptr, 10);
-    QCoreApplication app(argc, argv);
-    const QByteArray expected = filler(size);
-    const quint64 expectedSum = checksum(expected.constData(), size_t(size));
-    QSeqpacketSocket socket;
-    if (!socket.setSocketDescriptor(PeerDataFd))
-        fail("channel-blob: setSocketDescriptor: " + socket.errorString().toStdString());
-    QSeqpacketChannel channel(&socket);
-    QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &channel,
-                     [&](const QString &, const QSeqpacketMessage &message) {
-                         const QByteArray bytes = message.body().toByteArray();
-                         if (bytes.size() != size || checksum(bytes.constData(), size_t(size)) != expectedSum)
-                             fail("channel-blob: wrong content");
-                         if (!channel.send(QStringLiteral("ack")))
-                             fail("channel-blob: send");
-                     });
-    QObject::connect(&channel, &QSeqpacketChannel::protocolError, &channel, [](const QString &why) {
-        fail("channel-blob: protocol error: " + why.toStdString());
-    });
-    QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
-    sendControl(PeerControlFd, 'R');
-    return app.exec();
+    return 0;
 }
 
 } // namespace
 
 bool channelPeer(const std::string &mode, int argc, char **argv, int *status)
 {
-    if (mode == "channel-echo")
-        *status = channelEcho(argc, argv);
-    else if (mode == "channel-count")
-        *status = seqpacketCount(argc, argv, true);
-    else if (mode == "qt-count")
-        *status = seqpacketCount(argc, argv, false);
-    else if (mode == "qlocal-datastream-count")
-        *status = qlocalDataStreamCount(argc, argv);
-    else if (mode == "memfd-raw-read")
+    const Done sayDone = [] { sendControl(PeerControlFd, 'D'); };
+    if (mode == "channel-echo") {
+        *status = runPeer<QSeqpacketSocket>(argc, argv, attachChannelEcho);
+    } else if (mode == "channel-count" || mode == "qt-count") {
+        const long count = numberArgument(argc, argv);
+        const bool frames = mode == "channel-count";
+        *status = runPeer<QSeqpacketSocket>(argc, argv, [&](QSeqpacketSocket *socket) {
+            attachCounter(socket, frames, count, sayDone);
+        });
+    } else if (mode == "qlocal-datastream-count") {
+        const long count = numberArgument(argc, argv);
+        *status = runPeer<QLocalSocket>(argc, argv, [&](QLocalSocket *socket) {
+            attachDataStreamCounter(socket, count, sayDone);
+        });
+    } else if (mode == "memfd-raw-read") {
         *status = memfdRawRead(argc, argv);
-    else if (mode == "channel-blob")
-        *status = channelBlob(argc, argv);
-    else if (mode == "dbus-echo")
+    } else if (mode == "channel-blob") {
+        const long size = numberArgument(argc, argv);
+        *status = runPeer<QSeqpacketSocket>(argc, argv, [&](QSeqpacketSocket *socket) { attachChannelBlob(socket, size); });
+    } else if (mode == "dbus-echo") {
         *status = dbusEchoPeer(argc, argv);
-    else if (mode == "ro-echo")
+    } else if (mode == "ro-echo") {
         *status = remoteObjectsEchoPeer(argc, argv);
-    else
+    } else {
         return false;
+    }
     return true;
 }
 

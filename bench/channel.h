@@ -10,6 +10,8 @@
 
 #include <string>
 
+class QSeqpacketSocket;
+
 namespace bench {
 
 // The small body of the request and message cases: a map with an int and a short string,
@@ -53,6 +55,16 @@ double bigMessage(BigMessage kind, long size, long count);
 
 // The peers of the group; false where \a mode is not one of them.
 bool channelPeer(const std::string &mode, int argc, char **argv, int *status);
+
+// --in-process: the far side of the QSeqpacket cases (the channel's, the packets', QLocalSocket's,
+// the raw memfd reader) is made in this thread on the other end of the socket pair instead of in a
+// peer process, for profilers that cannot follow the peers (valgrind: they are this binary run
+// again through /proc/self/exe). The QtDBus and Qt Remote Objects cases are left out then.
+void setChannelInProcess(bool on);
+bool channelInProcess();
+
+// The packet echo of the round trips: every packet of \a socket is sent back (peers.cpp's qt-echo too).
+void attachPacketEcho(QSeqpacketSocket *socket);
 
 // dbus.cpp and remoteobjects.cpp, where built.
 double dbusRoundTrip(long count);

@@ -40,6 +40,7 @@ struct Options
     int clients = 1000;
     double scale = 1.0; // multiplies every count
     bool pin = false;   // driver on CPU 0, peers on CPU 1
+    bool inProcess = false; // the channel group's far sides in this thread (for valgrind)
 };
 
 // How many packets (round trips, echoes) each measurement takes.
@@ -65,6 +66,8 @@ void usage()
         "  --no-warmup   skip the discarded warm-up repetition of the full mode\n"
         "  --pin         pin this process to CPU 0 and the peer processes to CPU 1\n"
         "  --case TEXT   only the cases whose key (see --csv) contains TEXT, e.g. for a profiler\n"
+        "  --in-process  the channel group's far sides in this thread, not in peer processes (for\n"
+        "                valgrind, which cannot follow the peers); no QtDBus, no Qt Remote Objects\n"
         "The same binary runs its peer processes as: qseqpacket-bench --peer MODE ARGS...\n");
 }
 
@@ -415,6 +418,8 @@ int main(int argc, char **argv)
             o.caseFilter = value();
         } else if (a == "--pin") {
             o.pin = true;
+        } else if (a == "--in-process") {
+            o.inProcess = true;
         } else if (a == "--no-warmup") {
             o.warmup = false;
         } else if (a == "-h" || a == "--help") {
@@ -459,6 +464,7 @@ int main(int argc, char **argv)
 
     if (o.pin)
         pinProcesses(0, 1);
+    setChannelInProcess(o.inProcess);
     QCoreApplication app(argc, argv);
     std::map<std::string, std::string> info;
     info["mode"] = o.shortMode ? "short" : "full";
@@ -475,6 +481,7 @@ int main(int argc, char **argv)
     info["load average at start"] = loadAverage();
     info["RLIMIT_NOFILE"] = std::to_string(fdLimit);
     info["pinned"] = o.pin ? "driver on CPU 0, peers on CPU 1" : "no";
+    info["channel far sides"] = o.inProcess ? "in this process (--in-process)" : "peer processes";
     info["net.core.wmem_default"] = readFirstLine("/proc/sys/net/core/wmem_default");
     info["net.core.wmem_max"] = readFirstLine("/proc/sys/net/core/wmem_max");
 
@@ -504,8 +511,11 @@ int main(int argc, char **argv)
     std::printf("qseqpacket-bench (%s mode, %d repetition(s), median shown)\n", info["mode"].c_str(), o.reps);
     std::printf("machine: %s, %s CPUs online, %s, Qt %s (%s)\n", info["cpu"].c_str(), info["cpus online"].c_str(),
                 info["kernel"].c_str(), info["qt"].c_str(), info["event dispatcher"].c_str());
-    std::printf("load average: %s at start, %s at end; run time %s s\n\n", info["load average at start"].c_str(),
+    std::printf("load average: %s at start, %s at end; run time %s s\n", info["load average at start"].c_str(),
                 info["load average at end"].c_str(), seconds);
+    if (o.inProcess)
+        std::printf("--in-process: the channel group's far sides ran in this process, not in peer processes\n");
+    std::printf("\n");
     b.r.printTable(stdout);
     b.r.printChecks(stdout);
     std::fflush(stdout);

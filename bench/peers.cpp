@@ -245,15 +245,7 @@ int qtEcho(int argc, char **argv)
     QSeqpacketSocket socket;
     if (!socket.setSocketDescriptor(PeerDataFd))
         fail("qt-echo: setSocketDescriptor: " + socket.errorString().toStdString());
-    QObject::connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&socket] {
-        for (;;) {
-            const QSeqpacketPacket packet = socket.receivePacket();
-            if (!packet.isValid())
-                break;
-            if (!socket.sendPacket(packet))
-                fail("qt-echo: sendPacket: " + socket.errorString().toStdString());
-        }
-    });
+    attachPacketEcho(&socket);
     QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
     sendControl(PeerControlFd, 'R');
     return app.exec();
