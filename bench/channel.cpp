@@ -210,6 +210,37 @@ void attachDataStreamCounter(QLocalSocket *socket, long count, const Done &done)
 
 // channel-blob: reads every byte (checksum) of messages whose body is a byte string of \a size,
 // checks them, acknowledges each with a message.
+// A sealed memfd holding \a data (the raw baseline's way, and the caller's own in ChannelFd).
+int sealedMemfd(const QByteArray &data)
+{
+    const int memfd = ::memfd_create("bench-raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (memfd == -1)
+        fail("memfd_create", errno);
+    for (qsizetype written = 0; written < data.size();) {
+        const ssize_t n = ::write(memfd, data.constData() + written, size_t(data.size() - written));
+        if (n <= 0) {
+            if (n == -1 && errno == EINTR)
+                continue;
+            fail("write to the memfd", errno);
+        }
+        written += n;
+    }
+    if (::fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == -1)
+        fail("F_ADD_SEALS", errno);
+    return memfd;
+}
+
+// Maps \a size bytes of \a memfd and reads every one of them (checksum).
+quint64 checksumOfMemfd(int memfd, long size)
+{
+    void *mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, memfd, 0);
+    if (mapped == MAP_FAILED)
+        fail("mmap of the memfd", errno);
+    const quint64 sum = checksum(static_cast<const char *>(mapped), size_t(size));
+    ::munmap(mapped, size_t(size));
+    return sum;
+}
+
 void attachChannelBlob(QSeqpacketSocket *socket, long size)
 {
     const QByteArray expected = filler(size);
@@ -217,8 +248,19 @@ void attachChannelBlob(QSeqpacketSocket *socket, long size)
     auto *channel = new QSeqpacketChannel(socket, socket);
     QObject::connect(channel, &QSeqpacketChannel::messageReceived, channel,
                      [channel, size, expectedSum](const QString &, const QSeqpacketMessage &message) {
-                         const QByteArray bytes = message.body().toByteArray();
-                         if (bytes.size() != size || checksum(bytes.constData(), size_t(size)) != expectedSum)
+                         quint64 sum = 0;
+                         const QList<QSeqpacketFileDescriptor> fds = message.fileDescriptors();
+                         if (!fds.isEmpty()) { // ChannelFd: the bytes are in the memfd; the body says how many
+                             if (message.body().toInteger() != size)
+                                 fail("channel-blob: wrong size");
+                             sum = checksumOfMemfd(fds.constFirst().descriptor(), size);
+                         } else {
+                             const QByteArray bytes = message.body().toByteArray();
+                             if (bytes.size() != size)
+                                 fail("channel-blob: wrong size");
+                             sum = checksum(bytes.constData(), size_t(size));
+                         }
+                         if (sum != expectedSum)
                              fail("channel-blob: wrong content");
                          if (!channel->send(QStringLiteral("ack")))
                              fail("channel-blob: send");
@@ -240,11 +282,7 @@ bool readMemfdPacket(int fd, long size, quint64 expectedSum)
         return false;
     if (n != ssize_t(sizeof(announced)) || fds.size() != 1 || announced != quint64(size))
         fail("memfd-raw-read: not a packet with one memfd", n == -1 ? errno : 0);
-    void *mapped = ::mmap(nullptr, size_t(size), PROT_READ, MAP_PRIVATE, fds[0], 0);
-    if (mapped == MAP_FAILED)
-        fail("memfd-raw-read: mmap", errno);
-    const quint64 sum = checksum(static_cast<const char *>(mapped), size_t(size));
-    ::munmap(mapped, size_t(size));
+    const quint64 sum = checksumOfMemfd(fds[0], size);
     ::close(fds[0]);
     if (sum != expectedSum)
         fail("memfd-raw-read: wrong content");
@@ -470,20 +508,7 @@ double bigMessage(BigMessage kind, long size, long count)
         setSocketTimeouts(fd, 60);
         const Clock::time_point start = Clock::now();
         for (long i = 0; i < count; ++i) {
-            const int memfd = ::memfd_create("bench-raw", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-            if (memfd == -1)
-                fail("memfd_create", errno);
-            for (qint64 written = 0; written < size;) {
-                const ssize_t n = ::write(memfd, data.constData() + written, size_t(size - written));
-                if (n <= 0) {
-                    if (n == -1 && errno == EINTR)
-                        continue;
-                    fail("write to the memfd", errno);
-                }
-                written += n;
-            }
-            if (::fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == -1)
-                fail("F_ADD_SEALS", errno);
+            const int memfd = sealedMemfd(data);
             const quint64 announced = quint64(size);
             if (TestUtil::rawSendMsg(fd, reinterpret_cast<const char *>(&announced), sizeof(announced), &memfd, 1) == -1)
                 fail("sendmsg with the memfd", errno);
@@ -510,8 +535,12 @@ double bigMessage(BigMessage kind, long size, long count)
             QEventLoop loop;
             long acknowledged = 0;
             auto sendOne = [&] {
-                // From the application's bytes to the message, as a user does it (the body is a copy).
-                if (!channel.send(QStringLiteral("blob"), QSeqpacketMessage(QCborValue(data))))
+                // From the application's bytes to the message, as a user does it: a byte string body
+                // (a copy), or the bytes in a sealed memfd of the caller's own sent as the descriptor.
+                const QSeqpacketMessage message = kind == BigMessage::Channel
+                        ? QSeqpacketMessage(QCborValue(data))
+                        : QSeqpacketMessage(QCborValue(qint64(size)), { QSeqpacketFileDescriptor::adopt(sealedMemfd(data)) });
+                if (!channel.send(QStringLiteral("blob"), message))
                     fail("channel: send: " + channel.errorString().toStdString());
             };
             QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &loop, [&] {

@@ -48,8 +48,10 @@ double channelStream(ChannelStream kind, long count);
 // A large message at a time (the peer reads all of it, checks it, and acknowledges with a small
 // packet or message before the next is sent). MiB per second.
 enum class BigMessage {
-    RawMemfd, // memfd_create, write, seal, sendmsg the descriptor; peer mmap + read
-    Channel   // QSeqpacketChannel::send() of a QCborValue byte string (spilled to a sealed memfd)
+    RawMemfd,  // memfd_create, write, seal, sendmsg the descriptor; peer mmap + read
+    Channel,   // QSeqpacketChannel::send() of a QCborValue byte string (spilled to a sealed memfd)
+    ChannelFd  // QSeqpacketChannel::send() of a small body with the bytes in the caller's own sealed
+               // memfd as the message's descriptor (made as RawMemfd does); peer mmap + read
 };
 double bigMessage(BigMessage kind, long size, long count);
 
