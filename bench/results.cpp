@@ -68,6 +68,31 @@ double Row::median() const { return medianOf(samples); }
 double Row::min() const { return samples.empty() ? 0 : *std::min_element(samples.begin(), samples.end()); }
 double Row::max() const { return samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end()); }
 
+namespace {
+
+// The ratios a / b of the repetitions, where both rows have a sample of each (the cases of a group
+// run interleaved, so a repetition's samples share its moment's load): ", per repetition: median
+// M (L-H)", or "" where the rows' samples do not pair up or there is only one repetition.
+std::string perRepetition(const Row &a, const Row &b, bool inverse)
+{
+    if (a.samples.size() != b.samples.size() || a.samples.size() < 2)
+        return {};
+    std::vector<double> ratios;
+    for (size_t i = 0; i < a.samples.size(); ++i) {
+        const double num = inverse ? b.samples[i] : a.samples[i];
+        const double den = inverse ? a.samples[i] : b.samples[i];
+        if (den == 0)
+            return {};
+        ratios.push_back(num / den);
+    }
+    const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+    char buffer[96];
+    std::snprintf(buffer, sizeof(buffer), "; per repetition: median %.2f (%.2f-%.2f)", medianOf(ratios), *low, *high);
+    return buffer;
+}
+
+} // namespace
+
 std::string formatValue(double value, const std::string &unit)
 {
     char buffer[64];
@@ -162,7 +187,7 @@ Results::Verdict Results::evaluate(const Check &check) const
     const Row *a = find(check.key);
     if (!a || a->samples.empty())
         return v;
-    char buffer[256];
+    char buffer[320];
     switch (check.kind) {
     case Check::RatioAtLeast:
     case Check::RatioAtMost:
@@ -178,9 +203,10 @@ Results::Verdict Results::evaluate(const Check &check) const
             v.met = q <= check.threshold;
         else
             v.met = a->median() < b->median();
-        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x (best to best: %.3f x)",
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x (best to best: %.3f x%s)",
                       formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
-                      b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0);
+                      b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0,
+                      perRepetition(*a, *b, false).c_str());
         break;
     }
     case Check::TimesFasterAtLeast:
@@ -194,9 +220,9 @@ Results::Verdict Results::evaluate(const Check &check) const
                                     : (b->best() != 0 ? a->best() / b->best() : 0.0);
         v.evaluated = true;
         v.met = faster ? q >= check.threshold : true;
-        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x%s (best to best: %.3f x)",
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x%s (best to best: %.3f x%s)",
                       formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
-                      b->unit.c_str(), q, faster ? " faster" : "", bestQ);
+                      b->unit.c_str(), q, faster ? " faster" : "", bestQ, perRepetition(*a, *b, faster).c_str());
         break;
     }
     case Check::ValueAtMost:
