@@ -121,6 +121,39 @@ int depthOf(const QCborValue &value)
     return 0;
 }
 
+// Whether the payload holds a negative integer below -2^63 (CBOR allows down to -2^64), which
+// QCborValue cannot hold and the decoder refuses. Walked without recursion, as the decoder does.
+bool hasIntegerBelowInt64Min(const QByteArray &payload)
+{
+    QCborStreamReader reader(payload);
+    int depth = 0;
+    while (reader.lastError() == QCborError::NoError) {
+        if (depth > 0 && !reader.hasNext()) {
+            if (!reader.leaveContainer())
+                break;
+            --depth;
+            continue;
+        }
+        if (!reader.isValid())
+            break;
+        if (reader.isContainer()) {
+            if (!reader.enterContainer())
+                break;
+            ++depth;
+            continue;
+        }
+        if (reader.isNegativeInteger()) {
+            // QCborNegativeInteger holds the magnitude: 2^64 wraps to 0.
+            const quint64 magnitude = quint64(reader.toNegativeInteger());
+            if (magnitude == 0 || magnitude > (quint64(1) << 63))
+                return true;
+        }
+        if (!reader.next())
+            break;
+    }
+    return false;
+}
+
 // The array header of a definite length of 4, in any width CBOR allows.
 bool startsWithDefiniteFour(const QByteArray &payload)
 {
@@ -166,10 +199,11 @@ void checkAgainstReference(const QSeqpacketFrame &frame, const QByteArray &paylo
         return;
     }
     // What the reference finds to be a frame (of a type other than a spill, with an id that
-    // QCborValue holds as an integer, a body of moderate depth), the decoder must take.
+    // QCborValue holds as an integer, a body of moderate depth and no integer below -2^63), the
+    // decoder must take.
     if (shape && items.at(0).isInteger() && items.at(0).toInteger() >= 0 && items.at(0).toInteger() <= 3
         && items.at(1).isInteger() && items.at(1).toInteger() >= 0 && items.at(2).isString()
-        && depthOf(items.at(3)) <= ReferenceDepth) {
+        && depthOf(items.at(3)) <= ReferenceDepth && !hasIntegerBelowInt64Min(payload)) {
         failed("a frame the reference takes was refused", frame, payload);
     }
 }
