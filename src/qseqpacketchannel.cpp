@@ -182,7 +182,7 @@ bool QSeqpacketChannelPrivate::finish(quint64 id, const QSeqpacketReply &reply)
     const auto found = pending.find(id);
     if (found == pending.end())
         return false;
-    PendingRequest request = found.value();
+    PendingRequest request = std::move(found.value());
     pending.erase(found);
     if (request.deadline >= 0) {
         for (auto it = deadlines.find(request.deadline); it != deadlines.end() && it.key() == request.deadline; ++it) {
@@ -404,7 +404,8 @@ QFuture<QSeqpacketReply> QSeqpacketChannel::request(const QString &name, const Q
     // No QFutureWatcher yet: most replies come long before anyone cancels. One that still waits
     // when watchTimer fires a second time gets one (which tells of a cancel from before it too).
     request.round = d->watchRound;
-    d->pending.insert(id, request);
+    const qint64 deadline = request.deadline;
+    d->pending.insert(id, std::move(request));
     if (!d->watchTimer) {
         d->watchTimer = new QTimer(this);
         d->watchTimer->setSingleShot(true);
@@ -413,7 +414,7 @@ QFuture<QSeqpacketReply> QSeqpacketChannel::request(const QString &name, const Q
     }
     if (!d->watchTimer->isActive())
         d->watchTimer->start();
-    if (timeoutMsecs >= 0 && (!d->timeoutTimer || !d->timeoutTimer->isActive() || request.deadline < d->timerDeadline))
+    if (timeoutMsecs >= 0 && (!d->timeoutTimer || !d->timeoutTimer->isActive() || deadline < d->timerDeadline))
         d->scheduleTimeouts();
     return future;
 }

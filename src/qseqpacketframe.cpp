@@ -370,9 +370,9 @@ QSeqpacketFrame QSeqpacketFrame::fromPacket(const QSeqpacketPacket &packet, qint
     if (outer.type != SpilledFrame) {
         frame.d->type = outer.type;
         frame.d->id = outer.id;
-        frame.d->name = outer.name;
-        frame.d->body = outer.body;
-        frame.d->fds = fds;
+        frame.d->name = std::move(outer.name);
+        frame.d->body = std::move(outer.body);
+        frame.d->fds = std::move(fds);
         frame.d->valid = true;
         return frame;
     }
@@ -414,9 +414,9 @@ QSeqpacketFrame QSeqpacketFrame::fromPacket(const QSeqpacketPacket &packet, qint
     fds.removeFirst(); // the memfd closes with the last copy of the packet
     frame.d->type = inner.type;
     frame.d->id = inner.id;
-    frame.d->name = inner.name;
-    frame.d->body = inner.body;
-    frame.d->fds = fds;
+    frame.d->name = std::move(inner.name);
+    frame.d->body = std::move(inner.body);
+    frame.d->fds = std::move(fds);
     frame.d->spilledSize = qint64(size);
     frame.d->valid = true;
     return frame;
