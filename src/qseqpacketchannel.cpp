@@ -144,8 +144,7 @@ QSeqpacketChannelPrivate::SendFailure QSeqpacketChannelPrivate::sendFrame(QSeqpa
         return SendFailure::Frame;
     }
     QString why;
-    const QSeqpacketPacket packet = QSeqpacketFramePrivate::toPacket(
-            QSeqpacketFrame(type, id, name, message.body(), fds), currentSpillThreshold(), &why);
+    const QSeqpacketPacket packet = encoder.toPacket(type, id, name, message.body(), fds, currentSpillThreshold(), &why);
     if (!packet.isValid()) {
         errorString = why;
         return SendFailure::Frame;
@@ -183,7 +182,7 @@ bool QSeqpacketChannelPrivate::finish(quint64 id, const QSeqpacketReply &reply)
     const auto found = pending.find(id);
     if (found == pending.end())
         return false;
-    PendingRequest request = found.value();
+    PendingRequest request = std::move(found.value());
     pending.erase(found);
     if (request.deadline >= 0) {
         for (auto it = deadlines.find(request.deadline); it != deadlines.end() && it.key() == request.deadline; ++it) {
@@ -197,6 +196,8 @@ bool QSeqpacketChannelPrivate::finish(quint64 id, const QSeqpacketReply &reply)
         request.watcher->disconnect();
         request.watcher->deleteLater(); // it may be telling us of the cancel right now
     }
+    // A later deadline than the one timeoutTimer runs for needs nothing: it fires for the
+    // earliest and schedules the next.
     if (!request.promise.isCanceled())
         request.promise.reportResult(reply);
     request.promise.reportFinished();
@@ -217,6 +218,7 @@ void QSeqpacketChannelPrivate::failAll(const QString &errorName, const QString &
         finish(id, localError(errorName, why));
     if (timeoutTimer)
         timeoutTimer->stop();
+    timerDeadline = -1;
 }
 
 void QSeqpacketChannelPrivate::scheduleTimeouts()
@@ -225,6 +227,7 @@ void QSeqpacketChannelPrivate::scheduleTimeouts()
     if (deadlines.isEmpty()) {
         if (timeoutTimer)
             timeoutTimer->stop();
+        timerDeadline = -1;
         return;
     }
     if (!timeoutTimer) {
@@ -232,8 +235,49 @@ void QSeqpacketChannelPrivate::scheduleTimeouts()
         timeoutTimer->setSingleShot(true);
         QObject::connect(timeoutTimer, &QTimer::timeout, q, [this] { expireRequests(); });
     }
-    const qint64 remaining = deadlines.firstKey() - QDeadlineTimer::current().deadline();
+    timerDeadline = deadlines.firstKey();
+    const qint64 remaining = timerDeadline - QDeadlineTimer::current().deadline();
     timeoutTimer->start(int(qBound(qint64(0), remaining, qint64(std::numeric_limits<int>::max()))));
+}
+
+void QSeqpacketChannelPrivate::watchRequests()
+{
+    Q_Q(QSeqpacketChannel);
+    // Requests sent in an earlier round have waited one interval at least; those of this round
+    // wait for the next.
+    QList<quint64> canceled;
+    bool waiting = false;
+    for (auto it = pending.begin(); it != pending.end(); ++it) {
+        PendingRequest &request = it.value();
+        if (request.watcher)
+            continue;
+        if (request.round == watchRound) {
+            waiting = true;
+            continue;
+        }
+        if (request.promise.isCanceled()) {
+            canceled.append(it.key());
+            continue;
+        }
+        const quint64 id = it.key();
+        request.watcher = new QFutureWatcher<QSeqpacketReply>(q);
+        QObject::connect(request.watcher, &QFutureWatcherBase::canceled, q, [this, id] {
+            forget(id);
+            finish(id, QSeqpacketReply());
+            scheduleTimeouts();
+        });
+        // A cancel from before now is told too.
+        request.watcher->setFuture(request.promise.future());
+    }
+    ++watchRound;
+    for (quint64 id : std::as_const(canceled)) {
+        forget(id);
+        finish(id, QSeqpacketReply());
+    }
+    if (!canceled.isEmpty())
+        scheduleTimeouts();
+    if (waiting)
+        watchTimer->start();
 }
 
 void QSeqpacketChannelPrivate::expireRequests()
@@ -357,15 +401,20 @@ QFuture<QSeqpacketReply> QSeqpacketChannel::request(const QString &name, const Q
         request.deadline = QDeadlineTimer(timeoutMsecs).deadline();
         d->deadlines.insert(request.deadline, id);
     }
-    request.watcher = new QFutureWatcher<QSeqpacketReply>(this);
-    connect(request.watcher, &QFutureWatcherBase::canceled, this, [d, id] {
-        d->forget(id);
-        d->finish(id, QSeqpacketReply());
-        d->scheduleTimeouts();
-    });
-    request.watcher->setFuture(future);
-    d->pending.insert(id, request);
-    if (timeoutMsecs >= 0)
+    // No QFutureWatcher yet: most replies come long before anyone cancels. One that still waits
+    // when watchTimer fires a second time gets one (which tells of a cancel from before it too).
+    request.round = d->watchRound;
+    const qint64 deadline = request.deadline;
+    d->pending.insert(id, std::move(request));
+    if (!d->watchTimer) {
+        d->watchTimer = new QTimer(this);
+        d->watchTimer->setSingleShot(true);
+        d->watchTimer->setInterval(QSeqpacketChannelPrivate::WatchInterval);
+        connect(d->watchTimer, &QTimer::timeout, this, [d] { d->watchRequests(); });
+    }
+    if (!d->watchTimer->isActive())
+        d->watchTimer->start();
+    if (timeoutMsecs >= 0 && (!d->timeoutTimer || !d->timeoutTimer->isActive() || deadline < d->timerDeadline))
         d->scheduleTimeouts();
     return future;
 }

@@ -4,6 +4,7 @@
 
 #include "qseqpacketchannel.h"
 #include "qseqpacketframe.h"
+#include "qseqpacketframe_p.h"
 #include "qseqpacketrequest_p.h"
 
 #include <QtCore/qcoreapplication.h>
@@ -46,6 +47,8 @@ public:
     void forget(quint64 id); // a request that finished locally: its late reply is told apart
     void scheduleTimeouts();
     void expireRequests();
+    // Gives the requests that have waited a while a QFutureWatcher, to hear of QFuture::cancel().
+    void watchRequests();
 
     // The peer's request \a id: answered (true where sent), or answered qseqpacket.NoReply.
     bool answer(quint64 id, QSeqpacketFrame::Type type, const QString &name, const QSeqpacketMessage &message);
@@ -59,12 +62,22 @@ public:
     struct PendingRequest
     {
         QFutureInterface<QSeqpacketReply> promise;
-        QFutureWatcher<QSeqpacketReply> *watcher = nullptr; // tells of QFuture::cancel()
+        // Tells of QFuture::cancel(); made only for a request that is still waiting when
+        // watchTimer fires a second time after it was sent (most replies come long before).
+        QFutureWatcher<QSeqpacketReply> *watcher = nullptr;
         qint64 deadline = -1; // QDeadlineTimer::deadline() milliseconds; -1: none
+        quint32 round = 0;    // watchRound when it was sent
     };
     QHash<quint64, PendingRequest> pending;
     QMultiMap<qint64, quint64> deadlines; // deadline -> request id
     QTimer *timeoutTimer = nullptr;
+    qint64 timerDeadline = -1; // the deadline timeoutTimer runs for; -1: it does not run
+    QTimer *watchTimer = nullptr;
+    // How often waiting requests are looked at for a watcher: a cancel is noticed within twice
+    // this (the future says isCanceled() at once; it finishes then).
+    static constexpr int WatchInterval = 20;
+    quint32 watchRound = 0;
+    QSeqpacketFrameEncoder encoder;
     quint64 nextId = 1;
     // Requests that finished here (timed out, canceled) most recently, for a late reply's message.
     QList<quint64> recentlyFinished;

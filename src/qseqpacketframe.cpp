@@ -9,6 +9,8 @@
 #include <QtCore/qdebug.h>
 #include <QtCore/qvarlengtharray.h>
 
+#include <limits>
+
 using namespace QSeqpacketSystem;
 
 namespace {
@@ -82,7 +84,8 @@ QString checkBody(QCborStreamReader &reader)
 
 // Decodes one frame's CBOR: exactly one definite-length array of four items, the body no deeper
 // than MaxNesting, nothing after it. Returns the reason where it is not that, empty otherwise.
-QString decodeEnvelope(const QByteArray &bytes, Envelope *envelope)
+// Every frame the fast decoder below does not take comes here, and every error message.
+QString decodeEnvelopeFully(const QByteArray &bytes, Envelope *envelope)
 {
     QCborStreamReader reader(bytes);
     if (!reader.isArray())
@@ -143,6 +146,164 @@ QString decodeEnvelope(const QByteArray &bytes, Envelope *envelope)
     if (error.error != QCborError::NoError)
         return tr("the frame's body is not valid CBOR: %1").arg(error.errorString());
     return QString();
+}
+
+// ---- the fast decoder: the usual frame, read by hand ----------------------------------------
+
+// Reads one CBOR head at \a p: its major type and argument. False where there is none (the end,
+// a reserved additional information, an indefinite length).
+inline bool readHead(const uchar *&p, const uchar *end, int *major, quint64 *value)
+{
+    if (p >= end)
+        return false;
+    const uchar first = *p++;
+    *major = first >> 5;
+    const uint info = first & 31;
+    if (info < 24) {
+        *value = info;
+        return true;
+    }
+    int size;
+    switch (info) {
+    case 24: size = 1; break;
+    case 25: size = 2; break;
+    case 26: size = 4; break;
+    case 27: size = 8; break;
+    default: return false;
+    }
+    if (end - p < size)
+        return false;
+    quint64 v = 0;
+    for (int i = 0; i < size; ++i)
+        v = (v << 8) | *p++;
+    if (*major == 7 && info == 24 && v < 32)
+        return false; // a simple value in two bytes that fits one: not well-formed
+    *value = v;
+    return true;
+}
+
+// Walks the body at \a p as checkBody() does (nesting, item count, integers below -2^63) and
+// leaves \a p after it. False where it is not plainly within the limits and well-formed as far as
+// the heads go (an indefinite length, for one): the full decoder then decides, and says why.
+bool walkBody(const uchar *&p, const uchar *end)
+{
+    struct Level
+    {
+        quint64 remaining;
+        int adds;
+    };
+    QVarLengthArray<Level, 16> open;
+    int depth = 0;
+    int tags = 0;
+    qint64 items = 0;
+    for (;;) {
+        if (++items > QSeqpacketFrame::MaxItems)
+            return false;
+        int major;
+        quint64 value;
+        if (!readHead(p, end, &major, &value))
+            return false;
+        switch (major) {
+        case 0: // unsigned integer
+        case 7: // simple value, float
+            break;
+        case 1: // negative integer -1 - value: QCborValue holds down to -2^63
+            if (value >= (quint64(1) << 63))
+                return false;
+            break;
+        case 2: // byte string
+        case 3: // text string (its UTF-8 is QCborValue::fromCbor()'s to check)
+            if (value > quint64(end - p))
+                return false;
+            p += value;
+            break;
+        case 4: // array
+        case 5: { // map
+            const int adds = 1 + tags;
+            if (depth + adds > QSeqpacketFrame::MaxNesting)
+                return false;
+            // Every item takes a byte at least.
+            const quint64 left = quint64(end - p);
+            if (major == 5) {
+                if (value > left / 2)
+                    return false;
+                value *= 2;
+            } else if (value > left) {
+                return false;
+            }
+            tags = 0;
+            if (value > 0) {
+                open.append(Level{value, adds});
+                depth += adds;
+                continue;
+            }
+            break;
+        }
+        case 6: // tag: a level of nesting, like a container
+            if (depth + ++tags > QSeqpacketFrame::MaxNesting)
+                return false;
+            continue;
+        }
+        tags = 0;
+        while (!open.isEmpty()) {
+            if (--open.back().remaining > 0)
+                break;
+            depth -= open.back().adds;
+            open.removeLast();
+        }
+        if (open.isEmpty())
+            return true;
+    }
+}
+
+// Decodes the usual frame in one pass: a definite array of 4, small unsigned integers, an ASCII
+// name, a body within the limits, nothing after it; the body decoded once, from the frame's own
+// bytes. False where the frame is anything else, valid or not: decodeEnvelope() then decides.
+bool decodeUsualEnvelope(const QByteArray &bytes, Envelope *envelope)
+{
+    const uchar *p = reinterpret_cast<const uchar *>(bytes.constData());
+    const uchar *const end = p + bytes.size();
+    if (p == end || *p != 0x84)
+        return false;
+    ++p;
+    int major;
+    quint64 type;
+    if (!readHead(p, end, &major, &type) || major != 0 || type > quint64(QSeqpacketFrame::SpilledFrame))
+        return false;
+    quint64 id;
+    if (!readHead(p, end, &major, &id) || major != 0)
+        return false;
+    quint64 nameSize;
+    if (!readHead(p, end, &major, &nameSize) || major != 3 || nameSize > quint64(end - p))
+        return false;
+    for (quint64 i = 0; i < nameSize; ++i) {
+        if (p[i] >= 0x80)
+            return false; // UTF-8 beyond ASCII: the full decoder checks it
+    }
+    const char *const name = reinterpret_cast<const char *>(p);
+    p += nameSize;
+    const uchar *const bodyStart = p;
+    if (!walkBody(p, end) || p != end)
+        return false;
+    QCborParserError error;
+    QCborValue body = QCborValue::fromCbor(QByteArray::fromRawData(reinterpret_cast<const char *>(bodyStart),
+                                                                   qsizetype(end - bodyStart)), &error);
+    if (error.error != QCborError::NoError)
+        return false;
+    envelope->type = QSeqpacketFrame::Type(type);
+    envelope->id = id;
+    envelope->name = nameSize ? QString::fromLatin1(name, qsizetype(nameSize)) : QString();
+    envelope->body = std::move(body);
+    return true;
+}
+
+// Decodes one frame's CBOR: exactly one definite-length array of four items, the body no deeper
+// than MaxNesting, nothing after it. Returns the reason where it is not that, empty otherwise.
+QString decodeEnvelope(const QByteArray &bytes, Envelope *envelope)
+{
+    if (decodeUsualEnvelope(bytes, envelope))
+        return QString();
+    return decodeEnvelopeFully(bytes, envelope);
 }
 
 QString sealNames(int missing)
@@ -209,9 +370,9 @@ QSeqpacketFrame QSeqpacketFrame::fromPacket(const QSeqpacketPacket &packet, qint
     if (outer.type != SpilledFrame) {
         frame.d->type = outer.type;
         frame.d->id = outer.id;
-        frame.d->name = outer.name;
-        frame.d->body = outer.body;
-        frame.d->fds = fds;
+        frame.d->name = std::move(outer.name);
+        frame.d->body = std::move(outer.body);
+        frame.d->fds = std::move(fds);
         frame.d->valid = true;
         return frame;
     }
@@ -253,55 +414,224 @@ QSeqpacketFrame QSeqpacketFrame::fromPacket(const QSeqpacketPacket &packet, qint
     fds.removeFirst(); // the memfd closes with the last copy of the packet
     frame.d->type = inner.type;
     frame.d->id = inner.id;
-    frame.d->name = inner.name;
-    frame.d->body = inner.body;
-    frame.d->fds = fds;
+    frame.d->name = std::move(inner.name);
+    frame.d->body = std::move(inner.body);
+    frame.d->fds = std::move(fds);
     frame.d->spilledSize = qint64(size);
     frame.d->valid = true;
     return frame;
 }
 
+namespace {
+
+// Appends the CBOR head of major type \a major with the argument \a value, in its shortest form
+// (as QCborStreamWriter writes it).
+void appendHead(QVarLengthArray<char, 64> &out, uint major, quint64 value)
+{
+    const char type = char(major << 5);
+    if (value < 24) {
+        out.append(char(type | char(value)));
+        return;
+    }
+    int size;
+    if (value <= 0xff) {
+        out.append(char(type | 24));
+        size = 1;
+    } else if (value <= 0xffff) {
+        out.append(char(type | 25));
+        size = 2;
+    } else if (value <= 0xffffffffu) {
+        out.append(char(type | 26));
+        size = 4;
+    } else {
+        out.append(char(type | 27));
+        size = 8;
+    }
+    for (int shift = (size - 1) * 8; shift >= 0; shift -= 8)
+        out.append(char(value >> shift));
+}
+
+// The array head, type, id and name of a frame: what comes before its body.
+void appendEnvelopeHead(QVarLengthArray<char, 64> &out, QSeqpacketFrame::Type type, quint64 id, const QString &name)
+{
+    out.append(char(0x84)); // an array of 4
+    appendHead(out, 0, quint64(type));
+    appendHead(out, 0, id);
+    bool ascii = true;
+    for (QChar c : name) {
+        if (c.unicode() >= 0x80) {
+            ascii = false;
+            break;
+        }
+    }
+    if (ascii) {
+        appendHead(out, 3, quint64(name.size()));
+        for (QChar c : name)
+            out.append(char(c.unicode()));
+    } else {
+        const QByteArray utf8 = name.toUtf8();
+        appendHead(out, 3, quint64(utf8.size()));
+        out.append(utf8.constData(), utf8.size());
+    }
+}
+
+// What is written into a spilled frame's memfd in one write(): larger pieces go straight in.
+constexpr qint64 SpillChunk = 64 * 1024;
+
+} // namespace
+
+QSeqpacketFrameSink::QSeqpacketFrameSink()
+{
+    open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+}
+
+QSeqpacketFrameSink::~QSeqpacketFrameSink()
+{
+    if (memfd != -1)
+        closeDescriptor(memfd);
+}
+
+void QSeqpacketFrameSink::begin(qint64 spillThreshold)
+{
+    if (memfd != -1)
+        closeDescriptor(memfd);
+    memfd = -1;
+    threshold = spillThreshold;
+    total = 0;
+    errorNumber = 0;
+    bytes.clear();
+    if (bytes.capacity() > 4096)
+        bytes.squeeze(); // not the 64 KiB of a spilled frame kept for good
+}
+
+void QSeqpacketFrameSink::append(const char *data, qint64 size)
+{
+    total += size;
+    if (memfd == -1 && errorNumber == 0 && bytes.size() + size <= threshold) {
+        bytes.append(data, qsizetype(size));
+        return;
+    }
+    spill(data, size);
+}
+
+void QSeqpacketFrameSink::spill(const char *data, qint64 size)
+{
+    if (errorNumber)
+        return; // the frame fails in finish()
+    if (memfd == -1) {
+        memfd = createSealableMemfd("qseqpacket-frame", &errorNumber);
+        if (memfd == -1)
+            return;
+    }
+    if (bytes.size() + size <= SpillChunk) {
+        bytes.append(data, qsizetype(size));
+        return;
+    }
+    if (!bytes.isEmpty()) {
+        if (!writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber))
+            return;
+        bytes.resize(0);
+    }
+    if (size < SpillChunk)
+        bytes.append(data, qsizetype(size));
+    else
+        writeAll(memfd, data, size, &errorNumber);
+}
+
+bool QSeqpacketFrameSink::finish()
+{
+    if (memfd != -1 && !errorNumber && !bytes.isEmpty() && writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber))
+        bytes.clear();
+    if (memfd != -1 && !errorNumber)
+        addSpillSeals(memfd, &errorNumber);
+    if (errorNumber && memfd != -1) {
+        closeDescriptor(memfd);
+        memfd = -1;
+    }
+    return errorNumber == 0;
+}
+
+QByteArray QSeqpacketFrameSink::take()
+{
+    QByteArray frame(bytes.constData(), bytes.size());
+    bytes.clear();
+    return frame;
+}
+
+int QSeqpacketFrameSink::takeMemfd()
+{
+    const int fd = memfd;
+    memfd = -1;
+    return fd;
+}
+
+void QSeqpacketFrameEncoder::write(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body)
+{
+    QVarLengthArray<char, 64> head;
+    appendEnvelopeHead(head, type, id, name);
+    if (body.isUndefined())
+        head.append(char(0xf6)); // null
+    sink.append(head.constData(), head.size());
+    if (!body.isUndefined())
+        body.toCbor(writer);
+}
+
+QByteArray QSeqpacketFrameEncoder::encode(QSeqpacketFrame::Type type, quint64 id, const QString &name,
+                                          const QCborValue &body)
+{
+    sink.begin(std::numeric_limits<qint64>::max());
+    write(type, id, name, body);
+    return sink.take();
+}
+
+QSeqpacketPacket QSeqpacketFrameEncoder::toPacket(QSeqpacketFrame::Type type, quint64 id, const QString &name,
+                                                  const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds,
+                                                  qint64 spillThreshold, QString *error)
+{
+    // A frame that will spill needs room for the memfd next to its descriptors: made no memfd for
+    // one that cannot go.
+    sink.begin(fds.size() >= MaxDescriptorsPerPacket ? std::numeric_limits<qint64>::max() : spillThreshold);
+    write(type, id, name, body);
+    const qint64 size = sink.total;
+    if (size <= spillThreshold) {
+        return QSeqpacketPacket(sink.take(), fds);
+    }
+    if (fds.size() >= MaxDescriptorsPerPacket) {
+        sink.bytes.clear();
+        *error = QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes travels in a memfd, which leaves room "
+                                             "for %2 descriptors, not %3")
+                         .arg(size).arg(MaxDescriptorsPerPacket - 1).arg(fds.size());
+        return QSeqpacketPacket();
+    }
+    const bool written = sink.finish();
+    sink.bytes.clear();
+    if (!written) {
+        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes: memfd_create")
+                                  .arg(size), sink.errorNumber);
+        return QSeqpacketPacket();
+    }
+    QList<QSeqpacketFileDescriptor> all;
+    all.reserve(fds.size() + 1);
+    all.append(QSeqpacketFileDescriptor::adopt(sink.takeMemfd()));
+    all.append(fds);
+    QVarLengthArray<char, 64> spilled;
+    appendEnvelopeHead(spilled, QSeqpacketFrame::SpilledFrame, quint64(size), QString());
+    spilled.append(char(0xf6)); // null
+    return QSeqpacketPacket(QByteArray(spilled.constData(), spilled.size()), all);
+}
+
 QByteArray QSeqpacketFramePrivate::encode(QSeqpacketFrame::Type type, quint64 id, const QString &name,
                                           const QCborValue &body)
 {
-    QByteArray bytes;
-    QCborStreamWriter writer(&bytes);
-    writer.startArray(4);
-    writer.append(quint64(type));
-    writer.append(id);
-    writer.append(name);
-    if (body.isUndefined())
-        writer.append(nullptr);
-    else
-        body.toCbor(writer);
-    writer.endArray();
-    return bytes;
+    QSeqpacketFrameEncoder encoder;
+    return encoder.encode(type, id, name, body);
 }
 
 QSeqpacketPacket QSeqpacketFramePrivate::toPacket(const QSeqpacketFrame &frame, qint64 spillThreshold, QString *error)
 {
     const QSeqpacketFramePrivate *d = frame.d.constData();
-    const QByteArray bytes = encode(d->type, d->id, d->name, d->body);
-    if (bytes.size() <= spillThreshold)
-        return QSeqpacketPacket(bytes, d->fds);
-    if (d->fds.size() >= MaxDescriptorsPerPacket) {
-        *error = QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes travels in a memfd, which leaves room "
-                                             "for %2 descriptors, not %3")
-                         .arg(bytes.size()).arg(MaxDescriptorsPerPacket - 1).arg(d->fds.size());
-        return QSeqpacketPacket();
-    }
-    int errorNumber = 0;
-    const int memfd = createSealedMemfd("qseqpacket-frame", bytes.constData(), bytes.size(), &errorNumber);
-    if (memfd == -1) {
-        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes: memfd_create")
-                                  .arg(bytes.size()), errorNumber);
-        return QSeqpacketPacket();
-    }
-    QList<QSeqpacketFileDescriptor> fds;
-    fds.reserve(d->fds.size() + 1);
-    fds.append(QSeqpacketFileDescriptor::adopt(memfd));
-    fds.append(d->fds);
-    return QSeqpacketPacket(encode(QSeqpacketFrame::SpilledFrame, quint64(bytes.size()), QString(), QCborValue(nullptr)), fds);
+    QSeqpacketFrameEncoder encoder;
+    return encoder.toPacket(d->type, d->id, d->name, d->body, d->fds, spillThreshold, error);
 }
 
 QByteArray QSeqpacketFrame::encode() const

@@ -478,6 +478,37 @@ int createSealedMemfd(const char *name, const char *data, qint64 size, int *erro
     return fd;
 }
 
+int createSealableMemfd(const char *name, int *error)
+{
+    const int fd = ::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd == -1)
+        *error = errno;
+    return fd;
+}
+
+bool writeAll(int fd, const char *data, qint64 size, int *error)
+{
+    qint64 written = 0;
+    while (written < size) {
+        const ssize_t n = retryOnEintr([&] { return ::write(fd, data + written, size_t(size - written)); });
+        if (n <= 0) {
+            *error = n == 0 ? EIO : errno;
+            return false;
+        }
+        written += n;
+    }
+    return true;
+}
+
+bool addSpillSeals(int fd, int *error)
+{
+    if (retryOnEintr([&] { return ::fcntl(fd, F_ADD_SEALS, SpillSeals); }) == -1) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
 int sealsOf(int fd, int *error)
 {
     const int seals = retryOnEintr([&] { return ::fcntl(fd, F_GET_SEALS); });

@@ -148,6 +148,12 @@ constexpr int SpillSeals = 0x0001 | 0x0002 | 0x0004 | 0x0008; // F_SEAL_SEAL | S
 
 // A memfd holding \a size bytes at \a data, sealed with SpillSeals; -1 with *error set.
 int createSealedMemfd(const char *name, const char *data, qint64 size, int *error);
+// The pieces of createSealedMemfd(), for a frame written into the memfd as it is encoded: an empty
+// memfd that can be sealed (-1 with *error set), all of \a size bytes written at its end (false
+// with *error set), and SpillSeals added (false with *error set).
+int createSealableMemfd(const char *name, int *error);
+bool writeAll(int fd, const char *data, qint64 size, int *error);
+bool addSpillSeals(int fd, int *error);
 // The seals on \a fd (F_GET_SEALS); -1 with *error set (EINVAL: not a memfd, or no seals possible).
 int sealsOf(int fd, int *error);
 // The size of the regular file \a fd refers to; -1 with *error set, or where it is no regular file

@@ -83,6 +83,8 @@ private Q_SLOTS:
     void descriptorsInReplies();
     void timeoutThenLateReply();
     void cancelThroughTheFuture();
+    void cancelAfterTheWatcherCame();
+    void canceledThenAnswered();
     void disconnectionFailsEveryRequest();
     void requestWhileUnconnected();
     void deletedChannelAnswersNoReply();
@@ -90,6 +92,7 @@ private Q_SLOTS:
     void largeMessagesSpill();
     void message64MiBWithDefaultBuffers();
     void spillThresholdZero();
+    void largeStructuredMessageSpills();
     void maxMessageSize();
     void tooManyUnansweredRequests();
     void tooManyDescriptors();
@@ -421,6 +424,46 @@ void tst_Channel::cancelThroughTheFuture()
     QVERIFY(protocolErrors.wait(Timeout));
 }
 
+void tst_Channel::cancelAfterTheWatcherCame()
+{
+    // A request that waits long enough gets a QFutureWatcher; a cancel then goes through it.
+    ChannelPair pair;
+    QList<QSeqpacketRequest> held;
+    connect(pair.b(), &QSeqpacketChannel::requestReceived, this,
+            [&held](const QSeqpacketRequest &request) { held.append(request); });
+    QSignalSpy protocolErrors(pair.a(), &QSeqpacketChannel::protocolError);
+    QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("cancel me later"));
+    QTRY_COMPARE_WITH_TIMEOUT(held.size(), 1, Timeout);
+    QTest::qWait(150);
+    QVERIFY(!reply.isFinished());
+    reply.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(reply.isFinished(), Timeout);
+    QVERIFY(reply.isCanceled());
+    QCOMPARE(reply.resultCount(), 0);
+    QCOMPARE(pair.a()->pendingRequests(), 0);
+    QVERIFY(held[0].reply(QSeqpacketMessage(QCborValue(), {memfdWith("unwanted")})));
+    QVERIFY(protocolErrors.wait(Timeout));
+}
+
+void tst_Channel::canceledThenAnswered()
+{
+    // Canceled, and the reply comes before the channel has looked: the future finishes once,
+    // canceled, without the reply; nothing is left waiting.
+    ChannelPair pair;
+    connect(pair.b(), &QSeqpacketChannel::requestReceived, this,
+            [](const QSeqpacketRequest &request) { request.reply(QSeqpacketMessage(QCborValue(1))); });
+    QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("cancel me now"));
+    reply.cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(reply.isFinished(), Timeout);
+    QVERIFY(reply.isCanceled());
+    QCOMPARE(reply.resultCount(), 0);
+    QCOMPARE(pair.a()->pendingRequests(), 0);
+    // The next request is answered as usual.
+    QFuture<QSeqpacketReply> next = pair.a()->request(QStringLiteral("after"));
+    QVERIFY(waitFor(next));
+    QCOMPARE(next.result().message().body(), QCborValue(1));
+}
+
 void tst_Channel::disconnectionFailsEveryRequest()
 {
     ChannelPair pair;
@@ -523,6 +566,29 @@ void tst_Channel::message64MiBWithDefaultBuffers()
     QVERIFY2(pair.a()->send(QStringLiteral("64 MiB"), QSeqpacketMessage(big)), qPrintable(pair.a()->errorString()));
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, Timeout);
     QCOMPARE(received.at(0).message.body().toByteArray(), big);
+}
+
+void tst_Channel::largeStructuredMessageSpills()
+{
+    // A body of many small items, written into the memfd piece by piece as it is encoded, and
+    // one with a large byte string among small ones.
+    ChannelPair pair;
+    QList<ReceivedMessage> received;
+    connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
+            [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
+    QCborArray items;
+    for (int i = 0; i < 200000; ++i)
+        items.append(i % 3 ? QCborValue(i) : QCborValue(QStringLiteral("item %1").arg(i)));
+    QCborMap mixed;
+    mixed.insert(QStringLiteral("before"), QStringLiteral("small"));
+    mixed.insert(QStringLiteral("bytes"), TestUtil::sequencedPayload(3, 300000));
+    mixed.insert(QStringLiteral("after"), items.at(1));
+    for (const QCborValue &body : { QCborValue(items), QCborValue(mixed) }) {
+        received.clear();
+        QVERIFY2(pair.a()->send(QStringLiteral("structured"), QSeqpacketMessage(body)), qPrintable(pair.a()->errorString()));
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, Timeout);
+        QCOMPARE(received.at(0).message.body(), body);
+    }
 }
 
 void tst_Channel::spillThresholdZero()
