@@ -112,6 +112,8 @@ struct BatchBuffers
     iovec vectors[BatchSize];
     alignas(cmsghdr) char control[BatchSize][MaxControlSpace];
     LargeBufferPool pool;
+    size_t preparedSpace = 0; // the msg_controllen of every header but the first filled ones
+    int filled = 0;           // headers the last read filled
 };
 
 BatchBuffers &batchBuffers()
@@ -268,9 +270,14 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
 QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPackets)
 {
     BatchBuffers &buffers = batchBuffers();
+    // The kernel writes msg_controllen back only into the headers it filled: those of the last
+    // read are reset, not all 64 (each header is a cache line of its own).
     const size_t controlSpace = controlBudget();
-    for (int i = 0; i < maxPackets; ++i)
+    const int reset = buffers.preparedSpace == controlSpace ? buffers.filled : BatchSize;
+    for (int i = 0; i < reset; ++i)
         buffers.headers[i].msg_hdr.msg_controllen = controlSpace;
+    buffers.preparedSpace = controlSpace;
+    buffers.filled = 0;
 
     ReadResult result;
     const int received = QSeqpacketSystem::receiveMessages(fd, buffers.headers, unsigned(maxPackets),
@@ -280,6 +287,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
             result.error = errno;
         return result;
     }
+    buffers.filled = received;
 
     // Small packets share one allocation per batch (at most ChunkBytes each): one malloc() and
     // free() for the batch instead of one per packet.
