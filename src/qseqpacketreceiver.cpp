@@ -23,7 +23,9 @@ constexpr size_t SlotResidentBytes = 64 * 1024;
 // A packet at least this large is worth a system call of its own: once one has come, the next ones
 // are read one at a time straight into a QByteArray of the last one's size (with a batch slot
 // behind it for a larger one), which saves the copy out of the slot and the cache it evicts.
-constexpr size_t LargePacket = 4096;
+// (Sweep, QSeqpacket at both ends, interleaved: 16 KiB 0.57-0.76 x raw this way, 0.47-0.59 x
+// through the batch; at 4 KiB no difference showed through the noise, so 4 KiB stays batched.)
+constexpr size_t LargePacket = 8192;
 // While packets are large, one read takes at most this much off the kernel before the reader has
 // had its turn: the bytes are still in the cache when the application looks at them, and the
 // buffers they take come back to the pool below (measured at 64 KiB: 64 KiB and 128 KiB per read

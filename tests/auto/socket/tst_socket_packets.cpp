@@ -225,8 +225,8 @@ void tst_SocketPackets::largePacketsOfChangingSizes()
     QVERIFY(adoptRawPair(&socket, &raw));
     int sendBuffer = 4 << 20;
     QVERIFY(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof(sendBuffer)) == 0);
-    const QList<int> sizes = {8192, 8192, 8192, 20000, 5000, 9000, 9000, 100, 0, 70000, 70000, 0, 70000,
-                              65536, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 4096, 4095, 300000, 70000};
+    const QList<int> sizes = {8192, 8192, 8192, 20000, 9000, 19000, 19000, 100, 0, 70000, 70000, 0, 70000,
+                              65536, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 8192, 8191, 300000, 70000};
     SignalLog log(&socket, true);
     for (int round = 0; round < 2; ++round) {
         const int first = log.packets.size();
