@@ -158,6 +158,38 @@ int rawPollEcho(int, char **)
     }
 }
 
+// notifier-echo: a QSocketNotifier in an event loop; its slot echoes one packet with non-blocking
+// recv/send (the notifier is level-triggered: it fires again while more is there); quits at
+// end-of-file.
+int notifierEcho(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    std::vector<char> buffer(SlotSize);
+    setNonBlocking(PeerDataFd, true);
+    QSocketNotifier notifier(PeerDataFd, QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
+        for (;;) {
+            const ssize_t n = ::recv(PeerDataFd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+            if (n == -1 && errno == EAGAIN)
+                return;
+            if (n == -1 && errno == EINTR)
+                continue;
+            if (n == -1)
+                fail("notifier-echo: recv", errno);
+            if (n == 0) {
+                notifier.setEnabled(false);
+                app.quit();
+                return;
+            }
+            if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+                fail("notifier-echo: send", errno);
+            return; // one recv per activation: the notifier fires again while more is there
+        }
+    });
+    sendControl(PeerControlFd, 'R');
+    return app.exec();
+}
+
 // fd-send COUNT: sends COUNT 8-byte packets, each with one descriptor (of /dev/null).
 int fdSend(int argc, char **argv)
 {
@@ -478,6 +510,8 @@ int peerMain(int argc, char **argv)
         return rawEcho(n, a);
     if (mode == "raw-poll-echo")
         return rawPollEcho(n, a);
+    if (mode == "notifier-echo")
+        return notifierEcho(n, a);
     if (mode == "fd-send")
         return fdSend(n, a);
     if (mode == "fd-drain")

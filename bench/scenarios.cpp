@@ -134,6 +134,28 @@ double oneWay(Receiver receiver, Sender sender, size_t size, long count)
         ::close(fd);
         break;
     }
+    case Receiver::RawRecvFresh: {
+        // What an application that wants each packet in a buffer of its own pays at the least:
+        // a new QByteArray of the packet's size per packet (the bench knows the size), received
+        // into directly, then dropped.
+        setSocketTimeouts(fd, 60);
+        const Clock::time_point start = Clock::now();
+        peerGo(peer);
+        while (got < count) {
+            QByteArray buffer(qsizetype(size), Qt::Uninitialized);
+            const ssize_t n = ::recv(fd, buffer.data(), size_t(buffer.size()), 0);
+            if (n <= 0) {
+                if (n == -1 && errno == EINTR)
+                    continue;
+                fail("receive: recv", n == 0 ? EPIPE : errno);
+            }
+            bytes += n;
+            ++got;
+        }
+        elapsed = secondsSince(start);
+        ::close(fd);
+        break;
+    }
     case Receiver::QtPacket:
     case Receiver::QtBuffer: {
         QSeqpacketSocket socket;
@@ -280,6 +302,7 @@ double roundTrip(RoundTrip kind, size_t size, long count)
         seqpacketPair(fds);
     const char *peerMode = kind == RoundTrip::RawBlocking ? "raw-echo"
             : kind == RoundTrip::RawPoll                   ? "raw-poll-echo"
+            : kind == RoundTrip::Notifier                  ? "notifier-echo"
             : kind == RoundTrip::Qt                        ? "qt-echo"
                                                            : "qlocal-echo";
     Peer peer = spawnPeer({ peerMode }, fds[1]);
@@ -327,6 +350,40 @@ double roundTrip(RoundTrip kind, size_t size, long count)
             }
         }
         elapsed = secondsSince(start);
+        ::close(fd);
+        break;
+    }
+    case RoundTrip::Notifier: {
+        // The floor of any socket class driven by Qt's event loop: a QSocketNotifier on the
+        // descriptor and a non-blocking recv (then send) in its slot, nothing else.
+        setNonBlocking(fd, true);
+        QEventLoop loop;
+        std::vector<char> buffer(SlotSize);
+        QSocketNotifier notifier(fd, QSocketNotifier::Read);
+        QObject::connect(&notifier, &QSocketNotifier::activated, &loop, [&] {
+            for (;;) {
+                const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+                if (n == -1 && errno == EAGAIN)
+                    return;
+                if (n == -1 && errno == EINTR)
+                    continue;
+                if (n != ssize_t(size))
+                    fail("round trip: recv", n == -1 ? errno : EPIPE);
+                if (++got == count) {
+                    loop.quit();
+                    return;
+                }
+                if (::send(fd, data.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+                    fail("round trip: send", errno);
+                return; // one packet is in flight: the next one comes with the next activation
+            }
+        });
+        const Clock::time_point start = Clock::now();
+        if (::send(fd, data.data(), size, MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+            fail("round trip: send", errno);
+        runLoop(loop, "round trip (QSocketNotifier)");
+        elapsed = secondsSince(start);
+        notifier.setEnabled(false);
         ::close(fd);
         break;
     }

@@ -12,6 +12,7 @@ namespace bench {
 enum class Receiver {
     RawRecvmmsg,     // blocking recvmmsg loop, 64 slots
     RawRecv,         // blocking recv loop
+    RawRecvFresh,    // blocking recv loop, each packet into a newly allocated QByteArray of its size
     QtPacket,        // QSeqpacketSocket in an event loop, receivePacket()
     QtBuffer,        // QSeqpacketSocket in an event loop, receivePacket(char *, ...)
     QLocal           // QLocalSocket in an event loop parsing 4-byte length-prefixed frames
@@ -38,6 +39,7 @@ double sendPath(SendMode mode, size_t size, long count, long *queuedPackets = nu
 enum class RoundTrip {
     RawBlocking,     // blocking send/recv here, blocking recv/send echo there
     RawPoll,         // non-blocking send, poll(), recv at both ends: the floor of any event-driven socket
+    Notifier,        // a bare QSocketNotifier with non-blocking recv/send in its slot, at both ends
     Qt,              // QSeqpacketSocket in event loops at both ends
     QLocal           // QLocalSocket with framing in event loops at both ends
 };

@@ -4,11 +4,23 @@
 
 #include <QtCore/qdebug.h>
 
-QSeqpacketPacket::QSeqpacketPacket(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds)
-    : d(new QSeqpacketPacketPrivate)
+namespace {
+// The private of every invalid packet (no data, no descriptors) until one is changed: a receive
+// that finds nothing returns one, once per packetReady() slot, and it allocates nothing.
+QSeqpacketPacketPrivate *sharedInvalidPrivate()
 {
-    d->data = data;
-    d->fds = fds;
+    static const QSharedDataPointer<QSeqpacketPacketPrivate> shared(new QSeqpacketPacketPrivate);
+    return const_cast<QSeqpacketPacketPrivate *>(shared.constData());
+}
+} // namespace
+
+QSeqpacketPacket::QSeqpacketPacket(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds)
+    : d(data.isNull() && fds.isEmpty() ? sharedInvalidPrivate() : new QSeqpacketPacketPrivate)
+{
+    if (!data.isNull())
+        d->data = data;
+    if (!fds.isEmpty())
+        d->fds = fds;
 }
 
 QSeqpacketPacket::QSeqpacketPacket(const QSeqpacketPacket &other) = default;

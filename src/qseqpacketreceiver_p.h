@@ -55,6 +55,7 @@ public:
 private:
     ReadResult readBatch(int fd, int maxPackets);
     ReadResult readSingle(int fd);
+    ReadResult readLarge(int fd);
     size_t controlBudget() const;
     bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
@@ -62,6 +63,9 @@ private:
     // no heap), and taking the first element is O(1) in Qt 6.
     QList<QSeqpacketPacket> m_queue;
     qint64 m_bytes = 0;
+    // The size of the last packet where it was large (readLarge() then reads the next one into a
+    // buffer of that size), else 0.
+    qsizetype m_largeHint = 0;
     int m_descriptorLimit = 253;
     bool m_credentialsExpected = false;
     bool m_processDescriptorExpected = false;

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void crossProcessZeroLengthPackets();
     void boundariesToRawPeer();
     void boundariesFromRawPeer();
+    void largePacketsOfChangingSizes();
     void severalPartsMakeOnePacket();
     void packetOverload();
     void zeroLengthPacketsBetweenSockets();
@@ -212,6 +213,63 @@ void tst_SocketPackets::boundariesFromRawPeer()
         QVERIFY(!packet.isTruncated());
     }
     QVERIFY(!socket.hasPendingPackets());
+}
+
+// Large packets are read one at a time into a buffer of the previous one's size (and on into a
+// batch slot), from buffers the application has dropped: every size change, descriptors and
+// end-of-file on that path, and packets kept while later ones come.
+void tst_SocketPackets::largePacketsOfChangingSizes()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    int sendBuffer = 4 << 20;
+    QVERIFY(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sendBuffer, sizeof(sendBuffer)) == 0);
+    const QList<int> sizes = {8192, 8192, 8192, 20000, 9000, 19000, 19000, 100, 0, 70000, 70000, 0, 70000,
+                              65536, 65536, 65536, 65536, 65536, 65536, 65536, 65536, 8192, 8191, 300000, 70000};
+    SignalLog log(&socket, true);
+    for (int round = 0; round < 2; ++round) {
+        const int first = log.packets.size();
+        for (int i = 0; i < sizes.size(); ++i)
+            QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i + round, sizes.at(i)).left(sizes.at(i))));
+        QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), first + sizes.size(), LongTimeout);
+        // Every packet of the round is still held here: none was overwritten by a later one.
+        for (int i = 0; i < sizes.size(); ++i) {
+            const QSeqpacketPacket &packet = log.packets.at(first + i);
+            QVERIFY(packet.isValid());
+            QCOMPARE(packet.data(), TestUtil::sequencedPayload(i + round, sizes.at(i)).left(sizes.at(i)));
+            QCOMPARE(packet.originalSize(), qint64(sizes.at(i)));
+            QVERIFY(!packet.isTruncated());
+        }
+        if (round == 0)
+            log.packets.clear(); // dropped: their buffers take the second round
+    }
+    // A descriptor with a large packet, then end-of-file while packets are large.
+    const QByteArray last = TestUtil::sequencedPayload(99, 70000).left(70000);
+    int pipeFds[2];
+    QVERIFY(::pipe(pipeFds) == 0);
+    UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
+    iovec vector = { const_cast<char *>(last.constData()), size_t(last.size()) };
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    msghdr header = {};
+    header.msg_iov = &vector;
+    header.msg_iovlen = 1;
+    header.msg_control = control;
+    header.msg_controllen = sizeof(control);
+    cmsghdr *c = CMSG_FIRSTHDR(&header);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    const int passed = readEnd.get();
+    std::memcpy(CMSG_DATA(c), &passed, sizeof(int));
+    QCOMPARE(::sendmsg(raw.get(), &header, MSG_NOSIGNAL), ssize_t(last.size()));
+    raw.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QCOMPARE(log.packets.size(), sizes.size() + 1);
+    QCOMPARE(log.packets.last().data(), last);
+    QCOMPARE(log.packets.last().fileDescriptors().size(), 1);
+    QCOMPARE(TestUtil::fileIdentity(log.packets.last().fileDescriptors().first().descriptor()),
+             TestUtil::fileIdentity(readEnd.get()));
 }
 
 void tst_SocketPackets::severalPartsMakeOnePacket()
