@@ -349,13 +349,18 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
     }
     if (result.reset)
         reportReset();
-    if (result.error && isTransient(result.error)) {
-        pauseAfterTransientFailure(tr("receivePacket: recvmmsg"), result.error, true);
-    } else if (result.error) {
-        // Any other failure ends input, so that the notifier cannot spin on it.
-        input.ended = true;
-        input.endPending = true;
-        setErrorAndEmit(tr("receivePacket: recvmmsg"), result.error);
+    if (result.error) {
+        // Named as the call that failed: recvmmsg(), or recv(MSG_PEEK) and recvmsg() where a
+        // thread reads one packet at a time (its batch buffers could not be mapped).
+        const QString operation = tr("receivePacket: %1").arg(QLatin1String(result.call));
+        if (isTransient(result.error)) {
+            pauseAfterTransientFailure(operation, result.error, true);
+        } else {
+            // Any other failure ends input, so that the notifier cannot spin on it.
+            input.ended = true;
+            input.endPending = true;
+            setErrorAndEmit(operation, result.error);
+        }
     } else if (result.packets > 0 && !output.paused) {
         transientRetryInterval = 0;
     }
