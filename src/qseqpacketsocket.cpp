@@ -823,12 +823,14 @@ void QSeqpacketSocketPrivate::flushQueue()
     }
 }
 
-void QSeqpacketSocketPrivate::finishWriteShutdown()
+bool QSeqpacketSocketPrivate::finishWriteShutdown()
 {
     output.shutdownDone = true;
     int errorNumber = 0;
-    if (!shutdownSocket(fd, SHUT_WR, &errorNumber))
-        setErrorAndEmit(tr("shutdown: shutdown(SHUT_WR)"), errorNumber);
+    if (shutdownSocket(fd, SHUT_WR, &errorNumber))
+        return true;
+    setErrorAndEmit(tr("shutdown: shutdown(SHUT_WR)"), errorNumber);
+    return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1361,8 +1363,8 @@ bool QSeqpacketSocket::shutdown(ShutdownDirection direction)
     }
     if (direction & ShutdownWrite) {
         d->output.shutdownRequested = true;
-        if (d->sender.isEmpty() && !d->output.shutdownDone)
-            d->finishWriteShutdown();
+        if (d->sender.isEmpty() && !d->output.shutdownDone && !d->finishWriteShutdown())
+            return false;
     }
     return true;
 }
