@@ -214,6 +214,8 @@ QString socketRoleProblem(int fd, SocketRole role)
     if (domain != AF_UNIX)
         return tr("descriptor %1 is not an AF_UNIX socket").arg(fd);
     const int type = intOption(fd, SOL_SOCKET, SO_TYPE, &errorNumber);
+    if (type == -1)
+        return describe(tr("descriptor %1: getsockopt(SO_TYPE)").arg(fd), errorNumber);
     if (type != SOCK_SEQPACKET) {
         return type == SOCK_STREAM ? tr("descriptor %1 is a SOCK_STREAM socket, not SOCK_SEQPACKET").arg(fd)
              : type == SOCK_DGRAM  ? tr("descriptor %1 is a SOCK_DGRAM socket, not SOCK_SEQPACKET").arg(fd)
