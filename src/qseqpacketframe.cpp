@@ -244,10 +244,11 @@ QSeqpacketPacket QSeqpacketFramePrivate::toPacket(const QSeqpacketFrame &frame, 
         return QSeqpacketPacket();
     }
     int errorNumber = 0;
-    const int memfd = createSealedMemfd("qseqpacket-frame", bytes.constData(), bytes.size(), &errorNumber);
+    const char *failedCall = "";
+    const int memfd = createSealedMemfd("qseqpacket-frame", bytes.constData(), bytes.size(), &errorNumber, &failedCall);
     if (memfd == -1) {
-        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes: memfd_create")
-                                  .arg(bytes.size()), errorNumber);
+        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes needs a memfd: %2")
+                                  .arg(bytes.size()).arg(QLatin1String(failedCall)), errorNumber);
         return QSeqpacketPacket();
     }
     QList<QSeqpacketFileDescriptor> fds;

@@ -455,11 +455,12 @@ PollResult pollUntil(int fd, short events, const QDeadlineTimer &deadline)
 
 // ---- memfds -----------------------------------------------------------------------------------
 
-int createSealedMemfd(const char *name, const char *data, qint64 size, int *error)
+int createSealedMemfd(const char *name, const char *data, qint64 size, int *error, const char **failedCall)
 {
     const int fd = ::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd == -1) {
         *error = errno;
+        *failedCall = "memfd_create";
         return -1;
     }
     qint64 written = 0;
@@ -467,6 +468,7 @@ int createSealedMemfd(const char *name, const char *data, qint64 size, int *erro
         const ssize_t n = retryOnEintr([&] { return ::write(fd, data + written, size_t(size - written)); });
         if (n <= 0) {
             *error = n == 0 ? EIO : errno;
+            *failedCall = "write";
             closeDescriptor(fd);
             return -1;
         }
@@ -474,6 +476,7 @@ int createSealedMemfd(const char *name, const char *data, qint64 size, int *erro
     }
     if (retryOnEintr([&] { return ::fcntl(fd, F_ADD_SEALS, SpillSeals); }) == -1) {
         *error = errno;
+        *failedCall = "fcntl(F_ADD_SEALS)";
         closeDescriptor(fd);
         return -1;
     }

@@ -146,8 +146,9 @@ inline int sendMessages(int fd, mmsghdr *headers, unsigned count, int flags)
 // The four seals a spilled frame's memfd must carry: nobody can change it while it is read.
 constexpr int SpillSeals = 0x0001 | 0x0002 | 0x0004 | 0x0008; // F_SEAL_SEAL | SHRINK | GROW | WRITE
 
-// A memfd holding \a size bytes at \a data, sealed with SpillSeals; -1 with *error set.
-int createSealedMemfd(const char *name, const char *data, qint64 size, int *error);
+// A memfd holding \a size bytes at \a data, sealed with SpillSeals; -1 with *error set and
+// *failedCall naming the call that failed ("memfd_create", "write", "fcntl(F_ADD_SEALS)").
+int createSealedMemfd(const char *name, const char *data, qint64 size, int *error, const char **failedCall);
 // The seals on \a fd (F_GET_SEALS); -1 with *error set (EINVAL: not a memfd, or no seals possible).
 int sealsOf(int fd, int *error);
 // The size of the regular file \a fd refers to; -1 with *error set, or where it is no regular file
