@@ -171,13 +171,11 @@ void QSeqpacketServerPrivate::acceptConnections()
                 break;
             if (errorNumber == ECONNABORTED || errorNumber == EPROTO)
                 continue; // that client gave up; others may wait
-            if (errorNumber == EMFILE || errorNumber == ENFILE || errorNumber == ENOBUFS || errorNumber == ENOMEM) {
-                // Out of descriptors or memory: the clients stay in the backlog. Retrying at once
-                // would spin; try again later instead.
-                qCWarning(lcSeqpacketServer, "%s; retrying later",
-                          qPrintable(describe(QStringLiteral("accept"), errorNumber)));
-                scheduleAcceptRetry();
-            }
+            // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or refused (a
+            // security module's EPERM): the clients stay in the backlog and the socket stays
+            // readable, so retrying at once would spin. Try again later instead.
+            qCWarning(lcSeqpacketServer, "%s; retrying later", qPrintable(describe(QStringLiteral("accept"), errorNumber)));
+            scheduleAcceptRetry();
             setErrorAndEmit(tr("accept"), errorNumber);
             if (!guard)
                 return;
