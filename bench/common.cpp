@@ -96,7 +96,7 @@ void pinProcesses(int driverCpu, int peer)
     peerCpu = peer;
 }
 
-Peer spawnPeer(const std::vector<std::string> &args, int dataFd)
+Peer spawnPeer(const std::vector<std::string> &args, int dataFd, std::string *readyText)
 {
     int control[2];
     seqpacketPair(control);
@@ -133,7 +133,7 @@ Peer spawnPeer(const std::vector<std::string> &args, int dataFd)
     Peer peer;
     peer.pid = pid;
     peer.control = control[0];
-    readControl(peer.control, 'R', nullptr, 30000);
+    readControl(peer.control, 'R', readyText, 30000);
     return peer;
 }
 

@@ -56,8 +56,9 @@ struct Peer
     pid_t pid = -1;
     int control = -1;
 };
-// Starts the peer and waits until it says it is ready.
-Peer spawnPeer(const std::vector<std::string> &args, int dataFd);
+// Starts the peer and waits until it says it is ready; \a readyText gets what it said with it
+// (e.g. the address it listens on). \a dataFd -1: the peer has no descriptor 3.
+Peer spawnPeer(const std::vector<std::string> &args, int dataFd, std::string *readyText = nullptr);
 void peerGo(Peer &peer);
 // Pins this process to \a driverCpu and the peers started from now on to \a peerCpu.
 void pinProcesses(int driverCpu, int peerCpu);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // qseqpacket-bench: measures QSeqpacketSocket and QSeqpacketServer against the raw system calls
-// and against QLocalSocket with length framing, in one run, and prints a table with the ratios.
+// and against QLocalSocket with length framing, and QSeqpacketChannel against the socket's own
+// packets, QtDBus, Qt Remote Objects, QLocalSocket + QDataStream and a raw memfd transfer, in one
+// run, and prints a table with the ratios.
 // See docs/benchmarks.md.
+#include "channel.h"
 #include "common.h"
 #include "results.h"
 #include "scenarios.h"
@@ -37,6 +40,7 @@ struct Options
     int clients = 1000;
     double scale = 1.0; // multiplies every count
     bool pin = false;   // driver on CPU 0, peers on CPU 1
+    bool inProcess = false; // the channel group's far sides in this thread (for valgrind)
 };
 
 // How many packets (round trips, echoes) each measurement takes.
@@ -45,6 +49,7 @@ struct Counts
     long receive, send, roundTrip, fd, echoes;
     long sweepBytes, sweepMin, sweepMax;
     int idleMs;
+    long channelRoundTrip, channelMessages, bigMessages; // the channel group
 };
 
 void usage()
@@ -54,13 +59,15 @@ void usage()
         "                        [--clients N] [--scale X] [--no-warmup]\n"
         "  --short       CI mode: small counts, one repetition, no warm-up (a few seconds)\n"
         "  --reps N      repetitions of each case (default 5); the table shows the median\n"
-        "  --only LIST   comma-separated groups: receive,send,rtt,fd,sweep,scale (default all)\n"
+        "  --only LIST   comma-separated groups: receive,send,rtt,fd,sweep,scale,channel (default all)\n"
         "  --csv FILE    every row (median, min, max, samples) as CSV; --json FILE the same as JSON\n"
         "  --clients N   connected clients in the server scale group (default 1000)\n"
         "  --scale X     multiply every packet count by X\n"
         "  --no-warmup   skip the discarded warm-up repetition of the full mode\n"
         "  --pin         pin this process to CPU 0 and the peer processes to CPU 1\n"
         "  --case TEXT   only the cases whose key (see --csv) contains TEXT, e.g. for a profiler\n"
+        "  --in-process  the channel group's far sides in this thread, not in peer processes (for\n"
+        "                valgrind, which cannot follow the peers); no QtDBus, no Qt Remote Objects\n"
         "The same binary runs its peer processes as: qseqpacket-bench --peer MODE ARGS...\n");
 }
 
@@ -302,6 +309,70 @@ public:
         r.addCheck({ "idle sockets use no CPU (<= 5 ms CPU in 1 s)", "scale/qseqpacket-idle", "", Check::ValueAtMost, 5 });
     }
 
+    void channel()
+    {
+        {
+            const std::string s = "7. Message channel: request/reply round trip, small body (" + std::to_string(smallFrameSize())
+                    + " B request frame; a peer process answers)";
+            const std::string base = "channel/rtt-packet";
+            const long n = c.channelRoundTrip;
+            repeat("channel-rtt", [&](bool record) {
+                const double packet = run(base, [&] { return channelRoundTrip(ChannelRoundTrip::Packet, n); });
+                const double channel = run("channel/rtt-channel", [&] { return channelRoundTrip(ChannelRoundTrip::Channel, n); });
+                const double dbus = run("channel/rtt-dbus", [&] { return channelRoundTrip(ChannelRoundTrip::DBus, n); });
+                const double ro = run("channel/rtt-remoteobjects", [&] { return channelRoundTrip(ChannelRoundTrip::RemoteObjects, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "QSeqpacketSocket packets of that size (echo)", "us", false, base).add(packet);
+                r.row(s, "channel/rtt-channel", "QSeqpacketChannel request() -> reply", "us", false, base).add(channel);
+                r.row(s, "channel/rtt-dbus", "QtDBus peer-to-peer, asyncCall() Echo(a{sv})", "us", false, base).add(dbus);
+                r.row(s, "channel/rtt-remoteobjects", "Qt Remote Objects (local:), echo() slot", "us", false, base).add(ro);
+            });
+            if (!haveDBus())
+                std::fprintf(stderr, "qseqpacket-bench: built without Qt6DBus: no QtDBus case\n");
+            if (!haveRemoteObjects())
+                std::fprintf(stderr, "qseqpacket-bench: built without Qt6RemoteObjects: no Qt Remote Objects case "
+                                     "(Debian: qt6-remoteobjects-dev)\n");
+            r.addCheck({ "channel request/reply <= 1.3 x the packet round trip", "channel/rtt-channel", base, Check::RatioAtMost, 1.3 });
+            r.addCheck({ "channel request/reply >= 3 x faster than QtDBus p2p", "channel/rtt-channel", "channel/rtt-dbus", Check::TimesFasterAtLeast, 3 });
+            r.addCheck({ "(no target) Qt Remote Objects time / channel time", "channel/rtt-remoteobjects", "channel/rtt-channel", Check::Report, 0 });
+        }
+        {
+            const std::string s = "7. Message channel: one-way messages, small body (this process sends, a peer process counts)";
+            const std::string base = "channel/stream-qlocal-datastream";
+            const long n = c.channelMessages;
+            repeat("channel-messages", [&](bool record) {
+                const double qlocal = run(base, [&] { return channelStream(ChannelStream::QLocalDataStream, n); });
+                const double channel = run("channel/stream-channel", [&] { return channelStream(ChannelStream::Channel, n); });
+                const double packet = run("channel/stream-packet", [&] { return channelStream(ChannelStream::Packet, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "QLocalSocket + QDataStream (QString, QVariantMap)", "msg/s", true, base).add(qlocal);
+                r.row(s, "channel/stream-channel", "QSeqpacketChannel send() -> messageReceived()", "msg/s", true, base).add(channel);
+                r.row(s, "channel/stream-packet", "QSeqpacketSocket packets of the frame's size", "msg/s", true, base).add(packet);
+            });
+            r.addCheck({ "(no target) one-way: channel vs QLocalSocket+QDataStream", "channel/stream-channel", base, Check::Report, 0 });
+        }
+        {
+            const long size = 16L << 20;
+            const std::string s = "7. Message channel: 16 MiB messages, one at a time (the peer reads every byte, then acknowledges)";
+            const std::string base = "channel/big-raw-memfd";
+            const long n = c.bigMessages;
+            repeat("channel-16MiB", [&](bool record) {
+                const double raw = run(base, [&] { return bigMessage(BigMessage::RawMemfd, size, n); });
+                const double channel = run("channel/big-channel", [&] { return bigMessage(BigMessage::Channel, size, n); });
+                const double channelFd = run("channel/big-channel-fd", [&] { return bigMessage(BigMessage::ChannelFd, size, n); });
+                if (!record)
+                    return;
+                r.row(s, base, "raw memfd: create, write, seal, send; mmap, read", "MiB/s", true, base, size).add(raw);
+                r.row(s, "channel/big-channel", "QSeqpacketChannel send(), body a byte string", "MiB/s", true, base, size).add(channel);
+                r.row(s, "channel/big-channel-fd", "send(), the bytes in the caller's memfd (fd)", "MiB/s", true, base, size).add(channelFd);
+            });
+            r.addCheck({ "16 MiB message >= 0.8 x the raw memfd path", "channel/big-channel", base, Check::RatioAtLeast, 0.8 });
+            r.addCheck({ "(no target) 16 MiB in the caller's memfd vs raw", "channel/big-channel-fd", base, Check::Report, 0 });
+        }
+    }
+
     Results r;
 
 private:
@@ -350,6 +421,8 @@ int main(int argc, char **argv)
             o.caseFilter = value();
         } else if (a == "--pin") {
             o.pin = true;
+        } else if (a == "--in-process") {
+            o.inProcess = true;
         } else if (a == "--no-warmup") {
             o.warmup = false;
         } else if (a == "-h" || a == "--help") {
@@ -369,7 +442,7 @@ int main(int argc, char **argv)
         o.warmup = false;
     }
     for (const std::string &g : o.only) {
-        static const std::set<std::string> groups = { "receive", "send", "rtt", "fd", "sweep", "scale" };
+        static const std::set<std::string> groups = { "receive", "send", "rtt", "fd", "sweep", "scale", "channel" };
         if (!groups.count(g)) {
             std::fprintf(stderr, "qseqpacket-bench: unknown group %s\n", g.c_str());
             return 1;
@@ -379,9 +452,11 @@ int main(int argc, char **argv)
     auto scaled = [&](long n) { return std::max(1L, long(double(n) * o.scale)); };
     Counts c;
     if (o.shortMode)
-        c = { scaled(20000), scaled(20000), scaled(2000), scaled(5000), scaled(10000), scaled(4 << 20), scaled(1000), scaled(20000), 1000 };
+        c = { scaled(20000), scaled(20000), scaled(2000), scaled(5000), scaled(10000), scaled(4 << 20), scaled(1000), scaled(20000), 1000,
+              scaled(1000), scaled(5000), scaled(3) };
     else
-        c = { scaled(500000), scaled(500000), scaled(20000), scaled(200000), scaled(200000), scaled(512 << 20), scaled(20000), scaled(300000), 1000 };
+        c = { scaled(500000), scaled(500000), scaled(20000), scaled(200000), scaled(200000), scaled(512 << 20), scaled(20000), scaled(300000), 1000,
+              scaled(20000), scaled(200000), scaled(32) };
 
     const long fdLimit = raiseDescriptorLimit();
     if (fdLimit > 0 && fdLimit < 2L * o.clients + 200) {
@@ -392,6 +467,7 @@ int main(int argc, char **argv)
 
     if (o.pin)
         pinProcesses(0, 1);
+    setChannelInProcess(o.inProcess);
     QCoreApplication app(argc, argv);
     std::map<std::string, std::string> info;
     info["mode"] = o.shortMode ? "short" : "full";
@@ -408,6 +484,7 @@ int main(int argc, char **argv)
     info["load average at start"] = loadAverage();
     info["RLIMIT_NOFILE"] = std::to_string(fdLimit);
     info["pinned"] = o.pin ? "driver on CPU 0, peers on CPU 1" : "no";
+    info["channel far sides"] = o.inProcess ? "in this process (--in-process)" : "peer processes";
     info["net.core.wmem_default"] = readFirstLine("/proc/sys/net/core/wmem_default");
     info["net.core.wmem_max"] = readFirstLine("/proc/sys/net/core/wmem_max");
 
@@ -427,6 +504,8 @@ int main(int argc, char **argv)
         b.sweep();
     if (b.wants("scale"))
         b.scale();
+    if (b.wants("channel"))
+        b.channel();
     info["load average at end"] = loadAverage();
     char seconds[32];
     std::snprintf(seconds, sizeof(seconds), "%.1f", secondsSince(start));
@@ -435,8 +514,11 @@ int main(int argc, char **argv)
     std::printf("qseqpacket-bench (%s mode, %d repetition(s), median shown)\n", info["mode"].c_str(), o.reps);
     std::printf("machine: %s, %s CPUs online, %s, Qt %s (%s)\n", info["cpu"].c_str(), info["cpus online"].c_str(),
                 info["kernel"].c_str(), info["qt"].c_str(), info["event dispatcher"].c_str());
-    std::printf("load average: %s at start, %s at end; run time %s s\n\n", info["load average at start"].c_str(),
+    std::printf("load average: %s at start, %s at end; run time %s s\n", info["load average at start"].c_str(),
                 info["load average at end"].c_str(), seconds);
+    if (o.inProcess)
+        std::printf("--in-process: the channel group's far sides ran in this process, not in peer processes\n");
+    std::printf("\n");
     b.r.printTable(stdout);
     b.r.printChecks(stdout);
     std::fflush(stdout);

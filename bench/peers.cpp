@@ -2,6 +2,7 @@
 // The peer processes of the benchmark: `qseqpacket-bench --peer MODE ARGS...`, started by the
 // driver with the data socket as descriptor 3 and a control socket as descriptor 4. Each says
 // 'R' (ready) on the control socket first; senders then wait for 'G' (go).
+#include "channel.h"
 #include "common.h"
 
 #include <QSeqpacketSocket>
@@ -244,15 +245,7 @@ int qtEcho(int argc, char **argv)
     QSeqpacketSocket socket;
     if (!socket.setSocketDescriptor(PeerDataFd))
         fail("qt-echo: setSocketDescriptor: " + socket.errorString().toStdString());
-    QObject::connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&socket] {
-        for (;;) {
-            const QSeqpacketPacket packet = socket.receivePacket();
-            if (!packet.isValid())
-                break;
-            if (!socket.sendPacket(packet))
-                fail("qt-echo: sendPacket: " + socket.errorString().toStdString());
-        }
-    });
+    attachPacketEcho(&socket);
     QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
     sendControl(PeerControlFd, 'R');
     return app.exec();
@@ -499,6 +492,9 @@ int peerMain(int argc, char **argv)
         return qlocalSend(n, a);
     if (mode == "clients")
         return clients(n, a);
+    int status = 0;
+    if (channelPeer(mode, n, a, &status)) // channel.cpp: the channel group's peers
+        return status;
     fail("unknown peer mode " + mode);
 }
 

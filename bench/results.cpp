@@ -68,10 +68,35 @@ double Row::median() const { return medianOf(samples); }
 double Row::min() const { return samples.empty() ? 0 : *std::min_element(samples.begin(), samples.end()); }
 double Row::max() const { return samples.empty() ? 0 : *std::max_element(samples.begin(), samples.end()); }
 
+namespace {
+
+// The ratios a / b of the repetitions, where both rows have a sample of each (the cases of a group
+// run interleaved, so a repetition's samples share its moment's load): ", per repetition: median
+// M (L-H)", or "" where the rows' samples do not pair up or there is only one repetition.
+std::string perRepetition(const Row &a, const Row &b, bool inverse)
+{
+    if (a.samples.size() != b.samples.size() || a.samples.size() < 2)
+        return {};
+    std::vector<double> ratios;
+    for (size_t i = 0; i < a.samples.size(); ++i) {
+        const double num = inverse ? b.samples[i] : a.samples[i];
+        const double den = inverse ? a.samples[i] : b.samples[i];
+        if (den == 0)
+            return {};
+        ratios.push_back(num / den);
+    }
+    const auto [low, high] = std::minmax_element(ratios.begin(), ratios.end());
+    char buffer[96];
+    std::snprintf(buffer, sizeof(buffer), "; per repetition: median %.2f (%.2f-%.2f)", medianOf(ratios), *low, *high);
+    return buffer;
+}
+
+} // namespace
+
 std::string formatValue(double value, const std::string &unit)
 {
     char buffer[64];
-    const bool rate = unit.size() > 2 && unit.compare(unit.size() - 2, 2, "/s") == 0 && unit != "MB/s";
+    const bool rate = unit.size() > 2 && unit.compare(unit.size() - 2, 2, "/s") == 0 && unit != "MB/s" && unit != "MiB/s";
     if (rate) {
         if (value >= 1e6)
             std::snprintf(buffer, sizeof(buffer), "%.3f M", value / 1e6);
@@ -79,7 +104,7 @@ std::string formatValue(double value, const std::string &unit)
             std::snprintf(buffer, sizeof(buffer), "%.1f k", value / 1e3);
         else
             std::snprintf(buffer, sizeof(buffer), "%.0f", value);
-    } else if (unit == "B/conn" || unit == "MB/s") {
+    } else if (unit == "B/conn" || unit == "MB/s" || unit == "MiB/s") {
         std::snprintf(buffer, sizeof(buffer), "%.0f", value);
     } else {
         std::snprintf(buffer, sizeof(buffer), "%.2f", value);
@@ -162,7 +187,7 @@ Results::Verdict Results::evaluate(const Check &check) const
     const Row *a = find(check.key);
     if (!a || a->samples.empty())
         return v;
-    char buffer[256];
+    char buffer[320];
     switch (check.kind) {
     case Check::RatioAtLeast:
     case Check::RatioAtMost:
@@ -178,9 +203,26 @@ Results::Verdict Results::evaluate(const Check &check) const
             v.met = q <= check.threshold;
         else
             v.met = a->median() < b->median();
-        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x (best to best: %.3f x)",
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x (best to best: %.3f x%s)",
                       formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
-                      b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0);
+                      b->unit.c_str(), q, b->best() != 0 ? a->best() / b->best() : 0.0,
+                      perRepetition(*a, *b, false).c_str());
+        break;
+    }
+    case Check::TimesFasterAtLeast:
+    case Check::Report: {
+        const Row *b = find(check.against);
+        if (!b || b->samples.empty() || b->median() == 0 || a->median() == 0)
+            return v;
+        const bool faster = check.kind == Check::TimesFasterAtLeast;
+        const double q = faster ? b->median() / a->median() : a->median() / b->median();
+        const double bestQ = faster ? (a->best() != 0 ? b->best() / a->best() : 0.0)
+                                    : (b->best() != 0 ? a->best() / b->best() : 0.0);
+        v.evaluated = true;
+        v.met = faster ? q >= check.threshold : true;
+        std::snprintf(buffer, sizeof(buffer), "%s vs %s %s = %.3f x%s (best to best: %.3f x%s)",
+                      formatValue(a->median(), a->unit).c_str(), formatValue(b->median(), b->unit).c_str(),
+                      b->unit.c_str(), q, faster ? " faster" : "", bestQ, perRepetition(*a, *b, faster).c_str());
         break;
     }
     case Check::ValueAtMost:
@@ -196,12 +238,13 @@ Results::Verdict Results::evaluate(const Check &check) const
 
 void Results::printChecks(FILE *out) const
 {
-    std::fprintf(out, "\nTargets (issue #5; medians from this run, informational only)\n");
+    std::fprintf(out, "\nTargets (issues #5 and #12; medians from this run, informational only)\n");
     for (const Check &c : m_checks) {
         const Verdict v = evaluate(c);
         if (!v.evaluated)
             continue;
-        std::fprintf(out, "  %-7s %-55s %s\n", v.met ? "MET" : "MISSED", c.text.c_str(), v.figures.c_str());
+        const char *verdict = c.kind == Check::Report ? "--" : v.met ? "MET" : "MISSED";
+        std::fprintf(out, "  %-7s %-55s %s\n", verdict, c.text.c_str(), v.figures.c_str());
     }
 }
 
@@ -261,7 +304,8 @@ bool Results::writeJson(const std::string &path, const std::map<std::string, std
         if (!v.evaluated)
             continue;
         std::fprintf(f, "%s\n    {\"target\": \"%s\", \"met\": %s, \"figures\": \"%s\"}", first ? "" : ",",
-                     jsonEscape(c.text).c_str(), v.met ? "true" : "false", jsonEscape(v.figures).c_str());
+                     jsonEscape(c.text).c_str(), c.kind == Check::Report ? "null" : v.met ? "true" : "false",
+                     jsonEscape(v.figures).c_str());
         first = false;
     }
     std::fprintf(f, "\n  ]\n}\n");

@@ -34,7 +34,10 @@ struct Row
 
 struct Check
 {
-    enum Kind { RatioAtLeast, RatioAtMost, LessThan, ValueAtMost };
+    // RatioAtLeast/RatioAtMost: key's median / against's median against the threshold.
+    // TimesFasterAtLeast: for times (lower is better), against's median / key's median, i.e. how
+    // many times faster key is. Report: no target, the ratio is shown (key / against).
+    enum Kind { RatioAtLeast, RatioAtMost, LessThan, ValueAtMost, TimesFasterAtLeast, Report };
     std::string text; // the target, as written
     std::string key;
     std::string against; // for the ratio kinds and LessThan

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "scenarios.h"
 #include "common.h"
+#include "qtsupport.h"
 
 #include <QSeqpacketServer>
 #include <QSeqpacketSocket>
@@ -27,7 +28,6 @@ namespace bench {
 
 namespace {
 
-constexpr int WatchdogMs = 120000;
 constexpr qint64 PeerWatermark = 256 * 1024;
 constexpr qint64 PumpWatermark = 64 * 1024;
 
@@ -37,34 +37,6 @@ std::vector<char> pattern(size_t size)
     for (size_t i = 0; i < data.size(); ++i)
         data[i] = char('A' + i % 26);
     return data;
-}
-
-// Runs \a loop until something quits it; fails after the watchdog's time.
-void runLoop(QEventLoop &loop, const char *what)
-{
-    QTimer watchdog;
-    watchdog.setSingleShot(true);
-    bool timedOut = false;
-    QObject::connect(&watchdog, &QTimer::timeout, &loop, [&] {
-        timedOut = true;
-        loop.quit();
-    });
-    watchdog.start(WatchdogMs);
-    loop.exec();
-    if (timedOut)
-        fail(std::string(what) + ": timed out");
-}
-
-void adopt(QSeqpacketSocket &socket, int fd)
-{
-    if (!socket.setSocketDescriptor(fd))
-        fail("setSocketDescriptor: " + socket.errorString().toStdString());
-}
-
-void adopt(QLocalSocket &socket, int fd)
-{
-    if (!socket.setSocketDescriptor(fd))
-        fail("QLocalSocket::setSocketDescriptor: " + socket.errorString().toStdString());
 }
 
 // Parses 4-byte length-prefixed frames as a QLocalSocket user would: the header, then the
@@ -88,21 +60,6 @@ void readFrames(QLocalSocket &socket, qint64 &need, F onFrame)
             return;
     }
 }
-
-// Quits \a loop when the peer's control socket says \a type.
-struct ControlWatch
-{
-    ControlWatch(Peer &peer, QEventLoop &loop, char type, std::string *text = nullptr)
-        : notifier(peer.control, QSocketNotifier::Read)
-    {
-        QObject::connect(&notifier, &QSocketNotifier::activated, &loop, [&peer, &loop, type, text, this] {
-            notifier.setEnabled(false);
-            readControl(peer.control, type, text);
-            loop.quit();
-        });
-    }
-    QSocketNotifier notifier;
-};
 
 } // namespace
 

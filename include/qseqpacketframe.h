@@ -55,8 +55,14 @@ public:
 
     /*! The largest message QSeqpacketChannel accepts by default (64 MiB), spilled ones included. */
     static constexpr qint64 DefaultMaxMessageSize = 64 * 1024 * 1024;
-    /*! How deep CBOR containers may nest in a body; deeper ones make the frame invalid. */
+    /*! How deep CBOR containers (and tags) may nest in a body; deeper ones make the frame invalid. */
     static constexpr int MaxNesting = 128;
+    /*!
+     * How many CBOR items a body may have (4,194,304), containers and tags included; more make the
+     * frame invalid. Decoded, each item takes 16 bytes however short its encoding, so this bounds
+     * what a body can cost (64 MiB, plus its strings); a large array of numbers belongs in a byte string.
+     */
+    static constexpr qint64 MaxItems = 4 * 1024 * 1024;
 
     /*! Constructs an invalid frame. */
     QSeqpacketFrame();

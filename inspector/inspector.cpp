@@ -251,18 +251,24 @@ void Inspector::startDemoPeers(const QString &address)
         std::fprintf(stderr, "qseqpacket-inspector: --demo: qseqpacket-demo-peer is neither next to me nor in PATH\n");
         return;
     }
+    // The channel peer first: it is the first connection, whose entries --select picks (its
+    // frames, a spilled one with its memfd among them); the others a moment later.
     const QList<QStringList> peers = {
+        {QStringLiteral("--connect"), address, QStringLiteral("--name"), QStringLiteral("channel"),
+         QStringLiteral("--interval"), QStringLiteral("600"), QStringLiteral("--channel")},
         {QStringLiteral("--connect"), address, QStringLiteral("--name"), QStringLiteral("sensor"),
          QStringLiteral("--interval"), QStringLiteral("700")},
         {QStringLiteral("--connect"), address, QStringLiteral("--name"), QStringLiteral("reporter"),
          QStringLiteral("--interval"), QStringLiteral("1500")},
     };
+    int delay = 0;
     for (const QStringList &arguments : peers) {
         auto *process = new QProcess(this);
         process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
         process->setStandardOutputFile(QProcess::nullDevice());
-        process->start(program, arguments);
         m_demoPeers.append(process);
+        QTimer::singleShot(delay, process, [process, program, arguments] { process->start(program, arguments); });
+        delay = 300;
     }
     emit demoPeersChanged();
 }
@@ -297,7 +303,7 @@ bool parseInspectorOptions(const QStringList &arguments, InspectorOptions *optio
                                      QStringLiteral("address"));
     const QCommandLineOption demo(QStringLiteral("demo"),
                                   QStringLiteral("Listen (on --listen's address or a fresh abstract name) and "
-                                                 "start two demo peers that send text, binary and memfds."));
+                                                 "start three demo peers that send text, binary, memfds and channel frames."));
     const QCommandLineOption theme(QStringLiteral("theme"),
                                    QStringLiteral("auto (follow the system), light or dark."),
                                    QStringLiteral("theme"), QStringLiteral("auto"));

@@ -3,7 +3,7 @@
 //
 //   qseqpacket-inspector --listen @name | --listen /path/to/socket
 //   qseqpacket-inspector --connect @name | --connect /path/to/socket
-//   qseqpacket-inspector --demo              listen and start two demo peers
+//   qseqpacket-inspector --demo              listen and start three demo peers
 #include "inspector.h"
 
 #include <qseqpacketglobal.h>

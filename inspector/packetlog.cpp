@@ -5,6 +5,8 @@
 
 #include <QtCore/qdatetime.h>
 
+#include <algorithm>
+
 namespace {
 
 namespace Key = SeqpacketPacketKey;
@@ -38,6 +40,12 @@ QString makePreview(const QVariantMap &packet, bool isText)
     if (size > bytes)
         out += QStringLiteral(" ") + QChar(0x2026);
     return out;
+}
+
+QString oneLine(QString text)
+{
+    text.replace(QLatin1Char('\n'), QChar(0x21b5));
+    return text;
 }
 
 } // namespace
@@ -94,6 +102,16 @@ QVariant PacketLog::data(const QModelIndex &index, int role) const
         return e.text;
     case PacketRole:
         return e.packet;
+    case FrameTypeRole:
+        return e.frameType;
+    case FrameTextRole:
+        return e.frameText;
+    case AnswersRole:
+        return e.answers;
+    case AnsweredByRole:
+        return e.answeredBy;
+    case AnswerDelayRole:
+        return e.answerDelay;
     default:
         return {};
     }
@@ -116,6 +134,11 @@ QHash<int, QByteArray> PacketLog::roleNames() const
         {PreviewRole, "preview"},
         {TextRole, "text"},
         {PacketRole, "packet"},
+        {FrameTypeRole, "frameType"},
+        {FrameTextRole, "frameText"},
+        {AnswersRole, "answers"},
+        {AnsweredByRole, "answeredBy"},
+        {AnswerDelayRole, "answerDelay"},
     };
 }
 
@@ -195,8 +218,94 @@ void PacketLog::append(const QVariantMap &packet)
     e.isText = packet.value(Key::IsText).toBool();
     e.preview = makePreview(packet, e.isText);
     e.packet = packet;
+    e.number = m_nextNumber++;
+    describeFrame(e);
     countTraffic(e);
     add(std::move(e));
+}
+
+void PacketLog::describeFrame(Entry &e)
+{
+    namespace FrameKey = SeqpacketFrameKey;
+    const QVariantMap frame = e.packet.value(Key::Frame).toMap();
+    if (frame.isEmpty())
+        return;
+    if (!frame.value(FrameKey::Valid).toBool()) {
+        e.frameType = QStringLiteral("invalid");
+        return;
+    }
+    e.frameType = frame.value(FrameKey::TypeName).toString();
+    const quint64 id = frame.value(FrameKey::Id).toULongLong();
+    const QString name = frame.value(FrameKey::Name).toString();
+    const int type = frame.value(FrameKey::Type).toInt();
+    QStringList parts;
+    if (type != 0) // a message's id says nothing
+        parts << QStringLiteral("#%1").arg(id);
+    if (!name.isEmpty())
+        parts << name;
+    QString body = oneLine(frame.value(FrameKey::Body).toString().left(PreviewChars));
+    if (body.size() == PreviewChars || frame.value(FrameKey::BodyTruncated).toBool())
+        body += QChar(0x2026);
+    parts << body;
+    e.frameText = parts.join(QLatin1Char(' '));
+    e.preview = e.frameType + QLatin1Char(' ') + e.frameText;
+
+    if (type == 1) {
+        m_waitingRequests[e.kind].insert(id, e.number);
+    } else if (type == 2 || type == 3) {
+        matchReply(e, id);
+    }
+}
+
+void PacketLog::matchReply(Entry &reply, quint64 id)
+{
+    // A reply answers a request that went the other way.
+    const QString other = reply.kind == SeqpacketPacketDirection::In ? SeqpacketPacketDirection::Out
+                                                                    : SeqpacketPacketDirection::In;
+    QHash<quint64, qint64> &waiting = m_waitingRequests[other];
+    const auto found = waiting.find(id);
+    if (found == waiting.end())
+        return;
+    reply.answers = found.value();
+    waiting.erase(found);
+    int row = -1;
+    Entry *request = findEntry(reply.answers, &row);
+    if (!request)
+        return;
+    request->answeredBy = reply.number;
+    request->answerDelay = qMax<qint64>(0, reply.timestamp - request->timestamp);
+    if (row >= 0)
+        emit dataChanged(index(row), index(row), {AnsweredByRole, AnswerDelayRole});
+}
+
+PacketLog::Entry *PacketLog::findEntry(qint64 number, int *row)
+{
+    *row = rowOfNumber(number);
+    if (*row >= 0)
+        return &m_entries[size_t(*row)];
+    // Not in the model yet: paused, or in the batch that waits for the next flush.
+    for (std::vector<Entry> *held : {&m_pending, &m_incoming}) {
+        for (Entry &e : *held) {
+            if (e.number == number)
+                return &e;
+        }
+    }
+    return nullptr;
+}
+
+int PacketLog::rowOfNumber(qint64 number) const
+{
+    // Numbers grow along the log: a binary search.
+    const auto it = std::lower_bound(m_entries.begin(), m_entries.end(), number,
+                                     [](const Entry &e, qint64 n) { return e.number < n; });
+    return it != m_entries.end() && it->number == number ? int(it - m_entries.begin()) : -1;
+}
+
+void PacketLog::forgetRequestsBefore(qint64 number)
+{
+    // Requests whose entries left the log are not matched any more: the table stays as small as the log.
+    for (QHash<quint64, qint64> &waiting : m_waitingRequests)
+        waiting.removeIf([number](const auto &it) { return it.value() < number; });
 }
 
 void PacketLog::addEvent(const QString &text)
@@ -247,7 +356,8 @@ void PacketLog::updateRates()
 
 void PacketLog::add(Entry &&entry)
 {
-    entry.number = m_nextNumber++;
+    if (entry.number == 0)
+        entry.number = m_nextNumber++;
     m_incoming.push_back(std::move(entry));
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
@@ -289,6 +399,7 @@ void PacketLog::insertEntries(std::vector<Entry> &&entries)
         beginRemoveRows(QModelIndex(), 0, drop - 1);
         m_entries.erase(m_entries.begin(), m_entries.begin() + drop);
         endRemoveRows();
+        forgetRequestsBefore(m_entries.empty() ? entries[entries.size() - incoming].number : m_entries.front().number);
     }
     const int first = int(m_entries.size());
     beginInsertRows(QModelIndex(), first, first + int(incoming) - 1);
@@ -306,6 +417,7 @@ void PacketLog::clear()
     endResetModel();
     const bool hadPending = !m_pending.empty();
     m_pending.clear();
+    m_waitingRequests.clear();
     emit countChanged();
     if (hadPending)
         emit pendingCountChanged();
@@ -397,6 +509,9 @@ bool PacketFilter::filterAcceptsRow(int sourceRow, const QModelIndex &sourcePare
     if (event)
         return false;
     const QVariantMap packet = idx.data(PacketLog::PacketRole).toMap();
+    // A frame's whole body, beyond what the preview shows.
+    if (packet.value(Key::Frame).toMap().value(SeqpacketFrameKey::Body).toString().contains(m_text, Qt::CaseInsensitive))
+        return true;
     if (packet.value(Key::Text).toString().contains(m_text, Qt::CaseInsensitive))
         return true;
     QString needle = m_text;

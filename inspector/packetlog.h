@@ -18,6 +18,12 @@
  * The packets of one connection, newest last: what a SeqpacketSocket sent and received (its
  * packetSent / packetReceived maps) and events (connected, disconnected, errors).
  *
+ * Packets that carry a frame of the message protocol (the socket's receiveOptions.decodeFrames)
+ * are shown as frames ("request #7 add [2, 3]"), and a reply or error reply is matched to the
+ * request it answers, the last one with its id that went the other way and waits: the reply's
+ * entry names the request's (answers), the request's names the reply's and how long it took
+ * (answeredBy, answerDelay).
+ *
  * Set source to a SeqpacketSocket to log it; append() takes packets from anywhere else. While
  * paused, new entries wait (pendingCount) and appear on resume; totals and rates keep counting.
  */
@@ -55,7 +61,12 @@ public:
         IsTextRole,
         PreviewRole,                 //!< one line: the text, or the first bytes in hex
         TextRole,                    //!< an event's message
-        PacketRole                   //!< the whole packet map (data, descriptors, ...)
+        PacketRole,                  //!< the whole packet map (data, descriptors, ...)
+        FrameTypeRole,               //!< "message", "request", "reply", "error", "invalid" (tries and fails), or ""
+        FrameTextRole,               //!< a frame's "#id name body" (the preview without the type)
+        AnswersRole,                 //!< a reply's: the number of the request's entry; 0 unknown
+        AnsweredByRole,              //!< a request's: the number of its reply's entry; 0 not (yet)
+        AnswerDelayRole              //!< a request's: ms until the reply; -1 not (yet)
     };
     Q_ENUM(Role)
 
@@ -90,6 +101,8 @@ public:
     Q_INVOKABLE void clear();
     /*! Everything about row \a row: the roles by name, and "packet" with the whole map. */
     Q_INVOKABLE QVariantMap get(int row) const;
+    /*! The row of the entry numbered \a number, or -1 (dropped, cleared, or still to come). */
+    Q_INVOKABLE int rowOfNumber(qint64 number) const;
 
 Q_SIGNALS:
     void sourceChanged();
@@ -121,7 +134,16 @@ private:
         QString preview;
         QString text;
         QVariantMap packet;
+        QString frameType;
+        QString frameText;
+        qint64 answers = 0;
+        qint64 answeredBy = 0;
+        qint64 answerDelay = -1;
     };
+    void describeFrame(Entry &entry);
+    void matchReply(Entry &reply, quint64 id);
+    Entry *findEntry(qint64 number, int *row);
+    void forgetRequestsBefore(qint64 number);
     void add(Entry &&entry);
     void flush();
     void insertEntries(std::vector<Entry> &&entries);
@@ -137,6 +159,8 @@ private:
     bool m_paused = false;
     int m_maxEntries = 20000;
     qint64 m_nextNumber = 1;
+    // Requests that wait for a reply, by direction ("in", "out"): id -> entry number.
+    QHash<QString, QHash<quint64, qint64>> m_waitingRequests;
 
     qint64 m_packetsIn = 0;
     qint64 m_packetsOut = 0;

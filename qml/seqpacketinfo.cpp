@@ -202,6 +202,15 @@ QVariantMap describeDescriptor(int fd, int previewSize)
     return info;
 }
 
+QVariantList describeDescriptors(const QList<QSeqpacketFileDescriptor> &fds, int previewSize)
+{
+    QVariantList descriptors;
+    descriptors.reserve(fds.size());
+    for (const QSeqpacketFileDescriptor &fd : fds)
+        descriptors.append(describeDescriptor(fd.descriptor(), previewSize));
+    return descriptors;
+}
+
 namespace {
 QMutex namesMutex;
 QHash<uint, QString> userNames;

@@ -4,7 +4,10 @@
 #ifndef SEQPACKETINFO_P_H
 #define SEQPACKETINFO_P_H
 
+#include <QSeqpacketFileDescriptor>
+
 #include <QtCore/qbytearray.h>
+#include <QtCore/qlist.h>
 #include <QtCore/qstring.h>
 #include <QtCore/qvariant.h>
 
@@ -22,6 +25,8 @@ namespace SeqpacketInfo {
  *   failed).
  */
 QVariantMap describeDescriptor(int fd, int previewSize);
+/*! describeDescriptor() of each of \a fds, in order. */
+QVariantList describeDescriptors(const QList<QSeqpacketFileDescriptor> &fds, int previewSize);
 
 /*! The name of user \a uid, or an empty string where the system has none. */
 QString userName(uint uid);

@@ -26,7 +26,26 @@ inline const QString Time = QStringLiteral("time");                 //!< the sam
 // Where receiveOptions.senderProcesses is on (a pidfd came with the packet):
 inline const QString SenderPid = QStringLiteral("senderPid");       //!< the sending process; -1 unknown
 inline const QString SenderExecutable = QStringLiteral("senderExecutable"); //!< its /proc/PID/exe, or ""
+// Where receiveOptions.decodeFrames is on and the packet tries to be a frame of the message
+// protocol (its payload starts with a CBOR array header): a map with SeqpacketFrameKey's keys.
+inline const QString Frame = QStringLiteral("frame");
 } // namespace SeqpacketPacketKey
+
+// The keys of a packet's "frame" map: what the packet says as a frame of the QSeqpacket message
+// protocol (docs/protocol.md), decoded with QSeqpacketFrame::fromPacket().
+namespace SeqpacketFrameKey {
+inline const QString Valid = QStringLiteral("valid");                   //!< false: see Error
+inline const QString Error = QStringLiteral("error");                   //!< why it is not a frame
+inline const QString Type = QStringLiteral("type");                     //!< 0 ... 3 (a spill's inner frame)
+inline const QString TypeName = QStringLiteral("typeName");             //!< "message", "request", "reply", "error"
+inline const QString Id = QStringLiteral("id");
+inline const QString Name = QStringLiteral("name");
+inline const QString Body = QStringLiteral("body");                     //!< CBOR diagnostic notation
+inline const QString BodyTruncated = QStringLiteral("bodyTruncated");   //!< body cut to decodeLimit characters
+inline const QString DescriptorCount = QStringLiteral("descriptorCount"); //!< the frame's own (not a spill's memfd)
+inline const QString Spilled = QStringLiteral("spilled");               //!< it came in a sealed memfd (descriptor 0)
+inline const QString SpilledSize = QStringLiteral("spilledSize");       //!< the memfd's size; -1 when not spilled
+} // namespace SeqpacketFrameKey
 
 namespace SeqpacketPacketDirection {
 inline const QString In = QStringLiteral("in");

@@ -42,3 +42,11 @@ void SeqpacketReceiveOptions::setSenderProcesses(bool enabled)
     m_senderProcesses = enabled;
     emit senderProcessesChanged();
 }
+
+void SeqpacketReceiveOptions::setDecodeFrames(bool enabled)
+{
+    if (m_decodeFrames == enabled)
+        return;
+    m_decodeFrames = enabled;
+    emit decodeFramesChanged();
+}

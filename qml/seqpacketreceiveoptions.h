@@ -27,6 +27,7 @@ class SEQPACKETQML_EXPORT SeqpacketReceiveOptions : public QObject
     Q_PROPERTY(int descriptorPreviewSize READ descriptorPreviewSize WRITE setDescriptorPreviewSize
                NOTIFY descriptorPreviewSizeChanged)
     Q_PROPERTY(bool senderProcesses READ senderProcesses WRITE setSenderProcesses NOTIFY senderProcessesChanged)
+    Q_PROPERTY(bool decodeFrames READ decodeFrames WRITE setDecodeFrames NOTIFY decodeFramesChanged)
 
 public:
     explicit SeqpacketReceiveOptions(QObject *parent = nullptr);
@@ -47,18 +48,28 @@ public:
      */
     bool senderProcesses() const { return m_senderProcesses; }
     void setSenderProcesses(bool enabled);
+    /*!
+     * Whether each packet, received or sent, that tries to be a frame of the QSeqpacket message
+     * protocol (QSeqpacketChannel's) gets a "frame" map: type, id, name, body in CBOR diagnostic
+     * notation, spilled, or why it is not a frame. A spilled frame is read from its memfd. Off by
+     * default: it costs a decode per packet, which only tools that watch traffic want.
+     */
+    bool decodeFrames() const { return m_decodeFrames; }
+    void setDecodeFrames(bool enabled);
 
 Q_SIGNALS:
     void receiveLimitChanged();
     void decodeLimitChanged();
     void descriptorPreviewSizeChanged();
     void senderProcessesChanged();
+    void decodeFramesChanged();
 
 private:
     int m_receiveLimit = -1;
     int m_decodeLimit = -1;
     int m_descriptorPreviewSize = 64;
     bool m_senderProcesses = false;
+    bool m_decodeFrames = false;
 };
 
 #endif // SEQPACKETRECEIVEOPTIONS_H

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "seqpacketsocket.h"
 #include "seqpacketbytes_p.h"
+#include "seqpacketchannel.h"
+#include "seqpacketframeinfo_p.h"
 #include "seqpackethex.h"
 #include "seqpacketinfo_p.h"
 #include "seqpacketpacketkeys.h"
@@ -182,12 +184,12 @@ void SeqpacketSocket::updatePeer()
     emit peerChanged();
 }
 
-QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
-                                            const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
-                                            qint64 timestamp, const QString &direction,
-                                            qint64 sequence, const QSeqpacketFileDescriptor &senderPidfd) const
+QVariantMap SeqpacketSocket::describePacket(const QSeqpacketPacket &received, qint64 timestamp,
+                                            const QString &direction, qint64 sequence) const
 {
     namespace Key = SeqpacketPacketKey;
+    const QByteArray data = received.data();
+    const QList<QSeqpacketFileDescriptor> fds = received.fileDescriptors();
     QVariantMap packet;
     packet.insert(Key::Data, data.isNull() ? QByteArray("") : data);
     // The helpers cover decodeLimit bytes; data is always whole.
@@ -198,34 +200,54 @@ QVariantMap SeqpacketSocket::describePacket(const QByteArray &data, qint64 origi
     packet.insert(Key::Hex, SeqpacketBytes::toHex(decoded));
     packet.insert(Key::IsText, SeqpacketBytes::looksLikeText(decoded));
     packet.insert(Key::Size, qint64(data.size()));
-    packet.insert(Key::OriginalSize, originalSize);
-    packet.insert(Key::Truncated, truncated);
+    packet.insert(Key::OriginalSize, received.originalSize());
+    packet.insert(Key::Truncated, received.isTruncated());
     packet.insert(Key::DescriptorCount, qint64(fds.size()));
-    packet.insert(Key::DescriptorsTruncated, fdsTruncated);
-    QVariantList descriptors;
-    descriptors.reserve(fds.size());
-    for (const QSeqpacketFileDescriptor &fd : fds)
-        descriptors.append(SeqpacketInfo::describeDescriptor(fd.descriptor(), descriptorPreviewSize()));
-    packet.insert(Key::Descriptors, descriptors);
+    packet.insert(Key::DescriptorsTruncated, received.areFileDescriptorsTruncated());
+    packet.insert(Key::Descriptors, SeqpacketInfo::describeDescriptors(fds, descriptorPreviewSize()));
     packet.insert(Key::Direction, direction);
     packet.insert(Key::Sequence, sequence);
     packet.insert(Key::Timestamp, timestamp);
     packet.insert(Key::Time, QDateTime::fromMSecsSinceEpoch(timestamp));
     if (direction == SeqpacketPacketDirection::In && receiveOptions()->senderProcesses()) {
-        const SeqpacketInfo::SenderProcess sender = SeqpacketInfo::senderOf(senderPidfd.descriptor());
+        const SeqpacketInfo::SenderProcess sender = SeqpacketInfo::senderOf(received.processFileDescriptor().descriptor());
         packet.insert(Key::SenderPid, sender.pid);
         packet.insert(Key::SenderExecutable, sender.executable);
+    }
+    // Here, while the descriptors are open: a spilled frame is read from its memfd.
+    if (receiveOptions()->decodeFrames()) {
+        const QVariantMap frame = SeqpacketFrameInfo::describe(received, decode);
+        if (!frame.isEmpty())
+            packet.insert(Key::Frame, frame);
     }
     return packet;
 }
 
+SeqpacketChannel *SeqpacketSocket::channel() const
+{
+    return m_channel;
+}
+
+void SeqpacketSocket::setChannel(SeqpacketChannel *channel)
+{
+    if (m_channel == channel)
+        return;
+    m_channel = channel;
+    // Packets that came while the channel read none (or that it left) are ours again.
+    if (!channel)
+        QMetaObject::invokeMethod(this, &SeqpacketSocket::onPacketReady, Qt::QueuedConnection);
+}
+
 void SeqpacketSocket::onPacketReady()
 {
+    // A channel reads the packets itself (it is connected to packetReady() too).
+    if (m_channel)
+        return;
     QPointer<SeqpacketSocket> guard(this);
     QElapsedTimer batch;
     batch.start();
     while (batch.nsecsElapsed() < BatchNanoseconds) {
-        if (!guard || !m_socket || !m_socket->hasPendingPackets())
+        if (!guard || !m_socket || m_channel || !m_socket->hasPendingPackets())
             return;
         QSeqpacketPacket received = m_socket->receivePacket(receiveLimit());
         if (!received.isValid())
@@ -237,10 +259,8 @@ void SeqpacketSocket::onPacketReady()
         m_descriptorsReceived += fds.size();
         const qint64 timestamp = received.receivedAt() > 0 ? received.receivedAt()
                                                           : QDateTime::currentMSecsSinceEpoch();
-        const QVariantMap packet = describePacket(data, received.originalSize(), received.isTruncated(),
-                                                  fds, received.areFileDescriptorsTruncated(),
-                                                  timestamp, SeqpacketPacketDirection::In, m_packetsReceived,
-                                                  received.processFileDescriptor());
+        const QVariantMap packet = describePacket(received, timestamp, SeqpacketPacketDirection::In,
+                                                  m_packetsReceived);
         emit countersChanged();
         if (!guard)
             return;
@@ -261,7 +281,7 @@ bool SeqpacketSocket::send(const QByteArray &data, const QList<QSeqpacketFileDes
 {
     // Describe before sending: the descriptors stay ours, but what they show may change once
     // the peer has them.
-    QVariantMap packet = describePacket(data, data.size(), false, fds, false,
+    QVariantMap packet = describePacket(QSeqpacketPacket(data.isNull() ? QByteArray("") : data, fds),
                                         QDateTime::currentMSecsSinceEpoch(), SeqpacketPacketDirection::Out,
                                         m_packetsSent + 1);
     if (!m_socket->sendPacket(QByteArrayView(data), fds))

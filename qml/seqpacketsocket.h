@@ -7,7 +7,10 @@
 
 #include <QSeqpacketSocket>
 
+class SeqpacketChannel;
+
 #include <QtCore/qobject.h>
+#include <QtCore/qpointer.h>
 #include <QtCore/qvariant.h>
 #include <QtQml/qqmlengine.h>
 
@@ -33,7 +36,12 @@
  * Every successful send emits packetSent(packet) with the same fields and direction "out".
  *
  * receiveLimit, decodeLimit and descriptorPreviewSize (SeqpacketEndpoint) apply to each packet as
- * it is read; a server's peers share the server's receiveOptions.
+ * it is read; a server's peers share the server's receiveOptions. With receiveOptions.decodeFrames
+ * a packet that tries to be a frame of the message protocol also has a "frame" map.
+ *
+ * While a SeqpacketChannel is attached (its socket is this), the channel reads every packet:
+ * this socket then emits no packetReceived or descriptorReceived and does not count what comes
+ * in; it reads again once the channel lets go.
  */
 class SEQPACKETQML_EXPORT SeqpacketSocket : public SeqpacketEndpoint
 {
@@ -118,6 +126,8 @@ public:
 
     /*! The wrapped socket (for C++ users of the module). */
     QSeqpacketSocket *socket() const { return m_socket; }
+    /*! The SeqpacketChannel that reads this socket's packets, or null. */
+    SeqpacketChannel *channel() const;
 
     /*! Connects to address. */
     Q_INVOKABLE void connectToServer();
@@ -159,6 +169,8 @@ Q_SIGNALS:
     void packetSent(const QVariantMap &packet);
 
 private:
+    friend class SeqpacketChannel; // attaches itself, and reports what it could not send
+    void setChannel(SeqpacketChannel *channel);
     void attach(QSeqpacketSocket *socket);
     void onPacketReady();
     void onSocketError(QSeqpacketSocket::SocketError error);
@@ -167,12 +179,11 @@ private:
     void applySenderProcesses();
     void resetCounters();
     bool send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds);
-    QVariantMap describePacket(const QByteArray &data, qint64 originalSize, bool truncated,
-                               const QList<QSeqpacketFileDescriptor> &fds, bool fdsTruncated,
-                               qint64 timestamp, const QString &direction, qint64 sequence,
-                               const QSeqpacketFileDescriptor &senderPidfd = {}) const;
+    QVariantMap describePacket(const QSeqpacketPacket &packet, qint64 timestamp, const QString &direction,
+                               qint64 sequence) const;
 
     QSeqpacketSocket *m_socket = nullptr;
+    QPointer<SeqpacketChannel> m_channel;
     QSeqpacketSocket::State m_lastState = QSeqpacketSocket::UnconnectedState;
     bool m_ignoreErrors = false;
 

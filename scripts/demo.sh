@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds QSeqpacket and runs the demo: the QSeqpacket Inspector,
-# listening on an abstract address, with two demo peer processes that connect to it and send
-# text, binary records, empty packets and a memfd's descriptor. You watch the packets,
-# the descriptors and the peers' credentials live.
+# listening on an abstract address, with three demo peer processes that connect to it: two send
+# text, binary records, empty packets and a memfd's descriptor, one speaks QSeqpacketChannel's
+# message protocol (shown decoded). You watch the packets, the descriptors and the peers'
+# credentials live.
 #
 # Run from anywhere:  bash scripts/demo.sh   (as root, or as a user who may sudo for apt)
 # Extra arguments go to the Inspector (e.g. --theme dark).
@@ -19,14 +20,15 @@ cmake --build "$BUILD_DIR" --target qseqpacket-inspector qseqpacket-demo-peer pa
 inspector="$BUILD_DIR/inspector/qseqpacket-inspector"
 if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
     echo
-    echo "== starting the Inspector with two demo peers ($inspector --demo)"
+    echo "== starting the Inspector with three demo peers ($inspector --demo)"
     exec "$inspector" --demo "$@"
 fi
 
 shot="$BUILD_DIR/inspector-demo.png"
 echo
 echo "== no display: running the Inspector headless for a few seconds (QT_QPA_PLATFORM=offscreen)"
-QT_QPA_PLATFORM=offscreen "$inspector" --demo --select 5 --screenshot "$shot" --screenshot-delay 4000 "$@"
+# Entry 4 of the first connection: the channel peer's snapshot, a frame spilled into a memfd.
+QT_QPA_PLATFORM=offscreen "$inspector" --demo --select 4 --screenshot "$shot" --screenshot-delay 4000 "$@"
 echo "   what it showed: $shot"
 echo
 echo "== running the text demo: $BUILD_DIR/examples/packet-exchange/packet-exchange"

@@ -6,7 +6,7 @@
 #
 #   --seconds N  how long each target runs (default 30; CI uses 30)
 #   --jobs N     parallel fuzzing processes per target (libFuzzer -fork=N; default 1)
-#   target       fuzz_address, fuzz_address_kernel, fuzz_receive (default: all)
+#   target       fuzz_address, fuzz_address_kernel, fuzz_receive, fuzz_frame (default: all)
 #
 # Long runs, e.g. an hour each on every core:
 #   bash scripts/fuzz.sh --seconds 3600 --jobs "$(nproc)"
@@ -19,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO_ROOT=$PWD
 FUZZ_DIR=${QSEQPACKET_FUZZ_DIR:-$REPO_ROOT/build-fuzz}
-TARGETS_ALL=(fuzz_address fuzz_address_kernel fuzz_receive)
+TARGETS_ALL=(fuzz_address fuzz_address_kernel fuzz_receive fuzz_frame)
 
 seconds=30
 jobs=1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything QSeqpacket needs to build, test and run its examples on Debian 12 (bookworm):
 # a C++17 compiler, CMake, Qt 6 (Core for the library; Quick, Quick Controls and Quick Test for
-# the QML module and GUI tools), Xvfb for GUI tests without a display, and Doxygen for the API
-# reference (the docs target).
+# the QML module and GUI tools), Xvfb for GUI tests without a display, Doxygen for the API
+# reference (the docs target), and Python 3 with cbor2 for the protocol tests' peer.
 #
 # Run as root, or as a user who may sudo. Safe to run again: when every package is already
 # installed it only checks (dpkg-query) and does not touch apt at all.
@@ -41,6 +41,10 @@ PACKAGES=(
     fonts-dejavu-core
     # the API reference: cmake --build build --target docs
     doxygen
+    # the protocol peer of tst_channel_protocol (tests/auto/channel/protocolpeer.py): Python 3
+    # and Debian's cbor2, an encoder and decoder of CBOR that shares nothing with Qt's
+    python3
+    python3-cbor2
 )
 
 missing=()

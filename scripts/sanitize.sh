@@ -6,13 +6,13 @@
 #   asan      build-asan/ with -fsanitize=address,undefined (QSEQPACKET_SANITIZE), the whole ctest
 #             suite under AddressSanitizer + LeakSanitizer + UndefinedBehaviorSanitizer (every
 #             report is fatal), then the soak test in its short mode.
-#   tsan      build-tsan/ with -fsanitize=thread: the threaded tests (ctest -R "$TSAN_TESTS") and
-#             the soak test's threads phase.
+#   tsan      build-tsan/ with -fsanitize=thread: the threaded and channel tests (ctest -R
+#             "$TSAN_TESTS") and the soak test's threads and channel phases.
 #   valgrind  memcheck of the value-type, close-on-exec and socket tests, from the Debug
 #             build (build/, as scripts/test.sh makes it): --leak-check=full, any error fails.
 #
 # Environment: QSEQPACKET_ASAN_DIR, QSEQPACKET_TSAN_DIR, QSEQPACKET_BUILD_DIR (valgrind's build),
-# TSAN_TESTS (ctest regex, default "thread"), VALGRIND_TESTS (ctest regex), SOAK_ARGS (for the
+# TSAN_TESTS (ctest regex, default "thread|channel"), VALGRIND_TESTS (ctest regex), SOAK_ARGS (for the
 # ASan soak run, default "--short"). Suppressions: scripts/sanitizers/*.supp, each entry explained.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -20,10 +20,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ASAN_DIR=${QSEQPACKET_ASAN_DIR:-$REPO_ROOT/build-asan}
 TSAN_DIR=${QSEQPACKET_TSAN_DIR:-$REPO_ROOT/build-tsan}
 SUPP_DIR=$REPO_ROOT/scripts/sanitizers
-TSAN_TESTS=${TSAN_TESTS:-thread}
+TSAN_TESTS=${TSAN_TESTS:-'thread|channel'}
 # Not tst_security: its flood test makes hundreds of recvmmsg() calls, and memcheck checks each
 # call's 64 receive slots of 2 x net.core.wmem_max bytes (512 MiB where wmem_max is 4 MiB).
-VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_.*)$'}
+VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_.*|tst_channel)$'}
 SOAK_ARGS=${SOAK_ARGS:---short}
 
 modes=("$@")
@@ -119,7 +119,10 @@ run_tsan() {
     fi
     step "soak --only threads under TSan"
     "$TSAN_DIR/soak/qseqpacket-soak" --short --only threads 2>&1 | tee "$TSAN_DIR/soak-tsan.log" || rc=$?
-    results+=("tsan soak threads: $(tail -1 "$TSAN_DIR/soak-tsan.log") ($((SECONDS - start)) s in all)")
+    results+=("tsan soak threads: $(tail -1 "$TSAN_DIR/soak-tsan.log")")
+    step "soak --only channel under TSan"
+    "$TSAN_DIR/soak/qseqpacket-soak" --only channel --requests 2000 2>&1 | tee "$TSAN_DIR/soak-channel-tsan.log" || rc=$?
+    results+=("tsan soak channel: $(tail -1 "$TSAN_DIR/soak-channel-tsan.log") ($((SECONDS - start)) s in all)")
     return $rc
 }
 

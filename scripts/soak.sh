@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds and runs the soak test (soak/main.cpp, qseqpacket-soak): a million packets with
-# descriptors across processes, 100 runs in which the peer is killed with SIGKILL, and sockets
-# across threads; descriptor counts before and after each phase.
+# descriptors across processes, 100 runs in which the peer is killed with SIGKILL, sockets
+# across threads, and 100,000 message-channel requests with descriptors and spilled bodies;
+# descriptor counts before and after each phase.
 #
-#   bash scripts/soak.sh            # full mode: 1,000,000 packets, 100 kills (a few minutes)
-#   bash scripts/soak.sh --short    # CI: 50,000 packets, 100 kills
+#   bash scripts/soak.sh            # full mode: 1,000,000 packets, 100 kills, 100,000 requests
+#   bash scripts/soak.sh --short    # CI: 50,000 packets, 100 kills, 10,000 requests
 #   bash scripts/soak.sh --packets 5000000 --kills 1000 --seed 42   # any qseqpacket-soak options
 #
 # The build directory is $QSEQPACKET_SOAK_BUILD_DIR, by default build-soak/ (RelWithDebInfo);

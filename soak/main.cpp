@@ -19,12 +19,22 @@
 //    with shared descriptors, received packets travel to the main thread (and are closed there),
 //    and two std::threads without an event loop ping-pong with the waitFor...() calls.
 //    Meant for ThreadSanitizer (scripts/sanitize.sh).
+// 4. channel: a child process (this program) answers N requests of a QSeqpacketChannel, at most
+//    64 waiting at once. Each request carries a memfd and a body whose size varies; every 50th
+//    body is 300 KB, larger than a packet, so it travels in a sealed memfd (and so does every
+//    50th reply). Each reply carries a memfd of its own, whose content names the request; the
+//    child sends a one-way message every 1000 requests. Every body and descriptor is checked.
 //
 // Each phase counts this process's open descriptors (/proc/self/fd) before and after; any
 // difference, any lost, duplicated, reordered or damaged packet, or a peer that fails, makes
 // the exit code 1. The figures are printed at the end.
+#include <QSeqpacketChannel>
 #include <QSeqpacketServer>
 #include <QSeqpacketSocket>
+
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+#include <QtCore/QCryptographicHash>
 
 #include <QtCore/QCoreApplication>
 #include <QtCore/QElapsedTimer>
@@ -1006,13 +1016,205 @@ ThreadStats runThreads(int pairs, int packetsPerPair)
     return stats;
 }
 
+// ---- 4. channel ---------------------------------------------------------------------------------
+
+constexpr int ChannelWindow = 64;
+constexpr int LargeEvery = 50;
+constexpr int LargeBody = 300 * 1024;
+
+QByteArray channelBody(quint64 seq)
+{
+    // A large body is a fixed pattern with the sequence number in front: cheap to make and check.
+    static const QByteArray large = [] {
+        QByteArray pattern(LargeBody, Qt::Uninitialized);
+        for (int i = 0; i < LargeBody; ++i)
+            pattern[i] = char(i * 13 + (i >> 9));
+        return pattern;
+    }();
+    if (seq % LargeEvery == 7) {
+        QByteArray body = large;
+        std::memcpy(body.data(), &seq, 8);
+        return body;
+    }
+    const int size = int(mix(seq) % 2000);
+    QByteArray body(size, Qt::Uninitialized);
+    fillPayload(body.data(), seq, size);
+    return body;
+}
+
+QByteArray digest(const QByteArray &data)
+{
+    return QCryptographicHash::hash(data, QCryptographicHash::Sha1);
+}
+
+QByteArray memfdContent(const QSeqpacketFileDescriptor &fd)
+{
+    char buffer[64];
+    const ssize_t n = ::pread(fd.descriptor(), buffer, sizeof buffer, 0);
+    return n > 0 ? QByteArray(buffer, int(n)) : QByteArray();
+}
+
+// The child: answers "check" requests until "done", checking each body and descriptor.
+int channelPeerChild(int fd)
+{
+    int argc = 1;
+    char name[] = "qseqpacket-soak";
+    char *argv[] = { name, nullptr };
+    QCoreApplication app(argc, argv);
+    QSeqpacketSocket socket;
+    if (!socket.setSocketDescriptor(fd)) {
+        std::fprintf(stderr, "soak channel child: setSocketDescriptor: %s\n", qPrintable(socket.errorString()));
+        return 2;
+    }
+    QSeqpacketChannel channel(&socket);
+    quint64 answered = 0;
+    int failures = 0;
+    QObject::connect(&channel, &QSeqpacketChannel::requestReceived, &app, [&](const QSeqpacketRequest &request) {
+        const QCborMap body = request.message().body().toMap();
+        const quint64 seq = quint64(body.value(QStringLiteral("seq")).toInteger());
+        const QByteArray data = body.value(QStringLiteral("data")).toByteArray();
+        const QList<QSeqpacketFileDescriptor> fds = request.message().fileDescriptors();
+        const bool ok = request.name() == QLatin1String("check") && data == channelBody(seq)
+                && body.value(QStringLiteral("digest")).toByteArray() == digest(data) && fds.size() == 1
+                && memfdContent(fds.at(0)) == "request " + QByteArray::number(seq);
+        if (!ok && failures++ < 5)
+            std::fprintf(stderr, "soak channel child: request %llu damaged\n", seq);
+        const QByteArray back = channelBody(seq + 1000000000ULL);
+        const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(
+                makeMemfd("soak-reply", "reply " + QByteArray::number(seq)));
+        request.reply(QSeqpacketMessage(QCborMap{{QStringLiteral("seq"), qint64(seq)},
+                                                 {QStringLiteral("ok"), ok},
+                                                 {QStringLiteral("data"), back}}, {memfd}));
+        if (++answered % 1000 == 0)
+            channel.send(QStringLiteral("progress"), QSeqpacketMessage(qint64(answered)));
+    });
+    QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &app,
+                     [&](const QString &name) { if (name == QLatin1String("done")) app.quit(); });
+    QObject::connect(&channel, &QSeqpacketChannel::protocolError, &app, [&](const QString &why) {
+        if (failures++ < 5)
+            std::fprintf(stderr, "soak channel child: protocol error: %s\n", qPrintable(why));
+    });
+    QObject::connect(&socket, &QSeqpacketSocket::disconnected, &app, &QCoreApplication::quit);
+    app.exec();
+    return failures ? 2 : 0;
+}
+
+struct ChannelStats
+{
+    quint64 requests = 0;
+    quint64 replies = 0;
+    quint64 descriptors = 0;
+    quint64 spilled = 0;
+    quint64 progressMessages = 0;
+    int fdsBefore = 0;
+    int fdsAfter = 0;
+    long rssBefore = 0;
+    long rssAfter = 0;
+    double seconds = 0;
+};
+
+ChannelStats runChannel(quint64 count)
+{
+    ChannelStats stats;
+    stats.fdsBefore = openFdCount();
+    stats.rssBefore = residentKiB();
+    QElapsedTimer timer;
+    timer.start();
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+        fail("channel: socketpair: %s", std::strerror(errno));
+        return stats;
+    }
+    const pid_t pid = spawnSelf({ "--channel-peer", "200" }, { { sv[1], 200 } });
+    ::close(sv[1]);
+    if (pid < 0) {
+        ::close(sv[0]);
+        return stats;
+    }
+    {
+        QSeqpacketSocket socket;
+        if (!socket.setSocketDescriptor(sv[0])) {
+            fail("channel: setSocketDescriptor: %s", qPrintable(socket.errorString()));
+            ::close(sv[0]);
+        }
+        QSeqpacketChannel channel(&socket);
+        QEventLoop loop;
+        int failures = 0;
+        quint64 nextSeq = 0;
+        std::function<void()> sendNext = [&] {
+            while (nextSeq < count && quint64(channel.pendingRequests()) < quint64(ChannelWindow)) {
+                const quint64 seq = nextSeq++;
+                const QByteArray data = channelBody(seq);
+                stats.spilled += data.size() >= LargeBody ? 1 : 0;
+                const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(
+                        makeMemfd("soak-request", "request " + QByteArray::number(seq)));
+                const QSeqpacketMessage message(QCborMap{{QStringLiteral("seq"), qint64(seq)},
+                                                         {QStringLiteral("data"), data},
+                                                         {QStringLiteral("digest"), digest(data)}}, {memfd});
+                ++stats.requests;
+                stats.descriptors += 1;
+                channel.request(QStringLiteral("check"), message, 60000).then(&loop, [&, seq](const QSeqpacketReply &reply) {
+                    const QCborMap body = reply.message().body().toMap();
+                    const QList<QSeqpacketFileDescriptor> fds = reply.message().fileDescriptors();
+                    const bool ok = !reply.isError() && body.value(QStringLiteral("seq")).toInteger() == qint64(seq)
+                            && body.value(QStringLiteral("ok")).toBool()
+                            && body.value(QStringLiteral("data")).toByteArray() == channelBody(seq + 1000000000ULL)
+                            && fds.size() == 1 && memfdContent(fds.at(0)) == "reply " + QByteArray::number(seq);
+                    if (!ok && failures++ < 5)
+                        fail("channel: reply to %llu wrong: %s %s", seq, qPrintable(reply.errorName()),
+                             qPrintable(reply.message().body().toDiagnosticNotation().left(80)));
+                    ++stats.replies;
+                    stats.descriptors += quint64(fds.size());
+                    if (stats.replies == count)
+                        loop.quit();
+                    else
+                        sendNext();
+                });
+            }
+        };
+        QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &loop,
+                         [&](const QString &name) { stats.progressMessages += name == QLatin1String("progress"); });
+        QObject::connect(&channel, &QSeqpacketChannel::protocolError, &loop, [&](const QString &why) {
+            if (failures++ < 5)
+                fail("channel: protocol error: %s", qPrintable(why));
+        });
+        QObject::connect(&socket, &QSeqpacketSocket::disconnected, &loop, [&] {
+            if (stats.replies < count)
+                fail("channel: the child went after %llu of %llu replies", stats.replies, count);
+            loop.quit();
+        });
+        if (count == 0)
+            QTimer::singleShot(0, &loop, &QEventLoop::quit);
+        sendNext();
+        loop.exec();
+        channel.send(QStringLiteral("done"));
+        socket.waitForPacketsWritten(10000);
+        if (channel.pendingRequests() != 0)
+            fail("channel: %d requests still wait", channel.pendingRequests());
+        socket.disconnectFromServer();
+    }
+    const int status = waitChild(pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail("channel: the child failed (status %d)", status);
+    if (stats.progressMessages != count / 1000)
+        fail("channel: %llu progress messages, expected %llu", stats.progressMessages, count / 1000);
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    stats.seconds = double(timer.elapsed()) / 1000.0;
+    stats.fdsAfter = openFdCount();
+    stats.rssAfter = residentKiB();
+    if (stats.fdsAfter != stats.fdsBefore)
+        fail("channel: %d descriptors open before, %d after: %s", stats.fdsBefore, stats.fdsAfter,
+             openFdList().constData());
+    return stats;
+}
+
 void usage()
 {
     std::fprintf(stderr,
                  "usage: qseqpacket-soak [--short] [--packets N] [--kills N] [--threads N] [--seed S]\n"
-                 "                       [--only packets|kills|threads]\n"
-                 "  full mode: 1000000 packets, 100 kills, 4 thread pairs of 20000 packets\n"
-                 "  --short:   50000 packets, 100 kills, 4 thread pairs of 2000 packets\n");
+                 "                       [--requests N] [--only packets|kills|threads|channel]\n"
+                 "  full mode: 1000000 packets, 100 kills, 4 thread pairs of 20000 packets, 100000 requests\n"
+                 "  --short:   50000 packets, 100 kills, 4 thread pairs of 2000 packets, 10000 requests\n");
 }
 
 } // namespace
@@ -1022,6 +1224,8 @@ int main(int argc, char **argv)
     // The child roles come first, before anything else is set up.
     if (argc >= 4 && std::strcmp(argv[1], "--packet-sender") == 0)
         return packetSenderChild(std::atoi(argv[2]), std::strtoull(argv[3], nullptr, 10));
+    if (argc >= 3 && std::strcmp(argv[1], "--channel-peer") == 0)
+        return channelPeerChild(std::atoi(argv[2]));
     if (argc >= 5 && std::strcmp(argv[1], "--kill-peer") == 0)
         return killPeerChild(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 6 ? QByteArray(argv[5]) : QByteArray(),
                              std::strtoull(argv[4], nullptr, 10));
@@ -1030,6 +1234,7 @@ int main(int argc, char **argv)
     int kills = 100;
     int threadPairs = 4;
     int threadPackets = 20000;
+    quint64 requests = 100000;
     quint64 seed = quint64(::time(nullptr));
     QByteArray only;
     for (int i = 1; i < argc; ++i) {
@@ -1038,6 +1243,7 @@ int main(int argc, char **argv)
         if (arg == "--short") {
             packets = 50000;
             threadPackets = 2000;
+            requests = 10000;
         } else if (arg == "--packets" && hasValue) {
             packets = std::strtoull(argv[++i], nullptr, 10);
         } else if (arg == "--kills" && hasValue) {
@@ -1046,6 +1252,8 @@ int main(int argc, char **argv)
             threadPairs = std::atoi(argv[++i]);
         } else if (arg == "--thread-packets" && hasValue) {
             threadPackets = std::atoi(argv[++i]);
+        } else if (arg == "--requests" && hasValue) {
+            requests = std::strtoull(argv[++i], nullptr, 10);
         } else if (arg == "--seed" && hasValue) {
             seed = std::strtoull(argv[++i], nullptr, 10);
         } else if (arg == "--only" && hasValue) {
@@ -1090,6 +1298,16 @@ int main(int argc, char **argv)
                     "%llu ping-pong packets between threads without an event loop; descriptors open before %d, "
                     "after %d; %.1f s\n",
                     s.pairs, s.packets, s.pingPongs, s.fdsBefore, s.fdsAfter, s.seconds);
+        std::fflush(stdout);
+    }
+    if (only.isEmpty() || only == "channel") {
+        const ChannelStats s = runChannel(requests);
+        std::printf("soak: channel: %llu requests answered across processes, %llu with a spilled body each way "
+                    "(sealed memfds), %llu descriptors passed, %llu one-way messages; %.1f s (%.0f requests/s)\n",
+                    s.replies, s.spilled, s.descriptors, s.progressMessages, s.seconds,
+                    s.seconds > 0 ? double(s.replies) / s.seconds : 0.0);
+        std::printf("soak: channel: descriptors open before %d, after %d; resident memory %ld KiB before, %ld KiB after\n",
+                    s.fdsBefore, s.fdsAfter, s.rssBefore, s.rssAfter);
         std::fflush(stdout);
     }
     std::printf("soak: %s\n", g_failures.load() ? "FAILED" : "passed");

@@ -26,6 +26,9 @@ const QString TooLargeError = QStringLiteral("qseqpacket.TooLarge");
 
 // How many locally finished request ids are remembered to tell a late reply from a stray one.
 constexpr qsizetype RecentlyFinishedKept = 256;
+// The channel's own answers (NoReply, UnknownRequest, TooManyRequests) are not queued behind this
+// much that the peer has not read yet: a peer that asks and never reads gets no more of them.
+constexpr qint64 AutomaticAnswerQueueLimit = 1024 * 1024;
 
 // A reply made here, its details a text that says why.
 QSeqpacketReply localError(const QString &errorName, const QString &why)
@@ -97,14 +100,13 @@ void QSeqpacketChannelPrivate::handleRequest(const QSeqpacketFrame &frame, const
     Q_Q(QSeqpacketChannel);
     if (unansweredCount >= maxUnansweredRequests) {
         // The peer asks faster than we answer: say so now rather than hold more.
-        sendFrame(QSeqpacketFrame::ErrorReplyFrame, frame.id(), TooManyRequestsError,
-                  QSeqpacketMessage(tr("%1 requests wait for an answer already").arg(unansweredCount)));
+        sendAutomaticAnswer(frame.id(), TooManyRequestsError,
+                            tr("%1 requests wait for an answer already").arg(unansweredCount));
         return;
     }
     static const QMetaMethod requestReceived = QMetaMethod::fromSignal(&QSeqpacketChannel::requestReceived);
     if (!q->isSignalConnected(requestReceived)) {
-        sendFrame(QSeqpacketFrame::ErrorReplyFrame, frame.id(), UnknownRequestError,
-                  QSeqpacketMessage(tr("nothing handles requests here (%1)").arg(frame.name())));
+        sendAutomaticAnswer(frame.id(), UnknownRequestError, tr("nothing handles requests here (%1)").arg(frame.name()));
         return;
     }
     ++unanswered[frame.id()];
@@ -163,6 +165,18 @@ QSeqpacketChannelPrivate::SendFailure QSeqpacketChannelPrivate::sendFrame(QSeqpa
 // ---------------------------------------------------------------------------------------------
 // Our requests
 // ---------------------------------------------------------------------------------------------
+
+void QSeqpacketChannelPrivate::sendAutomaticAnswer(quint64 id, const QString &errorName, const QString &why)
+{
+    if (socket && socket->bytesToWrite() >= AutomaticAnswerQueueLimit) {
+        if (!automaticAnswersDropped++)
+            qCWarning(lcSeqpacketChannel, "the peer reads none of our answers (%lld bytes wait): answers such as %s "
+                      "are dropped until it does", socket->bytesToWrite(), qPrintable(errorName));
+        return;
+    }
+    automaticAnswersDropped = 0;
+    sendFrame(QSeqpacketFrame::ErrorReplyFrame, id, errorName, QSeqpacketMessage(why));
+}
 
 bool QSeqpacketChannelPrivate::finish(quint64 id, const QSeqpacketReply &reply)
 {
@@ -249,8 +263,7 @@ bool QSeqpacketChannelPrivate::answer(quint64 id, QSeqpacketFrame::Type type, co
 
 void QSeqpacketChannelPrivate::answerNoReply(quint64 id)
 {
-    sendFrame(QSeqpacketFrame::ErrorReplyFrame, id, NoReplyError,
-              QSeqpacketMessage(tr("the request was dropped without an answer")));
+    sendAutomaticAnswer(id, NoReplyError, tr("the request was dropped without an answer"));
     requestDone(id);
 }
 
@@ -301,8 +314,7 @@ QSeqpacketChannel::~QSeqpacketChannel()
     const QList<quint64> ids = d->unanswered.keys();
     for (quint64 id : ids) {
         for (int i = d->unanswered.value(id); i > 0; --i)
-            d->sendFrame(QSeqpacketFrame::ErrorReplyFrame, id, NoReplyError,
-                         QSeqpacketMessage(QSeqpacketChannelPrivate::tr("the channel was closed before an answer")));
+            d->sendAutomaticAnswer(id, NoReplyError, QSeqpacketChannelPrivate::tr("the channel was closed before an answer"));
     }
     d->unanswered.clear();
     d->unansweredCount = 0;

@@ -36,6 +36,8 @@ public:
     SendFailure sendFrame(QSeqpacketFrame::Type type, quint64 id, const QString &name,
                           const QSeqpacketMessage &message);
     qint64 currentSpillThreshold() const;
+    // An error reply the channel sends by itself; not where the peer has left too much unread.
+    void sendAutomaticAnswer(quint64 id, const QString &errorName, const QString &why);
 
     // Finishes our request \a id with \a reply (a result where the future was not canceled).
     // False where no such request waits.
@@ -73,6 +75,7 @@ public:
     qint64 maxMessageSize = QSeqpacketFrame::DefaultMaxMessageSize;
     qint64 spillThreshold = -1;
     int maxUnansweredRequests = 1024;
+    quint64 automaticAnswersDropped = 0;
     QString errorString;
 };
 

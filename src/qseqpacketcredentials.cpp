@@ -4,26 +4,23 @@
 
 #include <QtCore/qdebug.h>
 
+// Only valid credentials have one: invalid ones (the default, made for every received packet
+// without credentials) cost no allocation.
 class QSeqpacketCredentialsPrivate : public QSharedData
 {
 public:
-    bool valid = false;
     qint64 processId = 0;
     uint userId = uint(-1);
     uint groupId = uint(-1);
     QList<uint> supplementaryGroups;
 };
 
-QSeqpacketCredentials::QSeqpacketCredentials()
-    : d(new QSeqpacketCredentialsPrivate)
-{
-}
+QSeqpacketCredentials::QSeqpacketCredentials() = default;
 
 QSeqpacketCredentials::QSeqpacketCredentials(qint64 processId, uint userId, uint groupId,
                                              const QList<uint> &supplementaryGroups)
     : d(new QSeqpacketCredentialsPrivate)
 {
-    d->valid = true;
     d->processId = processId;
     d->userId = userId;
     d->groupId = groupId;
@@ -41,16 +38,17 @@ QSeqpacketCredentials QSeqpacketCredentials::currentProcess()
     return QSeqpacketSystem::currentProcessCredentials();
 }
 
-bool QSeqpacketCredentials::isValid() const { return d->valid; }
-qint64 QSeqpacketCredentials::processId() const { return d->processId; }
-uint QSeqpacketCredentials::userId() const { return d->userId; }
-uint QSeqpacketCredentials::groupId() const { return d->groupId; }
-QList<uint> QSeqpacketCredentials::supplementaryGroups() const { return d->supplementaryGroups; }
+bool QSeqpacketCredentials::isValid() const { return d.constData() != nullptr; }
+qint64 QSeqpacketCredentials::processId() const { return d ? d->processId : 0; }
+uint QSeqpacketCredentials::userId() const { return d ? d->userId : uint(-1); }
+uint QSeqpacketCredentials::groupId() const { return d ? d->groupId : uint(-1); }
+QList<uint> QSeqpacketCredentials::supplementaryGroups() const { return d ? d->supplementaryGroups : QList<uint>(); }
 
 bool QSeqpacketCredentials::operator==(const QSeqpacketCredentials &other) const
 {
-    return d->valid == other.d->valid && d->processId == other.d->processId
-            && d->userId == other.d->userId && d->groupId == other.d->groupId
+    if (!d || !other.d)
+        return !d == !other.d;
+    return d->processId == other.d->processId && d->userId == other.d->userId && d->groupId == other.d->groupId
             && d->supplementaryGroups == other.d->supplementaryGroups;
 }
 

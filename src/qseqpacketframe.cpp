@@ -7,6 +7,7 @@
 #include <QtCore/qcborstreamwriter.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdebug.h>
+#include <QtCore/qvarlengtharray.h>
 
 using namespace QSeqpacketSystem;
 
@@ -25,6 +26,59 @@ struct Envelope
     QString name;
     QCborValue body;
 };
+
+// Walks the one CBOR item at \a reader, without recursion, and leaves the reader after it.
+// Returns why the item is refused, empty where it is fine: not valid CBOR; containers and tags
+// nested deeper than MaxNesting (QCborValue would decode them recursively); more than MaxItems
+// items (each costs QCborValue 16 bytes however small its encoding); a negative integer below
+// -2^63, which QCborValue cannot hold (Qt 6.4 makes it 0).
+QString checkBody(QCborStreamReader &reader)
+{
+    const auto invalid = [&reader] {
+        return tr("the frame's body is not valid CBOR: %1").arg(reader.lastError().toString());
+    };
+    QVarLengthArray<int, 32> open; // per open container: the nesting it adds (1, plus its tags)
+    int depth = 0;
+    int tags = 0;                  // tags in front of the current item
+    qint64 items = 0;
+    do {
+        if (reader.lastError())
+            return invalid();
+        if (++items > QSeqpacketFrame::MaxItems)
+            return tr("the frame's body has more than %1 items").arg(QSeqpacketFrame::MaxItems);
+        if (reader.isTag()) {
+            if (depth + ++tags > QSeqpacketFrame::MaxNesting)
+                return tr("the frame's body nests deeper than %1 levels").arg(QSeqpacketFrame::MaxNesting);
+            if (!reader.next())
+                return invalid();
+            continue;
+        }
+        if (reader.isArray() || reader.isMap()) {
+            const int adds = 1 + tags;
+            if (depth + adds > QSeqpacketFrame::MaxNesting)
+                return tr("the frame's body nests deeper than %1 levels").arg(QSeqpacketFrame::MaxNesting);
+            if (!reader.enterContainer())
+                return invalid();
+            open.append(adds);
+            depth += adds;
+        } else {
+            // toNegativeInteger() is the absolute value: 2^64 (of -2^64) wraps to 0.
+            const quint64 magnitude = reader.isNegativeInteger() ? quint64(reader.toNegativeInteger()) : 1;
+            if (magnitude == 0 || magnitude > (quint64(1) << 63))
+                return tr("the frame's body has an integer below -2^63, which QCborValue cannot hold");
+            if (!reader.next())
+                return invalid();
+        }
+        tags = 0;
+        while (!open.isEmpty() && !reader.hasNext()) {
+            if (!reader.leaveContainer())
+                return invalid();
+            depth -= open.back();
+            open.removeLast();
+        }
+    } while (!open.isEmpty() || tags > 0);
+    return reader.lastError() ? invalid() : QString();
+}
 
 // Decodes one frame's CBOR: exactly one definite-length array of four items, the body no deeper
 // than MaxNesting, nothing after it. Returns the reason where it is not that, empty otherwise.
@@ -65,30 +119,23 @@ QString decodeEnvelope(const QByteArray &bytes, Envelope *envelope)
     if (chunk.status == QCborStreamReader::Error)
         return tr("the frame's name is not valid: %1").arg(reader.lastError().toString());
 
-    // The body is skipped once to check it (its nesting is bounded) and to find where it ends,
-    // then decoded from exactly those bytes.
+    // The body is walked once to check it (nesting, item count, what QCborValue can hold) and to
+    // find where it ends, then decoded from exactly those bytes.
     const qint64 bodyStart = reader.currentOffset();
     if (!reader.hasNext())
         return tr("the frame ends before its body");
-    // A tag is an item of its own to the reader: skip the tags, then the value they tag.
-    for (int tags = 0; reader.isTag(); ++tags) {
-        if (tags == QSeqpacketFrame::MaxNesting)
-            return tr("the frame's body nests deeper than %1 levels").arg(QSeqpacketFrame::MaxNesting);
-        if (!reader.next())
-            return invalid();
-    }
-    if (!reader.next(QSeqpacketFrame::MaxNesting)) {
-        return reader.lastError() == QCborError::NestingTooDeep
-                ? tr("the frame's body nests deeper than %1 levels").arg(QSeqpacketFrame::MaxNesting)
-                : tr("the frame's body is not valid CBOR: %1").arg(reader.lastError().toString());
-    }
+    const QString bodyProblem = checkBody(reader);
+    if (!bodyProblem.isEmpty())
+        return bodyProblem;
     const qint64 bodyEnd = reader.currentOffset();
     if (reader.hasNext())
         return tr("the frame has more than 4 items");
     if (!reader.leaveContainer())
         return invalid();
-    if (reader.currentOffset() != bytes.size())
-        return tr("%1 bytes follow the frame's array").arg(bytes.size() - reader.currentOffset());
+    if (reader.currentOffset() != bytes.size()) {
+        const qint64 extra = bytes.size() - reader.currentOffset();
+        return extra == 1 ? tr("1 byte follows the frame's array") : tr("%1 bytes follow the frame's array").arg(extra);
+    }
 
     QCborParserError error;
     envelope->body = QCborValue::fromCbor(QByteArray::fromRawData(bytes.constData() + bodyStart,

@@ -3,12 +3,21 @@
 // and keeps sending a mix of packets: text, binary records, JSON, and a report in a sealed memfd
 // whose descriptor travels with the packet. It answers what it receives with an "ack".
 //
-//   qseqpacket-demo-peer --connect @qseqpacket-inspector [--name NAME] [--interval MS] [--count N]
+// With --channel it speaks QSeqpacketChannel's protocol instead (docs/protocol.md): messages,
+// requests (which wait for an answer the Inspector does not give unless you send one) and a
+// snapshot large enough to travel in a sealed memfd. It answers requests: "add" with the sum of
+// its numbers, anything else with what came.
+//
+//   qseqpacket-demo-peer --connect @qseqpacket-inspector [--name NAME] [--interval MS] [--count N] [--channel]
 //   qseqpacket-demo-peer --listen @demo                   (then: qseqpacket-inspector --connect @demo)
+#include <QSeqpacketChannel>
 #include <QSeqpacketServer>
 #include <QSeqpacketSocket>
 
+#include <QtCore/qcborarray.h>
+#include <QtCore/qcbormap.h>
 #include <QtCore/qcommandlineparser.h>
+#include <QtCore/qfuture.h>
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdatetime.h>
 #include <QtCore/qendian.h>
@@ -55,8 +64,8 @@ QSeqpacketFileDescriptor makeMemfd(const QByteArray &name, const QByteArray &con
 class DemoPeer : public QObject
 {
 public:
-    DemoPeer(const QString &name, int interval, int count)
-        : m_name(name), m_count(count)
+    DemoPeer(const QString &name, int interval, int count, bool channel)
+        : m_name(name), m_count(count), m_useChannel(channel)
     {
         m_timer.setInterval(interval);
         QObject::connect(&m_timer, &QTimer::timeout, this, [this] { tick(); });
@@ -118,21 +127,110 @@ private:
     void adopt(QSeqpacketSocket *socket)
     {
         m_socket = socket;
+        if (m_useChannel) {
+            adoptWithChannel(socket);
+            return;
+        }
         QObject::connect(socket, &QSeqpacketSocket::packetReady, this, [this] { readAll(); });
-        QObject::connect(socket, &QSeqpacketSocket::disconnected, this, [this] {
-            std::printf("demo-peer %s: disconnected\n", qPrintable(m_name));
-            std::fflush(stdout);
-            m_timer.stop();
-            if (m_socket)
-                m_socket->deleteLater();
-            m_socket = nullptr;
-            if (m_server)
-                return;            // wait for the next connection
-            m_retry.start();       // the Inspector may come back
-        });
+        QObject::connect(socket, &QSeqpacketSocket::disconnected, this, [this] { onDisconnected(); });
         send(QStringLiteral("hello from %1 (pid %2): I send text, binary records, JSON and a memfd")
                      .arg(m_name).arg(QCoreApplication::applicationPid()).toUtf8());
         m_timer.start();
+    }
+
+    void onDisconnected()
+    {
+        std::printf("demo-peer %s: disconnected\n", qPrintable(m_name));
+        std::fflush(stdout);
+        m_timer.stop();
+        delete m_channel; // before its socket
+        m_channel = nullptr;
+        if (m_socket)
+            m_socket->deleteLater();
+        m_socket = nullptr;
+        if (!m_server)
+            m_retry.start(); // the Inspector may come back
+    }
+
+    // The channel reads every packet of the socket from now on.
+    void adoptWithChannel(QSeqpacketSocket *socket)
+    {
+        m_channel = new QSeqpacketChannel(socket, this);
+        // A snapshot of 24 KiB spills at 16 KiB: the demo shows a memfd frame without sending
+        // what one packet cannot carry (about 200 KiB).
+        m_channel->setSpillThreshold(16 * 1024);
+        QObject::connect(socket, &QSeqpacketSocket::disconnected, this, [this] { onDisconnected(); });
+        QObject::connect(m_channel, &QSeqpacketChannel::messageReceived, this,
+                         [this](const QString &name, const QSeqpacketMessage &message) {
+                             std::printf("demo-peer %s: message %s %s\n", qPrintable(m_name), qPrintable(name),
+                                         qPrintable(message.body().toDiagnosticNotation()));
+                             std::fflush(stdout);
+                         });
+        QObject::connect(m_channel, &QSeqpacketChannel::requestReceived, this, [](QSeqpacketRequest request) {
+            const QCborValue body = request.message().body();
+            if (request.name() == QLatin1String("add")) {
+                qint64 sum = 0;
+                for (const QCborValue &term : body.toArray())
+                    sum += term.toInteger();
+                request.reply(QSeqpacketMessage(sum));
+            } else {
+                request.reply(QSeqpacketMessage(QCborMap{{QStringLiteral("request"), request.name()},
+                                                         {QStringLiteral("body"), body}}));
+            }
+        });
+        QObject::connect(m_channel, &QSeqpacketChannel::protocolError, this, [this](const QString &why) {
+            std::printf("demo-peer %s: not a frame: %s\n", qPrintable(m_name), qPrintable(why));
+            std::fflush(stdout);
+        });
+        m_channel->send(QStringLiteral("hello"),
+                        QSeqpacketMessage(QCborMap{{QStringLiteral("name"), m_name},
+                                                   {QStringLiteral("pid"), QCoreApplication::applicationPid()},
+                                                   {QStringLiteral("speaks"), QStringLiteral("QSeqpacketChannel")}}));
+        m_timer.start();
+    }
+
+    void channelTick()
+    {
+        const QString now = QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+        switch (m_sequence % 4) {
+        case 1: {
+            // Nobody on the Inspector's side answers: the request times out here, and the
+            // Inspector shows it waiting. Send [2, id, "", 5] in hex to answer it by hand.
+            const qint64 a = QRandomGenerator::global()->bounded(100);
+            const qint64 b = QRandomGenerator::global()->bounded(100);
+            const QString name = m_name;
+            m_channel->request(QStringLiteral("add"), QSeqpacketMessage(QCborArray{a, b}), 5000)
+                    .then(this, [name](const QSeqpacketReply &reply) {
+                        std::printf("demo-peer %s: add: %s %s\n", qPrintable(name), qPrintable(reply.errorName()),
+                                    qPrintable(reply.message().body().toDiagnosticNotation()));
+                        std::fflush(stdout);
+                    });
+            break;
+        }
+        case 2: {
+            // Larger than the spill threshold: it travels in a sealed memfd, as [4, size, "", null].
+            QByteArray samples(24 * 1024, Qt::Uninitialized);
+            for (qsizetype i = 0; i < samples.size(); ++i)
+                samples[i] = char(QRandomGenerator::global()->bounded(256));
+            m_channel->send(QStringLiteral("snapshot"),
+                            QSeqpacketMessage(QCborMap{{QStringLiteral("seq"), m_sequence},
+                                                       {QStringLiteral("at"), now},
+                                                       {QStringLiteral("samples"), samples}}));
+            break;
+        }
+        case 3:
+            m_channel->send(QStringLiteral("status"),
+                            QSeqpacketMessage(QCborMap{{QStringLiteral("seq"), m_sequence},
+                                                       {QStringLiteral("load"), QRandomGenerator::global()->bounded(100) / 100.0},
+                                                       {QStringLiteral("ok"), true}}));
+            break;
+        default:
+            m_channel->send(QStringLiteral("log"),
+                            QSeqpacketMessage(QCborMap{{QStringLiteral("level"), QStringLiteral("info")},
+                                                       {QStringLiteral("text"), QStringLiteral("%1 #%2 at %3: all systems nominal")
+                                                                                        .arg(m_name).arg(m_sequence).arg(now)}}));
+            break;
+        }
     }
 
     void send(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds = {})
@@ -146,6 +244,11 @@ private:
         if (!m_socket)
             return;
         ++m_sequence;
+        if (m_channel) {
+            channelTick();
+            finishWhenCounted();
+            return;
+        }
         const QString now = QTime::currentTime().toString(QStringLiteral("HH:mm:ss.zzz"));
         switch (m_sequence % 5) {
         case 0: {
@@ -194,6 +297,11 @@ private:
             break;
         }
         }
+        finishWhenCounted();
+    }
+
+    void finishWhenCounted()
+    {
         if (m_count > 0 && m_sequence >= m_count) {
             m_timer.stop();
             if (m_socket)
@@ -228,6 +336,8 @@ private:
 
     QString m_name;
     int m_count = 0;
+    bool m_useChannel = false;
+    QSeqpacketChannel *m_channel = nullptr;
     int m_sequence = 0;
     bool m_waiting = false;
     QSeqpacketAddress m_address;
@@ -258,14 +368,16 @@ int main(int argc, char *argv[])
                                             QStringLiteral("ms"), QStringLiteral("1000"));
     const QCommandLineOption countOption(QStringLiteral("count"), QStringLiteral("Stop after <n> packets (default: never)."),
                                          QStringLiteral("n"), QStringLiteral("0"));
-    parser.addOptions({connectOption, listenOption, nameOption, intervalOption, countOption});
+    const QCommandLineOption channelOption(QStringLiteral("channel"),
+                                           QStringLiteral("Speak QSeqpacketChannel's protocol: messages, requests, a spilled snapshot."));
+    parser.addOptions({connectOption, listenOption, nameOption, intervalOption, countOption, channelOption});
     parser.process(app);
     if (parser.isSet(connectOption) == parser.isSet(listenOption)) {
         std::fprintf(stderr, "demo-peer: give --connect ADDRESS or --listen ADDRESS (see --help)\n");
         return 2;
     }
     DemoPeer peer(parser.value(nameOption), qMax(20, parser.value(intervalOption).toInt()),
-                  parser.value(countOption).toInt());
+                  parser.value(countOption).toInt(), parser.isSet(channelOption));
     if (parser.isSet(connectOption))
         peer.connectTo(QSeqpacketAddress::fromString(parser.value(connectOption)));
     else

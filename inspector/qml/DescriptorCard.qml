@@ -9,6 +9,8 @@ Rectangle {
     id: card
     property var descriptor: ({})
     readonly property var d: descriptor
+    // What the packet says this descriptor is for (a spilled frame's memfd), or "".
+    property string note: ""
 
     implicitHeight: column.implicitHeight + 20
     radius: Theme.radius
@@ -21,7 +23,7 @@ Rectangle {
     function sizeText() {
         if (d.size === undefined || d.size < 0)
             return "—"
-        return d.size + " bytes" + (d.size >= 1024 ? " (" + Inspector.formatBytes(d.size) + ")" : "")
+        return d.size >= 1024 ? Inspector.formatBytes(d.size) + " (" + d.size + ")" : d.size + " bytes"
     }
 
     ColumnLayout {
@@ -54,6 +56,17 @@ Rectangle {
             Item { Layout.fillWidth: true }
         }
 
+        Text {
+            objectName: "descriptorNote"
+            visible: card.note !== ""
+            Layout.fillWidth: true
+            text: card.note
+            wrapMode: Text.Wrap
+            color: Theme.descriptor
+            font.pixelSize: Theme.smallFontSize + 1
+            font.bold: true
+        }
+
         TextEdit {
             objectName: "descriptorTarget"
             Layout.fillWidth: true
@@ -67,19 +80,29 @@ Rectangle {
             font.pixelSize: Theme.monoFontSize
         }
 
+        // Size and mode share a line, each value in its half (a long size elides rather than
+        // running into the next label); inode and seals have a line each.
         GridLayout {
             columns: 4
             columnSpacing: 10
             rowSpacing: 3
             Layout.fillWidth: true
-            Text { text: "Size"; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize }
-            Text { objectName: "descriptorSize"; text: card.sizeText(); color: Theme.text; font.pixelSize: Theme.smallFontSize + 1; Layout.fillWidth: true }
-            Text { text: "Mode"; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize }
-            Text { text: card.d.mode || "—"; color: Theme.text; font.family: Theme.mono; font.pixelSize: Theme.smallFontSize + 1; Layout.fillWidth: true }
-            Text { text: "Inode"; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize }
-            Text { text: card.d.inode !== undefined ? card.d.inode + " on " + card.d.device : "—"; color: Theme.text; font.pixelSize: Theme.smallFontSize + 1 }
-            Text { text: "Seals"; color: Theme.textMuted; font.pixelSize: Theme.smallFontSize; visible: card.d.isMemfd === true }
-            Text { text: card.d.seals ? card.d.seals : "none"; color: Theme.text; font.pixelSize: Theme.smallFontSize + 1; visible: card.d.isMemfd === true }
+            component Label: Text { color: Theme.textMuted; font.pixelSize: Theme.smallFontSize }
+            component Value: Text {
+                color: Theme.text
+                font.pixelSize: Theme.smallFontSize + 1
+                elide: Text.ElideRight
+                Layout.fillWidth: true
+                Layout.preferredWidth: 1
+            }
+            Label { text: "Size" }
+            Value { objectName: "descriptorSize"; text: card.sizeText() }
+            Label { text: "Mode" }
+            Value { text: card.d.mode || "—"; font.family: Theme.mono }
+            Label { text: "Inode" }
+            Value { text: card.d.inode !== undefined ? card.d.inode + " on " + card.d.device : "—"; Layout.columnSpan: 3 }
+            Label { text: "Seals"; visible: card.d.isMemfd === true }
+            Value { text: card.d.seals ? card.d.seals : "none"; visible: card.d.isMemfd === true; Layout.columnSpan: 3 }
         }
 
         Text {

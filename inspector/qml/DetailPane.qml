@@ -12,7 +12,19 @@ Rectangle {
     readonly property bool isPacket: entry !== null && entry.kind !== "event"
     readonly property var packet: isPacket ? entry.packet : null
     readonly property var descriptors: packet && packet.descriptors ? packet.descriptors : []
+    // The frame of the message protocol in the packet (receiveOptions.decodeFrames), or null.
+    readonly property var frame: packet && packet.frame ? packet.frame : null
+    readonly property bool isFrame: frame !== null && frame.valid === true
     property string view: "hex"
+
+    // Selects the log entry numbered n: the request a reply answers, the reply a request got.
+    signal entryLinkActivated(int number)
+
+    function frameSummary() {
+        if (!isFrame)
+            return ""
+        return frame.typeName + (frame.type !== 0 ? " #" + frame.id : "") + (frame.name ? " " + frame.name : "")
+    }
 
     color: Theme.surface
 
@@ -59,6 +71,126 @@ Rectangle {
                     ]
                     value: root.view
                     onActivated: v => root.view = v
+                }
+            }
+
+            // The decoded frame: type, id, name, body in CBOR diagnostic notation; where it came
+            // from (a sealed memfd) and which entry answers it or it answers.
+            Rectangle {
+                id: frameBlock
+                objectName: "frameBlock"
+                visible: root.frame !== null
+                Layout.fillWidth: true
+                implicitHeight: frameColumn.implicitHeight + 16
+                color: Theme.surfaceAlt
+                Rectangle { anchors.bottom: parent.bottom; width: parent.width; height: 1; color: Theme.border }
+
+                ColumnLayout {
+                    id: frameColumn
+                    x: 12
+                    y: 8
+                    width: parent.width - 24
+                    spacing: 6
+
+                    RowLayout {
+                        spacing: 8
+                        Layout.fillWidth: true
+                        Badge {
+                            objectName: "frameType"
+                            text: root.isFrame ? root.frame.typeName : "not a frame"
+                            foreground: Theme.frameColor(root.isFrame ? root.frame.typeName : "invalid")
+                            background: Theme.frameSoftColor(root.isFrame ? root.frame.typeName : "invalid")
+                        }
+                        Text {
+                            objectName: "frameId"
+                            visible: root.isFrame && root.frame.type !== 0
+                            text: root.isFrame ? "#" + root.frame.id : ""
+                            color: Theme.textMuted
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.fontSize
+                        }
+                        Text {
+                            objectName: "frameName"
+                            visible: root.isFrame && root.frame.name !== ""
+                            text: root.isFrame ? root.frame.name : ""
+                            color: Theme.text
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.fontSize
+                            font.bold: true
+                            elide: Text.ElideRight
+                            Layout.maximumWidth: 260
+                        }
+                        Badge {
+                            objectName: "frameSpilled"
+                            visible: root.isFrame && root.frame.spilled === true
+                            text: visible ? "spilled · " + Inspector.formatBytes(root.frame.spilledSize) + " in a memfd (fd "
+                                            + (root.descriptors.length > 0 ? root.descriptors[0].number : "?") + ")" : ""
+                            foreground: Theme.descriptor
+                            background: Theme.descriptorSoft
+                            bold: false
+                        }
+                        Badge {
+                            visible: root.isFrame && root.frame.descriptorCount > 0
+                            text: visible ? root.frame.descriptorCount + " fd" : ""
+                            foreground: Theme.descriptor
+                            background: Theme.descriptorSoft
+                        }
+                        Item { Layout.fillWidth: true }
+                        Text {
+                            id: frameLink
+                            objectName: "frameLink"
+                            readonly property int target: !root.isFrame || !root.entry ? 0
+                                    : (root.frame.typeName === "request" ? root.entry.answeredBy : root.entry.answers)
+                            visible: root.isFrame && (root.frame.typeName === "request" || target > 0)
+                            text: {
+                                if (!visible)
+                                    return ""
+                                if (root.frame.typeName === "request")
+                                    return target > 0 ? "answered by #" + target + " after " + root.entry.answerDelay + " ms"
+                                                      : "no reply yet"
+                                return "answers request #" + target
+                            }
+                            color: target > 0 ? Theme.accent : Theme.warning
+                            font.pixelSize: Theme.smallFontSize + 1
+                            font.underline: target > 0 && linkHover.hovered
+                            HoverHandler { id: linkHover; enabled: frameLink.target > 0; cursorShape: Qt.PointingHandCursor }
+                            TapHandler { enabled: frameLink.target > 0; onTapped: root.entryLinkActivated(frameLink.target) }
+                        }
+                    }
+                    Text {
+                        objectName: "frameError"
+                        visible: root.frame !== null && !root.isFrame
+                        Layout.fillWidth: true
+                        text: visible ? "The packet starts like a frame of the message protocol but is not one: " + root.frame.error : ""
+                        color: Theme.warning
+                        wrapMode: Text.Wrap
+                        font.pixelSize: Theme.smallFontSize + 1
+                    }
+                    // The body, five lines at most; select and scroll for the rest.
+                    Flickable {
+                        visible: root.isFrame
+                        Layout.fillWidth: true
+                        implicitHeight: frameBody.lineCount <= 5 ? frameBody.implicitHeight
+                                                                 : Math.ceil(frameBody.contentHeight / frameBody.lineCount * 5)
+                        contentHeight: frameBody.implicitHeight
+                        clip: true
+                        boundsBehavior: Flickable.StopAtBounds
+                        ScrollBar.vertical: ScrollBar {}
+                        TextEdit {
+                            id: frameBody
+                            objectName: "frameBody"
+                            width: parent.width
+                            readOnly: true
+                            selectByMouse: true
+                            wrapMode: TextEdit.WrapAnywhere
+                            textFormat: TextEdit.PlainText
+                            color: Theme.text
+                            selectionColor: Theme.accent
+                            font.family: Theme.mono
+                            font.pixelSize: Theme.monoFontSize
+                            text: root.isFrame ? root.frame.body + (root.frame.bodyTruncated ? " …" : "") : ""
+                        }
+                    }
                 }
             }
 
@@ -135,6 +267,10 @@ Rectangle {
                     required property int index
                     objectName: "descriptorCard_" + index
                     descriptor: modelData
+                    // A spilled frame's memfd comes first: say what it holds, decoded.
+                    note: index === 0 && root.isFrame && root.frame.spilled === true
+                          ? "Holds the spilled frame (" + root.frame.spilledSize + " bytes of CBOR): " + root.frameSummary()
+                          : ""
                     width: ListView.view.width - 20
                     x: 10
                 }

@@ -11,6 +11,11 @@ RowLayout {
     property var entry: null
     readonly property bool isEvent: !header && entry && entry.kind === "event"
     readonly property bool incoming: !header && entry && entry.kind === "in"
+    readonly property string frameType: !header && entry && !isEvent ? entry.frameType : ""
+    readonly property bool isFrame: frameType !== "" && frameType !== "invalid"
+
+    // Selects the log entry numbered n (a request's reply, a reply's request).
+    signal entryLinkActivated(int number)
 
     spacing: 0
 
@@ -92,14 +97,46 @@ RowLayout {
             }
         }
     }
+    // The preview: a frame's type, then "#id name body", and where its answer is; or the text or hex.
+    Badge {
+        objectName: "frameTypeBadge"
+        visible: layout.frameType !== ""
+        Layout.leftMargin: 10
+        text: layout.frameType === "invalid" ? "not a frame" : layout.frameType
+        foreground: Theme.frameColor(layout.frameType)
+        background: Theme.frameSoftColor(layout.frameType)
+    }
     Cell {
         objectName: "previewCell"
         Layout.fillWidth: true
-        Layout.rightMargin: 10
-        text: layout.header ? "PREVIEW" : layout.entry.preview
+        Layout.leftMargin: layout.frameType !== "" ? 6 : 10
+        Layout.rightMargin: answerCell.visible ? 0 : 10
+        text: layout.header ? "PREVIEW" : (layout.isFrame ? layout.entry.frameText : layout.entry.preview)
         color: layout.header ? Theme.textMuted
-                             : (layout.isEvent ? Theme.event : (layout.entry.isText || layout.entry.size === 0 ? Theme.text : Theme.textMuted))
+                             : (layout.isEvent ? Theme.event
+                                               : (layout.isFrame || layout.entry.isText || layout.entry.size === 0 ? Theme.text : Theme.textMuted))
         font.italic: layout.isEvent || (!layout.header && layout.entry.size === 0 && !layout.isEvent)
         textFormat: Text.PlainText
+    }
+    // A reply names its request; a request its reply and how long it took, or that none came yet.
+    Cell {
+        id: answerCell
+        objectName: "answerCell"
+        readonly property int target: !layout.isFrame ? 0
+                                      : (layout.frameType === "request" ? layout.entry.answeredBy : layout.entry.answers)
+        visible: layout.isFrame && (layout.frameType === "request" || layout.entry.answers > 0)
+        Layout.leftMargin: 8
+        Layout.rightMargin: 10
+        color: target > 0 ? (hoverLink.hovered ? Theme.accent : Theme.textMuted) : Theme.warning
+        font.underline: target > 0 && hoverLink.hovered
+        text: {
+            if (!visible)
+                return ""
+            if (layout.frameType === "request")
+                return target > 0 ? "↪ #" + target + " · " + layout.entry.answerDelay + " ms" : "no reply yet"
+            return "↩ #" + target
+        }
+        HoverHandler { id: hoverLink; enabled: parent.target > 0; cursorShape: Qt.PointingHandCursor }
+        TapHandler { enabled: parent.target > 0; onTapped: layout.entryLinkActivated(parent.target) }
     }
 }

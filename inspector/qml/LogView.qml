@@ -27,6 +27,20 @@ Rectangle {
         currentEntry = row >= 0 ? filter.get(row) : null
     }
 
+    // Selects the entry numbered \a number (a request's reply, a reply's request) where the
+    // filter shows it; false where it does not (dropped, cleared, filtered out).
+    function selectNumber(number) {
+        if (!root.log)
+            return false
+        const row = filter.rowOf(root.log.rowOfNumber(number))
+        if (row < 0)
+            return false
+        follow = false
+        selectRow(row)
+        list.positionViewAtIndex(row, ListView.Contain)
+        return true
+    }
+
     function applyPendingSelection() {
         if (pendingSelection <= 0 || list.count < pendingSelection)
             return
@@ -167,6 +181,11 @@ Rectangle {
                         Qt.callLater(root.applyPendingSelection) // once the view has the new rows
                 }
                 function onModelReset() { if (root.follow) Qt.callLater(list.positionViewAtEnd) }
+                // The selected request's reply came: the details show it.
+                function onDataChanged(topLeft, bottomRight) {
+                    if (list.currentIndex >= topLeft.row && list.currentIndex <= bottomRight.row)
+                        root.currentEntry = filter.get(list.currentIndex)
+                }
             }
             onMovementStarted: root.follow = false
             onMovementEnded: root.follow = atYEnd
@@ -190,6 +209,11 @@ Rectangle {
                 required property bool descriptorsTruncated
                 required property bool isText
                 required property string preview
+                required property string frameType
+                required property string frameText
+                required property int answers
+                required property int answeredBy
+                required property int answerDelay
 
                 objectName: "logRow_" + index
                 width: ListView.view.width
@@ -208,6 +232,7 @@ Rectangle {
                 LogRowLayout {
                     anchors.fill: parent
                     entry: row
+                    onEntryLinkActivated: number => root.selectNumber(number)
                 }
             }
 

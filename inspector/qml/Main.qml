@@ -70,6 +70,8 @@ ApplicationWindow {
         descriptorPreviewSize: 512
         // Which process sent each packet, where the kernel can say (SO_PASSPIDFD, Linux 6.5).
         receiveOptions.senderProcesses: SeqpacketDiagnostics.senderProcessesSupported()
+        // Frames of the message protocol (QSeqpacketChannel's), shown decoded.
+        receiveOptions.decodeFrames: true
         onPeerConnected: peer => {
             const s = window.addSession(peer, "peer")
             const who = s.info.pid > 0 ? "pid " + s.info.pid + (s.info.name ? " (" + s.info.name + ")" : "") : "a peer"
@@ -83,6 +85,7 @@ ApplicationWindow {
         decodeLimit: 4096
         descriptorPreviewSize: 512
         receiveOptions.senderProcesses: SeqpacketDiagnostics.senderProcessesSupported()
+        receiveOptions.decodeFrames: true
         onConnected: window.addSession(client, "client")
         onErrorOccurred: (error, message) => statusBar.show(message, true)
     }
@@ -216,6 +219,7 @@ ApplicationWindow {
             DetailPane {
                 id: detailPane
                 entry: logView.currentEntry
+                onEntryLinkActivated: number => logView.selectNumber(number)
                 SplitView.fillHeight: true
                 SplitView.minimumHeight: 160
             }

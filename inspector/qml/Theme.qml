@@ -29,6 +29,32 @@ QtObject {
     readonly property color errorSoft: dark ? "#4a2020" : "#fbe1e1"
     readonly property color descriptor: dark ? "#c78bff" : "#7b3fc4"
     readonly property color descriptorSoft: dark ? "#34254a" : "#efe3fb"
+    // Frames of the message protocol, by type.
+    readonly property color message: dark ? "#4fc1c9" : "#0b7a83"
+    readonly property color messageSoft: dark ? "#173a3d" : "#dcf2f3"
+    readonly property color request: dark ? "#6aaeff" : "#1f6fd1"
+    readonly property color requestSoft: dark ? "#1b3252" : "#dce9fb"
+    readonly property color reply: dark ? "#4cc38a" : "#17854a"
+    readonly property color replySoft: dark ? "#173a2a" : "#ddf3e6"
+
+    function frameColor(type) {
+        switch (type) {
+        case "message": return message
+        case "request": return request
+        case "reply": return reply
+        case "error": return error
+        default: return warning
+        }
+    }
+    function frameSoftColor(type) {
+        switch (type) {
+        case "message": return messageSoft
+        case "request": return requestSoft
+        case "reply": return replySoft
+        case "error": return errorSoft
+        default: return warningSoft
+        }
+    }
 
     readonly property int fontSize: 13
     readonly property int smallFontSize: 11

@@ -21,13 +21,16 @@
 #include <memory>
 #include <thread>
 
-#include "testutil.h"
+#include "channeltest.h"
 
+using ChannelTest::contentOf;
+using ChannelTest::memfdWith;
+using ChannelTest::ReceivedMessage;
+using ChannelTest::Timeout;
+using ChannelTest::waitFor;
 using TestUtil::UniqueFd;
 
 namespace {
-
-constexpr int Timeout = 30000;
 
 // Two connected sockets with a channel on each, all owned here.
 struct ChannelPair
@@ -52,30 +55,6 @@ struct ChannelPair
     std::unique_ptr<QSeqpacketSocket> socketB;
     std::unique_ptr<QSeqpacketChannel> a_;
     std::unique_ptr<QSeqpacketChannel> b_;
-};
-
-bool waitFor(const QFuture<QSeqpacketReply> &future, int timeoutMs = Timeout)
-{
-    QDeadlineTimer deadline(timeoutMs);
-    while (!future.isFinished() && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return future.isFinished();
-}
-
-QSeqpacketFileDescriptor memfdWith(const QByteArray &content)
-{
-    return QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd(content));
-}
-
-QByteArray contentOf(const QSeqpacketFileDescriptor &fd)
-{
-    return TestUtil::preadAll(fd.descriptor());
-}
-
-struct ReceivedMessage
-{
-    QString name;
-    QSeqpacketMessage message;
 };
 
 } // namespace
@@ -117,6 +96,9 @@ private Q_SLOTS:
     void bothDirectionsAtOnce();
     void channelInAnotherThread();
     void badPacketsCostOnlyThemselves();
+    void peerThatNeverReads();
+    void frameLimits_data();
+    void frameLimits();
     void packetsBeforeTheChannel();
 
 private:
@@ -147,9 +129,7 @@ void tst_Channel::init()
 
 void tst_Channel::cleanup()
 {
-    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
-    QTRY_VERIFY2_WITH_TIMEOUT(TestUtil::openFds() == m_fdsAtStart,
-                              TestUtil::describeFdDifference(m_fdsAtStart, TestUtil::openFds()).constData(), 10000);
+    CHANNELTEST_FDS_UNCHANGED(m_fdsAtStart);
 }
 
 void tst_Channel::messagesBothWays()
@@ -494,7 +474,12 @@ void tst_Channel::deletedChannelAnswersNoReply()
 void tst_Channel::largeMessagesSpill_data()
 {
     QTest::addColumn<int>("size");
-    QTest::newRow("just over a packet") << int(QSeqpacketSocket::createPair().first->maxPacketSize()) + 1;
+    {
+        auto [a, b] = QSeqpacketSocket::createPair(); // only asked for the packet size, then deleted
+        const std::unique_ptr<QSeqpacketSocket> socketA(a);
+        const std::unique_ptr<QSeqpacketSocket> socketB(b);
+        QTest::newRow("just over a packet") << int(a->maxPacketSize()) + 1;
+    }
     QTest::newRow("1 MiB") << (1 << 20);
     QTest::newRow("8 MiB") << (8 << 20);
 }
@@ -532,7 +517,7 @@ void tst_Channel::message64MiBWithDefaultBuffers()
     QList<ReceivedMessage> received;
     connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
             [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
-    QByteArray big(64 << 20, Qt::Uninitialized);
+    QByteArray big(64 << 20, 'x');
     for (qsizetype i = 0; i < big.size(); i += 4096)
         big[i] = char(i / 4096);
     QVERIFY2(pair.a()->send(QStringLiteral("64 MiB"), QSeqpacketMessage(big)), qPrintable(pair.a()->errorString()));
@@ -704,6 +689,87 @@ void tst_Channel::badPacketsCostOnlyThemselves()
     QCOMPARE(received.at(0).name, QStringLiteral("good"));
     QCOMPARE(protocolErrors.size(), bad.size());
     QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+}
+
+void tst_Channel::peerThatNeverReads()
+{
+    // A peer floods us with requests and reads none of our answers: the channel's own answers
+    // (here TooManyRequests for every one) stop queueing once 1 MiB of them waits unread.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    {
+        UniqueFd ours;
+        QVERIFY(TestUtil::rawSocketPair(&ours, &raw));
+        QVERIFY(socket.setSocketDescriptor(ours.release()));
+    }
+    QSeqpacketChannel channel(&socket);
+    channel.setMaxUnansweredRequests(0);
+    constexpr int Requests = 40000;
+    std::atomic<bool> sent{false};
+    std::thread flooder([&] {
+        const QByteArray request = QSeqpacketFrame(QSeqpacketFrame::RequestFrame, 1, QStringLiteral("flood"),
+                                                   QCborValue(nullptr)).encode();
+        const int fd = raw.get();
+        const int blocking = ::fcntl(fd, F_GETFL) & ~O_NONBLOCK;
+        ::fcntl(fd, F_SETFL, blocking);
+        for (int i = 0; i < Requests; ++i)
+            TestUtil::rawSendMsg(fd, request.constData(), size_t(request.size()));
+        sent = true;
+    });
+    qint64 mostQueued = 0;
+    while (!sent) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        mostQueued = qMax(mostQueued, socket.bytesToWrite());
+    }
+    flooder.join();
+    QTRY_VERIFY_WITH_TIMEOUT(!socket.hasPendingPackets(), Timeout);
+    QCoreApplication::processEvents();
+    mostQueued = qMax(mostQueued, socket.bytesToWrite());
+    QVERIFY2(mostQueued < (1 << 20) + 4096, qPrintable(QString::number(mostQueued)));
+    QVERIFY(mostQueued > (1 << 20) - 4096); // it did get there: the bound is what stopped it
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+}
+
+void tst_Channel::frameLimits_data()
+{
+    // The body of a message frame [0, 0, "", body], as CBOR, and what fromPacket() says.
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("error"); // empty: a valid frame
+    const auto nested = [](int levels, char container) {
+        QByteArray body(levels, container); // arrays of one (0x81) or tags (0xc6), around a null
+        body.append(char(0xf6));
+        return body;
+    };
+    QTest::newRow("arrays 128 deep") << nested(128, char(0x81)) << QString();
+    QTest::newRow("arrays 129 deep") << nested(129, char(0x81)) << QStringLiteral("nests deeper than 128");
+    QTest::newRow("tags 128 deep") << nested(128, char(0xc6)) << QString();
+    QTest::newRow("tags 129 deep") << nested(129, char(0xc6)) << QStringLiteral("nests deeper than 128");
+    QTest::newRow("tags around arrays 129 deep")
+            << QByteArray(64, char(0xc6)) + nested(65, char(0x81)) << QStringLiteral("nests deeper than 128");
+    QByteArray items("\x9a\x00\x3f\xff\xff", 5); // an array of MaxItems - 1 items: MaxItems with itself
+    items.append(QByteArray(QSeqpacketFrame::MaxItems - 1, char(0xf6)));
+    QTest::newRow("MaxItems items") << items << QString();
+    QByteArray tooMany("\x9a\x00\x40\x00\x00", 5); // MaxItems in the array: one more with it
+    tooMany.append(QByteArray(QSeqpacketFrame::MaxItems, char(0xf6)));
+    QTest::newRow("MaxItems + 1 items") << tooMany << QStringLiteral("more than 4194304 items");
+    QTest::newRow("-2^63") << QByteArray("\x3b\x7f\xff\xff\xff\xff\xff\xff\xff", 9) << QString();
+    QTest::newRow("-2^64") << QByteArray("\x3b\xff\xff\xff\xff\xff\xff\xff\xff", 9)
+                           << QStringLiteral("below -2^63");
+    QTest::newRow("cut inside an array") << QByteArray("\x82\x01", 2) << QStringLiteral("not valid CBOR");
+}
+
+void tst_Channel::frameLimits()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(QString, error);
+    const QSeqpacketFrame frame = QSeqpacketFrame::fromPacket(QSeqpacketPacket(QByteArray("\x84\x00\x00\x60", 4) + body));
+    if (error.isEmpty()) {
+        QVERIFY2(frame.isValid(), qPrintable(frame.errorString()));
+        QCOMPARE(frame.type(), QSeqpacketFrame::MessageFrame);
+    } else {
+        QVERIFY(!frame.isValid());
+        QVERIFY2(frame.errorString().contains(error), qPrintable(frame.errorString()));
+    }
 }
 
 void tst_Channel::packetsBeforeTheChannel()

@@ -109,6 +109,7 @@ private Q_SLOTS:
     void listenShowsPeerPackets_data();
     void listenShowsPeerPackets();
     void connectAndSend();
+    void framesAreDecoded();
     void optionsAreChecked_data();
     void optionsAreChecked();
     void cleanup();
@@ -482,6 +483,122 @@ void tst_Inspector::connectAndSend()
     QTRY_COMPARE(m_peer->state(), QProcess::NotRunning);
     QCOMPARE(m_peer->exitStatus(), QProcess::NormalExit);
     QCOMPARE(m_peer->exitCode(), 0);
+}
+
+void tst_Inspector::framesAreDecoded()
+{
+    // A peer that speaks the message protocol by hand (the scripted peer knows no CBOR: the
+    // frames are written in hex), and a reply sent from the Inspector's send box.
+    const QString address = QStringLiteral("@qseqpacket-inspector-frames-%1").arg(QCoreApplication::applicationPid());
+    InspectorOptions options;
+    options.mode = QStringLiteral("listen");
+    options.address = address;
+    options.theme = QStringLiteral("light");
+    QVERIFY(start(options));
+    QTRY_COMPARE(item(QStringLiteral("stateLabel"))->property("text").toString(), QStringLiteral("Listening · 0 peers"));
+
+    const int descriptorsBefore = TestUtil::openFdCount();
+    QVERIFY(startPeer({QStringLiteral("--connect"), address,
+                       QStringLiteral("hex:84010763616464820203"),         // [1, 7, "add", [2, 3]]
+                       QStringLiteral("hex:840000636c6f67626869"),         // [0, 0, "log", "hi"]
+                       QStringLiteral("hex:83010203"),                     // an array of three: not a frame
+                       // [0, 0, "big", "spilled body"] in a sealed memfd
+                       QStringLiteral("spilled:840000636269676c") + QString::fromLatin1(QByteArray("spilled body").toHex()),
+                       QStringLiteral("hex:84010864736c6f77f6"),           // [1, 8, "slow", null]
+                       QStringLiteral("text:plain text"),
+                       QStringLiteral("wait-eof")}));
+
+    QQuickItem *logView = item(QStringLiteral("packetLogView"));
+    QVERIFY(logView);
+    QTRY_COMPARE(logView->property("count").toInt(), 7);
+    auto *model = logView->property("model").value<QAbstractItemModel *>();
+    QCOMPARE(roleText(model, 1, "frameType"), QStringLiteral("request"));
+    QCOMPARE(roleText(model, 1, "preview"), QStringLiteral("request #7 add [2, 3]"));
+    QCOMPARE(roleText(model, 1, "frameText"), QStringLiteral("#7 add [2, 3]"));
+    QCOMPARE(roleText(model, 2, "preview"), QStringLiteral("message log \"hi\""));
+    QCOMPARE(roleText(model, 3, "frameType"), QStringLiteral("invalid"));
+    QCOMPARE(roleText(model, 3, "preview"), QStringLiteral("83 01 02 03"));
+    QCOMPARE(roleText(model, 4, "preview"), QStringLiteral("message big \"spilled body\""));
+    QCOMPARE(roleValue(model, 4, "descriptorCount").toInt(), 1);
+    QCOMPARE(roleText(model, 5, "preview"), QStringLiteral("request #8 slow null"));
+    QCOMPARE(roleText(model, 6, "frameType"), QString());
+    QCOMPARE(roleText(model, 6, "preview"), QStringLiteral("plain text"));
+
+    // The rows: the type as a badge, then the frame; a request without a reply says so.
+    QTRY_VERIFY(item(QStringLiteral("logRow_6")));
+    QQuickItem *requestRow = item(QStringLiteral("logRow_1"));
+    QCOMPARE(findItem(requestRow, QStringLiteral("frameTypeBadge"))->property("text").toString(), QStringLiteral("request"));
+    QCOMPARE(findItem(requestRow, QStringLiteral("previewCell"))->property("text").toString(), QStringLiteral("#7 add [2, 3]"));
+    QCOMPARE(findItem(requestRow, QStringLiteral("answerCell"))->property("text").toString(), QStringLiteral("no reply yet"));
+    QCOMPARE(findItem(item(QStringLiteral("logRow_3")), QStringLiteral("frameTypeBadge"))->property("text").toString(),
+             QStringLiteral("not a frame"));
+    QVERIFY(!findItem(item(QStringLiteral("logRow_6")), QStringLiteral("frameTypeBadge"))->isVisible());
+
+    // Answer request 7 by hand: [2, 7, "", 5]. The reply names the request, the request its reply.
+    QVERIFY(click(QStringLiteral("sendKindHex")));
+    QQuickItem *input = item(QStringLiteral("sendTextField"));
+    input->setProperty("text", QStringLiteral("84 02 07 60 05"));
+    QTRY_VERIFY(item(QStringLiteral("sendButton"))->isEnabled());
+    QVERIFY(click(QStringLiteral("sendButton")));
+    QTRY_COMPARE(logView->property("count").toInt(), 8);
+    QCOMPARE(roleText(model, 7, "kind"), QStringLiteral("out"));
+    QCOMPARE(roleText(model, 7, "preview"), QStringLiteral("reply #7 5"));
+    QCOMPARE(roleValue(model, 7, "answers").toInt(), 2);
+    QTRY_COMPARE(roleValue(model, 1, "answeredBy").toInt(), 8);
+    QVERIFY(roleValue(model, 1, "answerDelay").toInt() >= 0);
+    QCOMPARE(roleValue(model, 5, "answeredBy").toInt(), 0);   // request 8 still waits
+    QTRY_VERIFY(findItem(requestRow, QStringLiteral("answerCell"))->property("text").toString().startsWith(QStringLiteral("↪ #8 · ")));
+    QTRY_VERIFY(item(QStringLiteral("logRow_7")));
+    QCOMPARE(findItem(item(QStringLiteral("logRow_7")), QStringLiteral("answerCell"))->property("text").toString(),
+             QStringLiteral("↩ #2"));
+
+    // The details: the spilled frame, read from its memfd, and the memfd's card says what it holds.
+    QVERIFY(logView->setProperty("currentIndex", 4));
+    QTRY_VERIFY(item(QStringLiteral("frameBlock")) && item(QStringLiteral("frameBlock"))->isVisible());
+    QCOMPARE(item(QStringLiteral("frameType"))->property("text").toString(), QStringLiteral("message"));
+    QCOMPARE(item(QStringLiteral("frameName"))->property("text").toString(), QStringLiteral("big"));
+    QCOMPARE(item(QStringLiteral("frameBody"))->property("text").toString(), QStringLiteral("\"spilled body\""));
+    QVERIFY(item(QStringLiteral("frameSpilled"))->isVisible());
+    QVERIFY(item(QStringLiteral("frameSpilled"))->property("text").toString().contains(QStringLiteral("memfd")));
+    QTRY_VERIFY(item(QStringLiteral("descriptorNote")));
+    QVERIFY2(item(QStringLiteral("descriptorNote"))->property("text").toString().contains(QStringLiteral("message big")),
+             qPrintable(item(QStringLiteral("descriptorNote"))->property("text").toString()));
+    QCOMPARE(item(QStringLiteral("descriptorType"))->property("text").toString(), QStringLiteral("memfd"));
+
+    // Not a frame: why.
+    QVERIFY(logView->setProperty("currentIndex", 3));
+    QTRY_VERIFY(item(QStringLiteral("frameError"))->isVisible());
+    QVERIFY(item(QStringLiteral("frameError"))->property("text").toString().contains(QStringLiteral("3 items")));
+    // Plain text has no frame block.
+    QVERIFY(logView->setProperty("currentIndex", 6));
+    QTRY_VERIFY(!item(QStringLiteral("frameBlock"))->isVisible());
+
+    // The request, then to its reply and back through the links.
+    QVERIFY(logView->setProperty("currentIndex", 1));
+    QTRY_COMPARE(item(QStringLiteral("frameLink"))->property("text").toString().left(18), QStringLiteral("answered by #8 aft"));
+    QCOMPARE(item(QStringLiteral("frameId"))->property("text").toString(), QStringLiteral("#7"));
+    QCOMPARE(item(QStringLiteral("frameBody"))->property("text").toString(), QStringLiteral("[2, 3]"));
+    saveScreenshot(QStringLiteral("inspector-frames.png"), false);
+    QVERIFY(click(QStringLiteral("frameLink")));
+    QTRY_COMPARE(logView->property("currentIndex").toInt(), 7);
+    QTRY_COMPARE(item(QStringLiteral("frameLink"))->property("text").toString(), QStringLiteral("answers request #2"));
+    QVERIFY(click(QStringLiteral("frameLink")));
+    QTRY_COMPARE(logView->property("currentIndex").toInt(), 1);
+    // The request that got no reply says so.
+    QVERIFY(logView->setProperty("currentIndex", 5));
+    QTRY_COMPARE(item(QStringLiteral("frameLink"))->property("text").toString(), QStringLiteral("no reply yet"));
+
+    // The filter finds frames by what they say.
+    QQuickItem *filter = item(QStringLiteral("logFilterField"));
+    filter->setProperty("text", QStringLiteral("spilled body"));
+    QTRY_COMPARE(logView->property("count").toInt(), 1);
+    filter->setProperty("text", QString());
+    QTRY_COMPARE(logView->property("count").toInt(), 8);
+
+    m_peer->closeWriteChannel();
+    m_peer->kill();
+    QTRY_COMPARE(m_peer->state(), QProcess::NotRunning);
+    QTRY_COMPARE(TestUtil::openFdCount(), descriptorsBefore);
 }
 
 int main(int argc, char *argv[])

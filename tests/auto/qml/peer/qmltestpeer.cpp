@@ -13,6 +13,9 @@
 //   burst:N          send N packets "seq=0" ... "seq=N-1" as fast as the socket takes them
 //   memfd:CONTENT    send the payload "memfd" with a memfd descriptor holding CONTENT
 //   file:PATH        send the payload "file" with a descriptor of PATH opened read-only
+//   spilled:HEX      send the frame HEX of the message protocol (docs/protocol.md) spilled: the
+//                    packet [4, size, "", null] with a sealed memfd holding the frame
+//   framefile:PATH:HEX  send the bytes HEX (a frame) with a descriptor of PATH opened read-only
 //   echo:N           receive N packets; answer each with a JSON description:
 //                    {"size":S,"fds":F,"hex":"...","fd0":"hex of the first 256 bytes of fd 0"}
 //   sleep:MS         wait MS milliseconds
@@ -67,6 +70,22 @@ std::string unhex(const std::string &text)
     std::string out;
     for (size_t i = 0; i + 1 < text.size(); i += 2)
         out += char(std::strtol(text.substr(i, 2).c_str(), nullptr, 16));
+    return out;
+}
+
+// [4, size, "", null] in CBOR: the packet of a spilled frame.
+std::string spillPacket(size_t size)
+{
+    std::string out = "\x84\x04";
+    if (size < 24) {
+        out += char(size);
+    } else {
+        int bytes = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
+        out += char(bytes == 1 ? 0x18 : bytes == 2 ? 0x19 : bytes == 4 ? 0x1a : 0x1b);
+        for (int i = bytes - 1; i >= 0; --i)
+            out += char((size >> (8 * i)) & 0xff);
+    }
+    out += "\x60\xf6";
     return out;
 }
 
@@ -150,6 +169,21 @@ int main(int argc, char **argv)
                 die("memfd");
             sendPacket(fd, "memfd", memfd);
             ::close(memfd);
+        } else if (verb == "spilled") {
+            const std::string frame = unhex(arg);
+            const int memfd = ::memfd_create("qml-test-peer-frame", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+            if (memfd < 0 || ::write(memfd, frame.data(), frame.size()) != ssize_t(frame.size())
+                || ::fcntl(memfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) != 0)
+                die("memfd");
+            sendPacket(fd, spillPacket(frame.size()), memfd);
+            ::close(memfd);
+        } else if (verb == "framefile") {
+            const size_t split = arg.rfind(':');
+            const int file = ::open(arg.substr(0, split).c_str(), O_RDONLY | O_CLOEXEC);
+            if (split == std::string::npos || file < 0)
+                die("open");
+            sendPacket(fd, unhex(arg.substr(split + 1)), file);
+            ::close(file);
         } else if (verb == "file") {
             const int file = ::open(arg.c_str(), O_RDONLY | O_CLOEXEC);
             if (file < 0)
