@@ -36,12 +36,15 @@ private Q_SLOTS:
     void connectBacklogFullIsRetried();
     void connectBacklogFullInWaitForConnected();
     void connectRefused();
+    void connectFailures_data();
+    void connectFailures();
     void adoptionFailureWhileConnecting_data();
     void adoptionFailureWhileConnecting();
     void adoptionFailureInCreatePair();
     void setSocketDescriptorFailures_data();
     void setSocketDescriptorFailures();
     void duplicateFailures();
+    void descriptorDuplicateFails();
     void queriesFail();
     void peerCredentialsFail();
     void peerIdentityQueriesFail();
@@ -231,6 +234,56 @@ void tst_FaultSocket::connectRefused()
     QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
 }
 
+void tst_FaultSocket::connectFailures_data()
+{
+    // Each errno connect() may end with, and the SocketError the user sees for it.
+    QTest::addColumn<int>("error");
+    QTest::addColumn<QSeqpacketSocket::SocketError>("expected");
+    QTest::newRow("ENOENT") << ENOENT << QSeqpacketSocket::ServerNotFoundError;
+    QTest::newRow("ENOTDIR") << ENOTDIR << QSeqpacketSocket::ServerNotFoundError;
+    QTest::newRow("EACCES") << EACCES << QSeqpacketSocket::SocketAccessError;
+    QTest::newRow("EPERM") << EPERM << QSeqpacketSocket::SocketAccessError;
+    QTest::newRow("EROFS") << EROFS << QSeqpacketSocket::SocketAccessError;
+    QTest::newRow("ECONNRESET") << ECONNRESET << QSeqpacketSocket::ConnectionResetError;
+    QTest::newRow("ENAMETOOLONG") << ENAMETOOLONG << QSeqpacketSocket::InvalidAddressError;
+    QTest::newRow("ENOMEM") << ENOMEM << QSeqpacketSocket::ResourceError;
+    QTest::newRow("ENOBUFS") << ENOBUFS << QSeqpacketSocket::ResourceError;
+    QTest::newRow("ENOTSOCK") << ENOTSOCK << QSeqpacketSocket::OperationError;
+    QTest::newRow("EINVAL") << EINVAL << QSeqpacketSocket::OperationError;
+    QTest::newRow("EALREADY") << EALREADY << QSeqpacketSocket::OperationError;
+    QTest::newRow("EOPNOTSUPP") << EOPNOTSUPP << QSeqpacketSocket::UnsupportedOperationError;
+    QTest::newRow("ENOSYS") << ENOSYS << QSeqpacketSocket::UnsupportedOperationError;
+    QTest::newRow("EAFNOSUPPORT") << EAFNOSUPPORT << QSeqpacketSocket::UnsupportedOperationError;
+    QTest::newRow("EPROTONOSUPPORT") << EPROTONOSUPPORT << QSeqpacketSocket::UnsupportedOperationError;
+    QTest::newRow("ENOPROTOOPT") << ENOPROTOOPT << QSeqpacketSocket::UnsupportedOperationError;
+    QTest::newRow("EPROTOTYPE") << EPROTOTYPE << QSeqpacketSocket::ConnectionRefusedError;
+    QTest::newRow("EADDRINUSE") << EADDRINUSE << QSeqpacketSocket::AddressInUseError;
+    QTest::newRow("EMSGSIZE") << EMSGSIZE << QSeqpacketSocket::PacketTooLargeError;
+    QTest::newRow("ETOOMANYREFS") << ETOOMANYREFS << QSeqpacketSocket::TooManyDescriptorsError;
+    QTest::newRow("EPIPE") << EPIPE << QSeqpacketSocket::PeerClosedError;
+    QTest::newRow("EXDEV") << EXDEV << QSeqpacketSocket::UnknownSocketError;
+}
+
+void tst_FaultSocket::connectFailures()
+{
+    // A final failure: errorOccurred() once, the SocketError for the errno, the call and the
+    // system's reason in the message, the socket unconnected and its descriptor closed.
+    QFETCH(int, error);
+    QFETCH(QSeqpacketSocket::SocketError, expected);
+    Listener listener;
+    QVERIFY(listener.listening);
+    QSeqpacketSocket socket;
+    QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
+    FaultInject::fail(Call::Connect, error);
+    socket.connectToServer(listener.address());
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(socket.error(), expected);
+    QCOMPARE(socket.errorString(),
+             QStringLiteral("connectToServer: connect(%1): %2").arg(listener.address().toString(), reason(error)));
+    QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(socket.socketDescriptor(), -1);
+}
+
 void tst_FaultSocket::adoptionFailureWhileConnecting_data()
 {
     QTest::addColumn<int>("call");
@@ -386,6 +439,23 @@ void tst_FaultSocket::duplicateFailures()
     QCOMPARE(pair.socket->state(), QSeqpacketSocket::ConnectedState);
     std::unique_ptr<QSeqpacketSocket> copy(pair.socket->duplicate());
     QVERIFY(copy);
+}
+
+void tst_FaultSocket::descriptorDuplicateFails()
+{
+    // QSeqpacketFileDescriptor::duplicate() out of descriptors: an invalid one and a warning
+    // naming the call; the original stays open.
+    const QSeqpacketFileDescriptor original = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("original"));
+    QVERIFY(original.isValid());
+    FaultInject::fail(Call::Fcntl, EMFILE, 1, F_DUPFD_CLOEXEC);
+    QTest::ignoreMessage(QtWarningMsg,
+                         qPrintable(QStringLiteral("QSeqpacketFileDescriptor::duplicate: fcntl(F_DUPFD_CLOEXEC): %1").arg(reason(EMFILE))));
+    const QSeqpacketFileDescriptor copy = original.duplicate();
+    QVERIFY(!copy.isValid());
+    QVERIFY(TestUtil::isFdOpen(original.descriptor()));
+    const QSeqpacketFileDescriptor second = original.duplicate();
+    QVERIFY(second.isValid());
+    QCOMPARE(TestUtil::preadAll(second.descriptor()), QByteArray("original"));
 }
 
 void tst_FaultSocket::queriesFail()
