@@ -17,12 +17,14 @@
 #include <QtCore/QDebug>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QMutex>
+#include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
 
 #include "testutil.h"
 
 #include <memory>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace {
@@ -89,6 +91,15 @@ private:
     QList<std::pair<QString, QString>> m_messages;
 };
 
+// Two connected raw descriptors; the test adopts one.
+struct UniqueFdPair
+{
+    UniqueFdPair() { valid = TestUtil::rawSocketPair(&mine, &peer); }
+    TestUtil::UniqueFd mine;
+    TestUtil::UniqueFd peer;
+    bool valid = false;
+};
+
 } // namespace
 
 class tst_Debug : public QObject
@@ -114,6 +125,8 @@ private Q_SLOTS:
     void frameEnvelopeErrors();
     void socketOutput();
     void debugMessages();
+    void moreDebugMessages();
+    void invalidRequestAndChannelWithoutSocket();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -353,6 +366,100 @@ void tst_Debug::debugMessages()
     QVERIFY(!second.listen(address));
     QCOMPARE(second.serverError(), QSeqpacketSocket::AddressInUseError);
     QVERIFY2(log.contains(QStringLiteral("qseqpacket.server"), second.errorString()), qPrintable(log.all()));
+}
+
+void tst_Debug::moreDebugMessages()
+{
+    DebugLog log;
+    const QByteArray name = TestUtil::uniqueAbstractName("debug-more");
+    const QSeqpacketAddress address = QSeqpacketAddress::fromAbstractName(name);
+
+    // A user over the server's limit of connections.
+    QSeqpacketServer server;
+    server.setMaxConnectionsPerUser(1);
+    QVERIFY2(server.listen(address), qPrintable(server.errorString()));
+    QSeqpacketSocket first;
+    first.connectToServer(address);
+    QVERIFY(first.waitForConnected(Timeout));
+    QVERIFY(server.waitForNewConnection(Timeout));
+    std::unique_ptr<QSeqpacketSocket> accepted(server.nextPendingConnection());
+    QSeqpacketSocket second;
+    second.connectToServer(address);
+    QVERIFY(second.waitForConnected(Timeout));
+    QVERIFY(QTest::qWaitFor([&] { return log.contains(QStringLiteral("qseqpacket.server"), QStringLiteral("connections already; rejected pid")); },
+                            Timeout));
+    QVERIFY(!server.hasPendingConnections());
+
+    // A socket's failure is a debug message as well as errorOccurred().
+    QSeqpacketSocket nowhere;
+    nowhere.connectToServer(QSeqpacketAddress::fromAbstractName(TestUtil::uniqueAbstractName("debug-none")));
+    QCOMPARE(nowhere.error(), QSeqpacketSocket::ConnectionRefusedError);
+    QVERIFY2(log.contains(QStringLiteral("qseqpacket.socket"), nowhere.errorString()), qPrintable(log.all()));
+
+    // Packets still queued when the connection is aborted are dropped, and the log says how many.
+    {
+        UniqueFdPair raw;
+        QVERIFY(raw.valid);
+        QSeqpacketSocket sender;
+        QVERIFY(sender.setSocketDescriptor(raw.mine.release()));
+        while (sender.packetsToWrite() == 0)
+            QVERIFY(sender.sendPacket(QByteArray(16384, 'd')));
+        const qint64 queued = sender.packetsToWrite();
+        sender.abort();
+        QVERIFY2(log.contains(QStringLiteral("qseqpacket.socket"), QStringLiteral("dropping %1 unsent packets").arg(queued)),
+                 qPrintable(log.all()));
+    }
+
+    // A descriptor adopted with SO_PASSCRED already on: per-packet credentials are on, and said so.
+    {
+        UniqueFdPair raw;
+        QVERIFY(raw.valid);
+        const int on = 1;
+        QCOMPARE(::setsockopt(raw.mine.get(), SOL_SOCKET, SO_PASSCRED, &on, sizeof on), 0);
+        const int fd = raw.mine.get();
+        QSeqpacketSocket adopted;
+        QVERIFY(adopted.setSocketDescriptor(raw.mine.release()));
+        QVERIFY(adopted.perPacketCredentials());
+        QVERIFY2(log.contains(QStringLiteral("qseqpacket.socket"),
+                              QStringLiteral("descriptor %1 has SO_PASSCRED on").arg(fd)),
+                 qPrintable(log.all()));
+    }
+
+    // removeServer() leaves the file of a live server, and says why.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("live"));
+    QSeqpacketServer live;
+    QVERIFY2(live.listen(QSeqpacketAddress::fromPath(path)), qPrintable(live.errorString()));
+    QVERIFY(!QSeqpacketServer::removeServer(path));
+    QVERIFY(QFile::exists(path));
+    QVERIFY2(log.contains(QStringLiteral("qseqpacket.server"), QStringLiteral("removeServer: a server listens on")), qPrintable(log.all()));
+}
+
+void tst_Debug::invalidRequestAndChannelWithoutSocket()
+{
+    // A default-constructed request has nothing and cannot be answered.
+    const QSeqpacketRequest request;
+    QVERIFY(!request.isValid());
+    QVERIFY(request.name().isEmpty());
+    QCOMPARE(request.id(), quint64(0));
+    QVERIFY(request.message().body().isUndefined());
+    QVERIFY(!request.reply(QSeqpacketMessage(QCborValue(1))));
+    QVERIFY(!request.replyError(QStringLiteral("example.Error")));
+    QVERIFY(!request.isAnswered());
+    QSeqpacketRequest copy;
+    copy = request;
+    QVERIFY(!copy.isValid());
+
+    // A channel without a socket warns once, and refuses to send.
+    QTest::ignoreMessage(QtWarningMsg, "QSeqpacketChannel: no socket");
+    QSeqpacketChannel channel(nullptr);
+    QCOMPARE(channel.socket(), nullptr);
+    QVERIFY(!channel.send(QStringLiteral("nothing")));
+    QCOMPARE(channel.errorString(), QStringLiteral("the socket is not connected"));
+    const QFuture<QSeqpacketReply> reply = channel.request(QStringLiteral("nothing"));
+    QVERIFY(reply.isFinished());
+    QVERIFY(reply.result().isError());
 }
 
 QTEST_GUILESS_MAIN(tst_Debug)

@@ -34,6 +34,8 @@ private Q_SLOTS:
     void receivingSpilledFrameFails_data();
     void receivingSpilledFrameFails();
     void socketShortOfMemoryUnderTheChannel();
+    void socketRefusesTheFrame_data();
+    void socketRefusesTheFrame();
 };
 
 namespace {
@@ -242,6 +244,49 @@ void tst_FaultChannel::socketShortOfMemoryUnderTheChannel()
     QCOMPARE(pair.channelA->pendingRequests(), 0);
     QCOMPARE(pair.channelB->unansweredRequests(), 0);
     QVERIFY(pair.protocolErrors.isEmpty());
+}
+
+void tst_FaultChannel::socketRefusesTheFrame_data()
+{
+    QTest::addColumn<int>("error");
+    QTest::addColumn<bool>("connectionLost");
+    QTest::newRow("EPIPE") << EPIPE << true;
+    QTest::newRow("ECONNRESET") << ECONNRESET << true;
+    QTest::newRow("EMSGSIZE") << EMSGSIZE << false;
+}
+
+void tst_FaultChannel::socketRefusesTheFrame()
+{
+    // sendmsg() under the channel fails: send() is false with the socket's reason, a request
+    // fails at once (the connection's end, or the frame alone where the socket is still
+    // connected), and nothing arrives.
+    QFETCH(int, error);
+    QFETCH(bool, connectionLost);
+    ChannelPair pair;
+    FaultInject::fail(Call::Sendmsg, error);
+    QVERIFY(!pair.channelA->send(QStringLiteral("small"), QSeqpacketMessage(QCborValue(1))));
+    QCOMPARE(pair.channelA->errorString(), pair.socketA->errorString());
+    QVERIFY2(pair.channelA->errorString().startsWith(QLatin1String("sendPacket: ")), qPrintable(pair.channelA->errorString()));
+    const QSeqpacketSocket::SocketError socketError = pair.socketA->error();
+    QVERIFY2(connectionLost == (socketError == QSeqpacketSocket::PeerClosedError || socketError == QSeqpacketSocket::ConnectionResetError),
+             errorName(socketError));
+    {
+        FaultInject::fail(Call::Sendmsg, error);
+        const QFuture<QSeqpacketReply> reply = pair.channelA->request(QStringLiteral("small"), QSeqpacketMessage(QCborValue(2)), Timeout);
+        QVERIFY(reply.isFinished());
+        QVERIFY(reply.result().isError());
+        QCOMPARE(pair.channelA->pendingRequests(), 0);
+    }
+    if (!connectionLost) {
+        // The next one goes through.
+        QVERIFY(pair.channelA->send(QStringLiteral("small"), QSeqpacketMessage(QCborValue(3))));
+        QVERIFY(waitUntil([&] { return !pair.received.isEmpty(); }));
+        QCOMPARE(pair.received.size(), 1);
+        QCOMPARE(pair.received.at(0).message.body().toInteger(), 3);
+    } else {
+        runEventLoop(50);
+        QVERIFY(pair.received.isEmpty());
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_FaultChannel)
