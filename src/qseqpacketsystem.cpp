@@ -403,11 +403,6 @@ qint64 maxSendBufferRequest()
     return sysctlValue("/proc/sys/net/core/wmem_max", 212992);
 }
 
-qint64 maxReceiveBufferRequest()
-{
-    return sysctlValue("/proc/sys/net/core/rmem_max", 212992);
-}
-
 qint64 ownPidfdInode()
 {
 #ifdef SYS_pidfd_open

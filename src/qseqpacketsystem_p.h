@@ -186,8 +186,6 @@ bool socketOptionSupported(int option);
 // net.core.wmem_max: the largest SO_SNDBUF request an unprivileged process gets (the kernel
 // doubles it); the kernel's default where it cannot be read.
 qint64 maxSendBufferRequest();
-// net.core.rmem_max, the same for SO_RCVBUF.
-qint64 maxReceiveBufferRequest();
 // The inode of a pidfd of this process (what systemd puts in LISTEN_PIDFDID); -1 where the
 // kernel has no pidfds (before Linux 5.3) or no unique pidfd inodes (before 6.9).
 qint64 ownPidfdInode();
