@@ -17,6 +17,7 @@
 #include <QtCore/QDebug>
 #include <QtCore/QLoggingCategory>
 #include <QtCore/QMutex>
+#include <QtCore/QScopeGuard>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
@@ -24,7 +25,10 @@
 #include "testutil.h"
 
 #include <memory>
+#include <grp.h>
 #include <sys/socket.h>
+
+#include <vector>
 #include <unistd.h>
 
 namespace {
@@ -127,6 +131,8 @@ private Q_SLOTS:
     void debugMessages();
     void moreDebugMessages();
     void invalidRequestAndChannelWithoutSocket();
+    void valueAssignments();
+    void supplementaryGroups();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -460,6 +466,44 @@ void tst_Debug::invalidRequestAndChannelWithoutSocket()
     const QFuture<QSeqpacketReply> reply = channel.request(QStringLiteral("nothing"));
     QVERIFY(reply.isFinished());
     QVERIFY(reply.result().isError());
+}
+
+void tst_Debug::valueAssignments()
+{
+    const QSeqpacketPacket packet(QByteArray("data"), {QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("p"))});
+    QSeqpacketPacket copy;
+    copy = packet;
+    QCOMPARE(copy.data(), QByteArray("data"));
+    QCOMPARE(copy.fileDescriptors().at(0).descriptor(), packet.fileDescriptors().at(0).descriptor());
+
+    QSeqpacketRequest request;
+    request = QSeqpacketRequest();
+    QVERIFY(!request.isValid());
+}
+
+void tst_Debug::supplementaryGroups()
+{
+    // The supplementary groups of this process and of a peer (SO_PEERGROUPS): as root, the test
+    // gives itself two, and puts back what it had.
+    if (::geteuid() != 0)
+        QSKIP("needs root to set supplementary groups");
+    const int count = ::getgroups(0, nullptr);
+    QVERIFY(count >= 0);
+    std::vector<gid_t> saved(size_t(count) + 1);
+    QCOMPARE(::getgroups(count, saved.data()), count);
+    saved.resize(size_t(count));
+    const gid_t groups[] = {4, 27};
+    QCOMPARE(::setgroups(2, groups), 0);
+    const auto restore = qScopeGuard([&] { ::setgroups(saved.size(), saved.data()); });
+
+    const QSeqpacketCredentials own = QSeqpacketCredentials::currentProcess();
+    QCOMPARE(own.supplementaryGroups(), (QList<uint>{4, 27}));
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> socketA(a), socketB(b);
+    const QSeqpacketCredentials peer = b->peerCredentials();
+    QVERIFY(peer.isValid());
+    QCOMPARE(peer.processId(), qint64(::getpid()));
+    QCOMPARE(peer.supplementaryGroups(), (QList<uint>{4, 27}));
 }
 
 QTEST_GUILESS_MAIN(tst_Debug)

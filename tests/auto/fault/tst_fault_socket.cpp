@@ -35,6 +35,7 @@ private Q_SLOTS:
     void connectInterruptedIsTransparent();
     void connectBacklogFullIsRetried();
     void connectBacklogFullInWaitForConnected();
+    void connectBacklogFullThenGiveUp();
     void connectRefused();
     void connectFailures_data();
     void connectFailures();
@@ -217,6 +218,45 @@ void tst_FaultSocket::connectBacklogFullInWaitForConnected()
     QCOMPARE(late.error(), QSeqpacketSocket::TimeoutError);
     QCOMPARE(late.state(), QSeqpacketSocket::ConnectingState);
     late.abort();
+}
+
+void tst_FaultSocket::connectBacklogFullThenGiveUp()
+{
+    // disconnectFromServer() while the backlog stays full: the attempt ends at once, quietly
+    // (no error), and its descriptor is closed; no retry comes later.
+    Listener listener;
+    QVERIFY(listener.listening);
+    QSeqpacketSocket socket;
+    QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
+    const int rule = FaultInject::fail(Call::Connect, EAGAIN, -1);
+    socket.connectToServer(listener.address());
+    QCOMPARE(socket.state(), QSeqpacketSocket::ConnectingState);
+    socket.disconnectFromServer();
+    QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(socket.socketDescriptor(), -1);
+    const long attempts = FaultInject::injected(rule);
+    runEventLoop(100);
+    QCOMPARE(FaultInject::injected(rule), attempts);
+    QCOMPARE(errors.count(), 0);
+
+    // A connection made after a retry, then released: the caller owns a connected descriptor,
+    // and the retry timer is stopped with it.
+    FaultInject::reset();
+    FaultInject::fail(Call::Connect, EAGAIN, 1);
+    QSeqpacketSocket retried;
+    retried.connectToServer(listener.address());
+    QVERIFY2(retried.waitForConnected(Timeout), qPrintable(retried.errorString()));
+    UniqueFd released(retried.releaseSocketDescriptor());
+    QVERIFY(released.isValid());
+    QCOMPARE(retried.state(), QSeqpacketSocket::UnconnectedState);
+    runEventLoop(50);
+    QCOMPARE(retried.state(), QSeqpacketSocket::UnconnectedState);
+    UniqueFd accepted(listener.raw.acceptOne(Timeout));
+    QVERIFY(accepted.isValid());
+    QVERIFY(TestUtil::rawSend(released.get(), "released"));
+    TestUtil::RawPacket packet = TestUtil::rawReceive(accepted.get(), Timeout);
+    QVERIFY(packet.ok);
+    QCOMPARE(packet.data, QByteArray("released"));
 }
 
 void tst_FaultSocket::connectRefused()

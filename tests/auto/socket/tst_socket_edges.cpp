@@ -6,6 +6,7 @@
 #include <QSeqpacketSocket>
 
 #include <QtCore/QElapsedTimer>
+#include <QtCore/QPointer>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
 
@@ -13,6 +14,7 @@
 
 #include <climits>
 #include <memory>
+#include <sys/socket.h>
 #include <thread>
 
 using TestUtil::UniqueFd;
@@ -35,6 +37,12 @@ private Q_SLOTS:
     void waitForPacketsWrittenTimesOut();
     void waitForDisconnectedWritesTheQueue();
     void setSocketDescriptorOnAConnectedSocket();
+    void deletedWhileConnecting();
+    void deletedWhenConnected();
+    void deletedInPacketReady();
+    void deletedInReadChannelFinished();
+    void deletedInErrorOccurredWhileSending();
+    void foreignDescriptorsRefused();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -174,6 +182,97 @@ void tst_SocketEdges::setSocketDescriptorOnAConnectedSocket()
     TestUtil::RawPacket packet = TestUtil::rawReceive(peer.get(), Timeout);
     QVERIFY(packet.ok);
     QCOMPARE(packet.data, QByteArray("to the new peer"));
+}
+
+// The socket deleted from a slot of its own signal: the library notices (QPointer guards) and
+// touches nothing of it afterwards; its descriptor is closed (cleanup() counts them).
+
+void tst_SocketEdges::deletedWhileConnecting()
+{
+    const QByteArray name = TestUtil::uniqueAbstractName("edges-connecting");
+    TestUtil::RawListener listener;
+    QVERIFY(listener.listenAbstract(name));
+    QPointer<QSeqpacketSocket> socket = new QSeqpacketSocket;
+    connect(socket, &QSeqpacketSocket::stateChanged, this, [&socket](QSeqpacketSocket::State state) {
+        if (state == QSeqpacketSocket::ConnectingState)
+            delete socket.data();
+    });
+    socket->connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QVERIFY(socket.isNull());
+}
+
+void tst_SocketEdges::deletedWhenConnected()
+{
+    const QByteArray name = TestUtil::uniqueAbstractName("edges-connected");
+    TestUtil::RawListener listener;
+    QVERIFY(listener.listenAbstract(name));
+    QPointer<QSeqpacketSocket> socket = new QSeqpacketSocket;
+    connect(socket, &QSeqpacketSocket::stateChanged, this, [&socket](QSeqpacketSocket::State state) {
+        if (state == QSeqpacketSocket::ConnectedState)
+            delete socket.data();
+    });
+    socket->connectToServer(QSeqpacketAddress::fromAbstractName(name));
+    QVERIFY(socket.isNull());
+}
+
+void tst_SocketEdges::deletedInPacketReady()
+{
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    int emitted = 0;
+    connect(socket, &QSeqpacketSocket::packetReady, this, [&] {
+        ++emitted;
+        delete socket.data();
+    });
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), "one"));
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), "two"));
+    QVERIFY(QTest::qWaitFor([&] { return socket.isNull(); }, Timeout));
+    QCOMPARE(emitted, 1);
+    // The peer sees the end.
+    TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(end.eof || end.error == ECONNRESET);
+}
+
+void tst_SocketEdges::deletedInReadChannelFinished()
+{
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    connect(socket, &QSeqpacketSocket::readChannelFinished, this, [&] { delete socket.data(); });
+    pair.peer.reset();
+    QVERIFY(QTest::qWaitFor([&] { return socket.isNull(); }, Timeout));
+}
+
+void tst_SocketEdges::deletedInErrorOccurredWhileSending()
+{
+    // The peer is gone: sendPacket() fails with EPIPE, and the slot of errorOccurred() deletes the
+    // socket inside sendPacket(), which then returns false without touching it.
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    QSeqpacketSocket::SocketError seen = QSeqpacketSocket::NoError;
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, [&](QSeqpacketSocket::SocketError error) {
+        seen = error;
+        delete socket.data();
+    });
+    pair.peer.reset();
+    QSeqpacketSocket *raw = socket.data();
+    QVERIFY(!raw->sendPacket(QByteArray("into the void")));
+    QVERIFY(socket.isNull());
+    QCOMPARE(seen, QSeqpacketSocket::PeerClosedError);
+}
+
+void tst_SocketEdges::foreignDescriptorsRefused()
+{
+    // An AF_INET socket is not adopted, with the reason; the descriptor stays the caller's.
+    UniqueFd inet(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    QVERIFY(inet.isValid());
+    QSeqpacketSocket socket;
+    QVERIFY(!socket.setSocketDescriptor(inet.get()));
+    QCOMPARE(socket.error(), QSeqpacketSocket::OperationError);
+    QCOMPARE(socket.errorString(), QStringLiteral("setSocketDescriptor: descriptor %1 is not an AF_UNIX socket").arg(inet.get()));
+    QVERIFY(TestUtil::isFdOpen(inet.get()));
 }
 
 QTEST_GUILESS_MAIN(tst_SocketEdges)
