@@ -15,6 +15,8 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
+
 using namespace FaultTest;
 
 class tst_FaultChannel : public TestCase
@@ -36,6 +38,8 @@ private Q_SLOTS:
     void socketShortOfMemoryUnderTheChannel();
     void socketRefusesTheFrame_data();
     void socketRefusesTheFrame();
+    void answerTooLargeToSend();
+    void manyRequestsTimeOut();
 };
 
 namespace {
@@ -287,6 +291,44 @@ void tst_FaultChannel::socketRefusesTheFrame()
         runEventLoop(50);
         QVERIFY(pair.received.isEmpty());
     }
+}
+
+void tst_FaultChannel::answerTooLargeToSend()
+{
+    // An answer that cannot be framed (more descriptors than a packet carries): reply() is
+    // false, the request stays unanswered, and a second answer that fits goes through.
+    ChannelPair pair;
+    QList<QSeqpacketRequest> requests;
+    connect(pair.channelB.get(), &QSeqpacketChannel::requestReceived, this,
+            [&requests](const QSeqpacketRequest &request) { requests.append(request); });
+    const QFuture<QSeqpacketReply> reply = pair.channelA->request(QStringLiteral("ask"), QSeqpacketMessage(QCborValue(1)), Timeout);
+    QVERIFY(waitUntil([&] { return !requests.isEmpty(); }));
+    const QSeqpacketFileDescriptor one = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("fd"));
+    QList<QSeqpacketFileDescriptor> tooMany;
+    for (int i = 0; i < 254; ++i)
+        tooMany << one;
+    QVERIFY(!requests.at(0).reply(QSeqpacketMessage(QCborValue(2), tooMany)));
+    QVERIFY(!requests.at(0).isAnswered());
+    QVERIFY(requests.at(0).reply(QSeqpacketMessage(QCborValue(3))));
+    QVERIFY(waitFor(reply));
+    QVERIFY(!reply.result().isError());
+    QCOMPARE(reply.result().message().body().toInteger(), 3);
+}
+
+void tst_FaultChannel::manyRequestsTimeOut()
+{
+    // More requests time out than the channel remembers as recently finished (256): each fails
+    // with qseqpacket.Timeout, none is left pending, and the record stays bounded.
+    ChannelPair pair;
+    QList<QFuture<QSeqpacketReply>> replies;
+    for (int i = 0; i < 300; ++i)
+        replies << pair.channelA->request(QStringLiteral("unanswered"), QSeqpacketMessage(QCborValue(i)), 1);
+    QVERIFY(waitUntil([&] { return std::all_of(replies.cbegin(), replies.cend(), [](const auto &f) { return f.isFinished(); }); }));
+    for (const QFuture<QSeqpacketReply> &reply : replies) {
+        QVERIFY(reply.result().isError());
+        QCOMPARE(reply.result().errorName(), QStringLiteral("qseqpacket.Timeout"));
+    }
+    QCOMPARE(pair.channelA->pendingRequests(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_FaultChannel)
