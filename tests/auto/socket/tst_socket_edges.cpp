@@ -3,7 +3,10 @@
 // than one sendmsg() takes (IOV_MAX), a zero-length packet from empty pieces, waiting for
 // packets to be written until a deadline while the peer reads nothing, waiting for the end with
 // packets still queued, and adopting a descriptor into a socket that is connected already.
+#include <QSeqpacketFrame>
 #include <QSeqpacketSocket>
+
+#include <QtCore/QFile>
 
 #include <QtCore/QElapsedTimer>
 #include <QtCore/QPointer>
@@ -43,6 +46,7 @@ private Q_SLOTS:
     void deletedInReadChannelFinished();
     void deletedInErrorOccurredWhileSending();
     void foreignDescriptorsRefused();
+    void privilegedSenderOutgrowsTheSlot();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -273,6 +277,43 @@ void tst_SocketEdges::foreignDescriptorsRefused()
     QCOMPARE(socket.error(), QSeqpacketSocket::OperationError);
     QCOMPARE(socket.errorString(), QStringLiteral("setSocketDescriptor: descriptor %1 is not an AF_UNIX socket").arg(inet.get()));
     QVERIFY(TestUtil::isFdOpen(inet.get()));
+}
+
+void tst_SocketEdges::privilegedSenderOutgrowsTheSlot()
+{
+    // Only a sender with CAP_NET_ADMIN (SO_SNDBUFFORCE) can send a packet larger than twice
+    // net.core.wmem_max, the receive slot: the packet arrives cut to the slot and says so
+    // (isTruncated(), originalSize(), in its QDebug output), and a channel refuses it as a frame.
+    if (::geteuid() != 0)
+        QSKIP("needs CAP_NET_ADMIN (root) for SO_SNDBUFFORCE");
+    QFile wmemMax(QStringLiteral("/proc/sys/net/core/wmem_max"));
+    QVERIFY(wmemMax.open(QIODevice::ReadOnly));
+    const qint64 slot = 2 * wmemMax.readAll().trimmed().toLongLong();
+    QVERIFY(slot > 0);
+    // The kernel allocates a packet's first part in one piece: beyond about 4 MiB it answers
+    // ENOBUFS, privileges or not. With net.core.wmem_max at 2 MiB or more the slot is larger
+    // than any packet the kernel can make, and nothing can be truncated.
+    if (slot > 4 * 1024 * 1024 - 65536)
+        QSKIP("net.core.wmem_max is 2 MiB or more: no packet outgrows the slot on this machine");
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    const int size = int(slot + 4096);
+    const int force = size + 65536;
+    QCOMPARE(::setsockopt(pair.peer.get(), SOL_SOCKET, SO_SNDBUFFORCE, &force, sizeof force), 0);
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), QByteArray(size, 'L')));
+    QVERIFY(pair.socket->waitForPacket(Timeout));
+    const QSeqpacketPacket packet = pair.socket->receivePacket();
+    QVERIFY(packet.isValid());
+    QVERIFY(packet.isTruncated());
+    QCOMPARE(packet.originalSize(), qint64(size));
+    QCOMPARE(packet.data().size(), qsizetype(slot));
+    QString text;
+    QDebug(&text) << packet;
+    QVERIFY2(text.contains(QStringLiteral("%1 bytes of %2, truncated").arg(slot).arg(size)), qPrintable(text.left(200)));
+    const QSeqpacketFrame frame = QSeqpacketFrame::fromPacket(packet, 2 * qint64(size));
+    QVERIFY(!frame.isValid());
+    QCOMPARE(frame.errorString(), QStringLiteral("the packet was cut short: %1 of its %2 bytes arrived").arg(slot).arg(size));
+    QCOMPARE(pair.socket->state(), QSeqpacketSocket::ConnectedState);
 }
 
 QTEST_GUILESS_MAIN(tst_SocketEdges)
