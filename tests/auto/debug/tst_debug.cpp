@@ -133,6 +133,8 @@ private Q_SLOTS:
     void invalidRequestAndChannelWithoutSocket();
     void valueAssignments();
     void supplementaryGroups();
+    void descriptorsOverTheLimit();
+    void listenActivatedByNameWithoutSockets();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -504,6 +506,36 @@ void tst_Debug::supplementaryGroups()
     QVERIFY(peer.isValid());
     QCOMPARE(peer.processId(), qint64(::getpid()));
     QCOMPARE(peer.supplementaryGroups(), (QList<uint>{4, 27}));
+}
+
+void tst_Debug::descriptorsOverTheLimit()
+{
+    // A packet queued before per-packet credentials were turned on has room for more descriptors
+    // than the limit set since: the extra ones are closed, and the packet says its descriptors
+    // were truncated (in its QDebug output too).
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    const QSeqpacketFileDescriptor fd = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("limit"));
+    QVERIFY(sender->sendPacket(QByteArray("five"), {fd, fd, fd, fd, fd}));
+    QVERIFY(receiver->setPerPacketCredentials(true));
+    receiver->setReceiveDescriptorLimit(2);
+    QVERIFY(receiver->waitForPacket(Timeout));
+    const QSeqpacketPacket packet = receiver->receivePacket();
+    QCOMPARE(packet.data(), QByteArray("five"));
+    QVERIFY(packet.fileDescriptors().size() <= 2);
+    QVERIFY(packet.areFileDescriptorsTruncated());
+    QVERIFY2(debugText(packet).contains(QLatin1String(", descriptors truncated")), qPrintable(debugText(packet)));
+}
+
+void tst_Debug::listenActivatedByNameWithoutSockets()
+{
+    // No LISTEN_FDS in the environment: nothing handed over, so no socket of that name.
+    qunsetenv("LISTEN_FDS");
+    qunsetenv("LISTEN_PID");
+    QSeqpacketServer server;
+    QVERIFY(!server.listenActivated(QStringLiteral("service")));
+    QVERIFY(!server.isListening());
+    QVERIFY(!server.errorString().isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_Debug)

@@ -3,7 +3,9 @@
 // than one sendmsg() takes (IOV_MAX), a zero-length packet from empty pieces, waiting for
 // packets to be written until a deadline while the peer reads nothing, waiting for the end with
 // packets still queued, and adopting a descriptor into a socket that is connected already.
+#include <QSeqpacketCredentials>
 #include <QSeqpacketFrame>
+#include <QSeqpacketPacket>
 #include <QSeqpacketSocket>
 
 #include <QtCore/QFile>
@@ -144,6 +146,11 @@ void tst_SocketEdges::waitForDisconnectedWritesTheQueue()
         QVERIFY(pair.socket->sendPacket(TestUtil::sequencedPayload(sent, 16384)));
         ++sent;
     }
+    // One queued with this process's credentials, as a packet may carry them.
+    QSeqpacketPacket withCredentials(TestUtil::sequencedPayload(sent, 16384));
+    withCredentials.setCredentials(QSeqpacketCredentials::currentProcess());
+    QVERIFY(pair.socket->sendPacket(withCredentials));
+    ++sent;
     pair.socket->disconnectFromServer();
     QCOMPARE(pair.socket->state(), QSeqpacketSocket::ClosingState);
     const int peerFd = pair.peer.get();
