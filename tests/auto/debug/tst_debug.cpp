@@ -510,9 +510,9 @@ void tst_Debug::supplementaryGroups()
 
 void tst_Debug::descriptorsOverTheLimit()
 {
-    // A packet queued before per-packet credentials were turned on has room for more descriptors
-    // than the limit set since: the extra ones are closed, and the packet says its descriptors
-    // were truncated (in its QDebug output too).
+    // A limit set after the packet was queued (and credentials turned on meanwhile): no more than
+    // the limit arrive, the rest are closed (by the kernel, MSG_CTRUNC, or by the library), and
+    // the packet says its descriptors were truncated (in its QDebug output too).
     auto [a, b] = QSeqpacketSocket::createPair();
     std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
     const QSeqpacketFileDescriptor fd = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("limit"));
