@@ -312,6 +312,10 @@ void tst_Debug::frameEnvelopeErrors_data()
     QTest::newRow("body cut inside a tag") << raw("\x84\x00\x00\x60\xc6", 5) << QStringLiteral("the frame's body is not valid CBOR: ");
     QTest::newRow("body a map cut short") << raw("\x84\x00\x00\x60\xa1\x00", 6) << QStringLiteral("the frame's body is not valid CBOR: ");
     QTest::newRow("body a string cut short") << raw("\x84\x00\x00\x60\x62\x61", 6) << QStringLiteral("not valid CBOR");
+    QTest::newRow("cut after the array's header") << raw("\x84", 1) << QStringLiteral("the frame is not valid CBOR: ");
+    QTest::newRow("cut after the type") << raw("\x84\x00", 2) << QStringLiteral("the frame is not valid CBOR: ");
+    QTest::newRow("cut after the id") << raw("\x84\x00\x00", 3) << QStringLiteral("the frame is not valid CBOR: ");
+    QTest::newRow("cut after the name") << raw("\x84\x00\x00\x60", 4) << QStringLiteral("the frame ends before its body");
     QTest::newRow("-2^63 - 1") << raw("\x84\x00\x00\x60\x3b\x80\x00\x00\x00\x00\x00\x00\x00", 13)
                                << QStringLiteral("the frame's body has an integer below -2^63");
 }
