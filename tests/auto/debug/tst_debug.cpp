@@ -316,6 +316,9 @@ void tst_Debug::frameEnvelopeErrors_data()
     QTest::newRow("cut after the type") << raw("\x84\x00", 2) << QStringLiteral("the frame is not valid CBOR: ");
     QTest::newRow("cut after the id") << raw("\x84\x00\x00", 3) << QStringLiteral("the frame is not valid CBOR: ");
     QTest::newRow("cut after the name") << raw("\x84\x00\x00\x60", 4) << QStringLiteral("the frame ends before its body");
+    QTest::newRow("body an array cut after its header") << raw("\x84\x00\x00\x60\x81", 5) << QStringLiteral("not valid CBOR");
+    QTest::newRow("body an array cut after an item") << raw("\x84\x00\x00\x60\x82\x00", 6) << QStringLiteral("not valid CBOR");
+    QTest::newRow("body a map cut after its key") << raw("\x84\x00\x00\x60\xa1\x81\x00", 7) << QStringLiteral("not valid CBOR");
     QTest::newRow("-2^63 - 1") << raw("\x84\x00\x00\x60\x3b\x80\x00\x00\x00\x00\x00\x00\x00", 13)
                                << QStringLiteral("the frame's body has an integer below -2^63");
 }
