@@ -31,6 +31,7 @@ private Q_SLOTS:
     void recvmmsgShortOfMemoryPausesAndRetries();
     void recvmmsgShortOfMemoryDoesNotSpin();
     void recvmmsgShortOfMemoryInWaitForPacket();
+    void deadlineInsideThePause();
     void recvmmsgInterruptedIsTransparent();
     void recvmmsgShortBatchesLoseNothing();
     void recvmmsgFinalFailureEndsTheConnection_data();
@@ -526,6 +527,29 @@ void tst_FaultReceive::fallbackTruncatedDescriptorsAreClosed()
         return {};
     });
     QVERIFY2(problem.isEmpty(), problem.constData());
+}
+
+void tst_FaultReceive::deadlineInsideThePause()
+{
+    // waitForPacket() with a deadline shorter than the pause after ENOMEM: it gives up at the
+    // deadline (TimeoutError, no errorOccurred()), and a later wait gets the packet, once.
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), TestUtil::sequencedPayload(0, 64)));
+    // Three failures in a row (pauses of 5, 10 and 20 ms): a loaded machine that overslept the
+    // first pause still meets the next inside the 2 ms deadline.
+    const int rule = FaultInject::fail(Call::Recvmmsg, ENOMEM, 3);
+    QVERIFY(!pair.socket->waitForPacket(2));
+    QVERIFY(FaultInject::injected(rule) >= 1);
+    QCOMPARE(pair.socket->error(), QSeqpacketSocket::TimeoutError);
+    QCOMPARE(errors.count(), 0);
+    QVERIFY(pair.socket->waitForPacket(Timeout));
+    QCOMPARE(FaultInject::injected(rule), 3L);
+    int next = 0;
+    const QByteArray problem = takeSequence(pair.socket.get(), &next);
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(next, 1);
 }
 
 QTEST_GUILESS_MAIN(tst_FaultReceive)

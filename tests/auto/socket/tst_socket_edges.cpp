@@ -47,6 +47,7 @@ private Q_SLOTS:
     void deletedInPacketReady();
     void deletedInReadChannelFinished();
     void deletedInErrorOccurredWhileSending();
+    void deletedWhileClosing();
     void foreignDescriptorsRefused();
     void privilegedSenderOutgrowsTheSlot();
 
@@ -272,6 +273,23 @@ void tst_SocketEdges::deletedInErrorOccurredWhileSending()
     QVERIFY(!raw->sendPacket(QByteArray("into the void")));
     QVERIFY(socket.isNull());
     QCOMPARE(seen, QSeqpacketSocket::PeerClosedError);
+}
+
+void tst_SocketEdges::deletedWhileClosing()
+{
+    // disconnectFromServer(): a slot of stateChanged(ClosingState) deletes the socket; the peer
+    // sees the end.
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    connect(socket, &QSeqpacketSocket::stateChanged, this, [&socket](QSeqpacketSocket::State state) {
+        if (state == QSeqpacketSocket::ClosingState)
+            delete socket.data();
+    });
+    socket->disconnectFromServer();
+    QVERIFY(socket.isNull());
+    TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(end.eof);
 }
 
 void tst_SocketEdges::foreignDescriptorsRefused()
