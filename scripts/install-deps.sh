@@ -2,7 +2,8 @@
 # Installs everything QSeqpacket needs to build, test and run its examples on Debian 12 (bookworm):
 # a C++17 compiler, CMake, Qt 6 (Core for the library; Quick, Quick Controls and Quick Test for
 # the QML module and GUI tools), Xvfb for GUI tests without a display, Doxygen for the API
-# reference (the docs target), and Python 3 with cbor2 for the protocol tests' peer.
+# reference (the docs target), Python 3 with cbor2 for the protocol tests' peer, and gcovr for the
+# coverage figures (scripts/coverage.sh).
 #
 # Run as root, or as a user who may sudo. Safe to run again: when every package is already
 # installed it only checks (dpkg-query) and does not touch apt at all.
@@ -45,6 +46,8 @@ PACKAGES=(
     # and Debian's cbor2, an encoder and decoder of CBOR that shares nothing with Qt's
     python3
     python3-cbor2
+    # line and branch coverage of src/ (scripts/coverage.sh)
+    gcovr
 )
 
 missing=()

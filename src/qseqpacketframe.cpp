@@ -499,6 +499,7 @@ void QSeqpacketFrameSink::begin(qint64 spillThreshold)
     threshold = spillThreshold;
     total = 0;
     errorNumber = 0;
+    failedCall = "";
     bytes.clear();
     if (bytes.capacity() > 4096)
         bytes.squeeze(); // not the 64 KiB of a spilled frame kept for good
@@ -520,30 +521,38 @@ void QSeqpacketFrameSink::spill(const char *data, qint64 size)
         return; // the frame fails in finish()
     if (memfd == -1) {
         memfd = createSealableMemfd("qseqpacket-frame", &errorNumber);
-        if (memfd == -1)
+        if (memfd == -1) {
+            failedCall = "memfd_create";
             return;
+        }
     }
     if (bytes.size() + size <= SpillChunk) {
         bytes.append(data, qsizetype(size));
         return;
     }
     if (!bytes.isEmpty()) {
-        if (!writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber))
+        if (!writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber)) {
+            failedCall = "write";
             return;
+        }
         bytes.resize(0);
     }
     if (size < SpillChunk)
         bytes.append(data, qsizetype(size));
-    else
-        writeAll(memfd, data, size, &errorNumber);
+    else if (!writeAll(memfd, data, size, &errorNumber))
+        failedCall = "write";
 }
 
 bool QSeqpacketFrameSink::finish()
 {
-    if (memfd != -1 && !errorNumber && !bytes.isEmpty() && writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber))
-        bytes.clear();
-    if (memfd != -1 && !errorNumber)
-        addSpillSeals(memfd, &errorNumber);
+    if (memfd != -1 && !errorNumber && !bytes.isEmpty()) {
+        if (writeAll(memfd, bytes.constData(), bytes.size(), &errorNumber))
+            bytes.clear();
+        else
+            failedCall = "write";
+    }
+    if (memfd != -1 && !errorNumber && !addSpillSeals(memfd, &errorNumber))
+        failedCall = "fcntl(F_ADD_SEALS)";
     if (errorNumber && memfd != -1) {
         closeDescriptor(memfd);
         memfd = -1;
@@ -606,8 +615,8 @@ QSeqpacketPacket QSeqpacketFrameEncoder::toPacket(QSeqpacketFrame::Type type, qu
     const bool written = sink.finish();
     sink.bytes.clear();
     if (!written) {
-        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes: memfd_create")
-                                  .arg(size), sink.errorNumber);
+        *error = describe(QCoreApplication::translate("QSeqpacketFrame", "a frame of %1 bytes needs a memfd: %2")
+                                  .arg(size).arg(QLatin1String(sink.failedCall)), sink.errorNumber);
         return QSeqpacketPacket();
     }
     QList<QSeqpacketFileDescriptor> all;

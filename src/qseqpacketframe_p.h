@@ -55,6 +55,7 @@ public:
     QVarLengthArray<char, 256> bytes; // the frame; where spilled, what waits to be written into the memfd
     qint64 total = 0;       // the frame's size so far
     int errorNumber = 0;
+    const char *failedCall = ""; // the call errorNumber comes from, for the message
 
 protected:
     qint64 readData(char *, qint64) override { return -1; }

@@ -260,6 +260,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
             continue;
         }
         total.error = batch.error;
+        total.call = batch.call;
         // A short batch means the kernel had no more; asking again would only return EAGAIN.
         if (batch.endOfInput || batch.error || batch.packets < room) {
             total.drained = !batch.endOfInput && !batch.error;
@@ -287,6 +288,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
     if (received == -1) {
         if (errno != EAGAIN)
             result.error = errno;
+        result.call = "recvmmsg";
         return result;
     }
     buffers.filled = received;
@@ -415,6 +417,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     if (size == -1) {
         if (errno != EAGAIN)
             result.error = errno;
+        result.call = "recv(MSG_PEEK)";
         return result;
     }
     QByteArray data(qsizetype(size), Qt::Uninitialized);
@@ -430,6 +433,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     if (length == -1) {
         if (errno != EAGAIN)
             result.error = errno;
+        result.call = "recvmsg";
         return result;
     }
     ControlData parsed = parseControl(&header);

@@ -25,6 +25,7 @@ public:
         int packets = 0;          // packets added to the queue
         bool endOfInput = false;  // the peer will send nothing more
         int error = 0;            // errno of a failed read, 0 where none
+        const char *call = "";    // the call that failed: "recvmmsg", "recvmsg" or "recv(MSG_PEEK)"
         bool drained = false;     // the kernel had no more when the read stopped
         bool reset = false;       // the peer closed with packets it had not read (ECONNRESET)
     };

@@ -171,13 +171,11 @@ void QSeqpacketServerPrivate::acceptConnections()
                 break;
             if (errorNumber == ECONNABORTED || errorNumber == EPROTO)
                 continue; // that client gave up; others may wait
-            if (errorNumber == EMFILE || errorNumber == ENFILE || errorNumber == ENOBUFS || errorNumber == ENOMEM) {
-                // Out of descriptors or memory: the clients stay in the backlog. Retrying at once
-                // would spin; try again later instead.
-                qCWarning(lcSeqpacketServer, "%s; retrying later",
-                          qPrintable(describe(QStringLiteral("accept"), errorNumber)));
-                scheduleAcceptRetry();
-            }
+            // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or refused (a
+            // security module's EPERM): the clients stay in the backlog and the socket stays
+            // readable, so retrying at once would spin. Try again later instead.
+            qCWarning(lcSeqpacketServer, "%s; retrying later", qPrintable(describe(QStringLiteral("accept"), errorNumber)));
+            scheduleAcceptRetry();
             setErrorAndEmit(tr("accept"), errorNumber);
             if (!guard)
                 return;
@@ -625,8 +623,18 @@ bool QSeqpacketServer::removeServer(const QString &path)
         return false;
     }
     // Ask the kernel first: connecting to a live server would show it a connection from nobody.
-    if (findListenerBoundTo(found.inode) == ListenerSearch::Found || probeSocketFile(nativePath) == 0) {
+    const int probed = findListenerBoundTo(found.inode) == ListenerSearch::Found ? 0 : probeSocketFile(nativePath);
+    if (probed == 0) {
         qCDebug(lcSeqpacketServer, "removeServer: a server listens on %s; left alone", nativePath.constData());
+        return false;
+    }
+    // Only a refusal says nobody listens (ENOENT: the file went meanwhile). Where the probe could
+    // not be made (no descriptor left) or not answered (no permission to connect), a live server
+    // cannot be ruled out.
+    if (probed != ECONNREFUSED && probed != ENOENT) {
+        qCWarning(lcSeqpacketServer, "%s; left alone",
+                  qPrintable(describe(QStringLiteral("removeServer: cannot tell whether a server listens on %1")
+                                              .arg(path), probed)));
         return false;
     }
     // Remove only the file that was found stale: a server may have put a new one there meanwhile.

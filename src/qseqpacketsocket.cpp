@@ -349,13 +349,18 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
     }
     if (result.reset)
         reportReset();
-    if (result.error && isTransient(result.error)) {
-        pauseAfterTransientFailure(tr("receivePacket: recvmmsg"), result.error, true);
-    } else if (result.error) {
-        // Any other failure ends input, so that the notifier cannot spin on it.
-        input.ended = true;
-        input.endPending = true;
-        setErrorAndEmit(tr("receivePacket: recvmmsg"), result.error);
+    if (result.error) {
+        // Named as the call that failed: recvmmsg(), or recv(MSG_PEEK) and recvmsg() where a
+        // thread reads one packet at a time (its batch buffers could not be mapped).
+        const QString operation = tr("receivePacket: %1").arg(QLatin1String(result.call));
+        if (isTransient(result.error)) {
+            pauseAfterTransientFailure(operation, result.error, true);
+        } else {
+            // Any other failure ends input, so that the notifier cannot spin on it.
+            input.ended = true;
+            input.endPending = true;
+            setErrorAndEmit(operation, result.error);
+        }
     } else if (result.packets > 0 && !output.paused) {
         transientRetryInterval = 0;
     }
@@ -818,12 +823,14 @@ void QSeqpacketSocketPrivate::flushQueue()
     }
 }
 
-void QSeqpacketSocketPrivate::finishWriteShutdown()
+bool QSeqpacketSocketPrivate::finishWriteShutdown()
 {
     output.shutdownDone = true;
     int errorNumber = 0;
-    if (!shutdownSocket(fd, SHUT_WR, &errorNumber))
-        setErrorAndEmit(tr("shutdown: shutdown(SHUT_WR)"), errorNumber);
+    if (shutdownSocket(fd, SHUT_WR, &errorNumber))
+        return true;
+    setErrorAndEmit(tr("shutdown: shutdown(SHUT_WR)"), errorNumber);
+    return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1356,8 +1363,8 @@ bool QSeqpacketSocket::shutdown(ShutdownDirection direction)
     }
     if (direction & ShutdownWrite) {
         d->output.shutdownRequested = true;
-        if (d->sender.isEmpty() && !d->output.shutdownDone)
-            d->finishWriteShutdown();
+        if (d->sender.isEmpty() && !d->output.shutdownDone && !d->finishWriteShutdown())
+            return false;
     }
     return true;
 }

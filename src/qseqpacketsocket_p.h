@@ -96,7 +96,7 @@ public:
     // refused): an error for that packet alone; the connection goes on.
     void reportRefusedPacket(int errnoValue, qint64 size, bool withDescriptors, bool withCredentials);
     QString tooLargeMessage(qint64 size) const;
-    void finishWriteShutdown();
+    bool finishWriteShutdown(); // false where shutdown(SHUT_WR) failed (errorOccurred() said why)
     // packetsWritten(): counts \a count packets that reached the kernel, reported from the event
     // loop (or the next waitFor...() call) rather than from inside sendPacket().
     void countWrittenLater(qint64 count);

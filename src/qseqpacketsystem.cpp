@@ -214,6 +214,8 @@ QString socketRoleProblem(int fd, SocketRole role)
     if (domain != AF_UNIX)
         return tr("descriptor %1 is not an AF_UNIX socket").arg(fd);
     const int type = intOption(fd, SOL_SOCKET, SO_TYPE, &errorNumber);
+    if (type == -1)
+        return describe(tr("descriptor %1: getsockopt(SO_TYPE)").arg(fd), errorNumber);
     if (type != SOCK_SEQPACKET) {
         return type == SOCK_STREAM ? tr("descriptor %1 is a SOCK_STREAM socket, not SOCK_SEQPACKET").arg(fd)
              : type == SOCK_DGRAM  ? tr("descriptor %1 is a SOCK_DGRAM socket, not SOCK_SEQPACKET").arg(fd)
@@ -401,11 +403,6 @@ qint64 maxSendBufferRequest()
     return sysctlValue("/proc/sys/net/core/wmem_max", 212992);
 }
 
-qint64 maxReceiveBufferRequest()
-{
-    return sysctlValue("/proc/sys/net/core/rmem_max", 212992);
-}
-
 qint64 ownPidfdInode()
 {
 #ifdef SYS_pidfd_open
@@ -452,31 +449,6 @@ PollResult pollUntil(int fd, short events, const QDeadlineTimer &deadline)
 }
 
 // ---- memfds -----------------------------------------------------------------------------------
-
-int createSealedMemfd(const char *name, const char *data, qint64 size, int *error)
-{
-    const int fd = ::memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-    if (fd == -1) {
-        *error = errno;
-        return -1;
-    }
-    qint64 written = 0;
-    while (written < size) {
-        const ssize_t n = retryOnEintr([&] { return ::write(fd, data + written, size_t(size - written)); });
-        if (n <= 0) {
-            *error = n == 0 ? EIO : errno;
-            closeDescriptor(fd);
-            return -1;
-        }
-        written += n;
-    }
-    if (retryOnEintr([&] { return ::fcntl(fd, F_ADD_SEALS, SpillSeals); }) == -1) {
-        *error = errno;
-        closeDescriptor(fd);
-        return -1;
-    }
-    return fd;
-}
 
 int createSealableMemfd(const char *name, int *error)
 {

@@ -146,11 +146,9 @@ inline int sendMessages(int fd, mmsghdr *headers, unsigned count, int flags)
 // The four seals a spilled frame's memfd must carry: nobody can change it while it is read.
 constexpr int SpillSeals = 0x0001 | 0x0002 | 0x0004 | 0x0008; // F_SEAL_SEAL | SHRINK | GROW | WRITE
 
-// A memfd holding \a size bytes at \a data, sealed with SpillSeals; -1 with *error set.
-int createSealedMemfd(const char *name, const char *data, qint64 size, int *error);
-// The pieces of createSealedMemfd(), for a frame written into the memfd as it is encoded: an empty
-// memfd that can be sealed (-1 with *error set), all of \a size bytes written at its end (false
-// with *error set), and SpillSeals added (false with *error set).
+// The steps of a sealed memfd, for a frame written into it as it is encoded: an empty memfd that
+// can be sealed (-1 with *error set), all of \a size bytes written at its end (false with *error
+// set), and SpillSeals added (false with *error set).
 int createSealableMemfd(const char *name, int *error);
 bool writeAll(int fd, const char *data, qint64 size, int *error);
 bool addSpillSeals(int fd, int *error);
@@ -191,8 +189,6 @@ bool socketOptionSupported(int option);
 // net.core.wmem_max: the largest SO_SNDBUF request an unprivileged process gets (the kernel
 // doubles it); the kernel's default where it cannot be read.
 qint64 maxSendBufferRequest();
-// net.core.rmem_max, the same for SO_RCVBUF.
-qint64 maxReceiveBufferRequest();
 // The inode of a pidfd of this process (what systemd puts in LISTEN_PIDFDID); -1 where the
 // kernel has no pidfds (before Linux 5.3) or no unique pidfd inodes (before 6.9).
 qint64 ownPidfdInode();

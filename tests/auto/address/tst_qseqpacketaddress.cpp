@@ -13,6 +13,7 @@ class tst_QSeqpacketAddress : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void fourByteAndInvalidUtf8();
     void init();
     void cleanup();
 
@@ -431,6 +432,22 @@ void tst_QSeqpacketAddress::debugOutput()
     QVERIFY2(kind.contains(QStringLiteral("Abstract")), qPrintable(kind));
     QVERIFY(debugString(QSeqpacketAddress::Path).contains(QStringLiteral("Path")));
     QVERIFY(debugString(QSeqpacketAddress::Unnamed).contains(QStringLiteral("Unnamed")));
+}
+
+void tst_QSeqpacketAddress::fourByteAndInvalidUtf8()
+{
+    // A printable character of four UTF-8 bytes stays as it is; a surrogate (ED A0 80) and an
+    // overlong encoding (F0 80 80 80) are not UTF-8 and are escaped byte by byte; each reads back.
+    const QByteArray emoji("\xf0\x9f\x98\x80", 4);
+    const QSeqpacketAddress smiling = QSeqpacketAddress::fromAbstractName("a" + emoji);
+    QCOMPARE(smiling.toString(), QStringLiteral("@a") + QString::fromUtf8(emoji));
+    QCOMPARE(QSeqpacketAddress::fromString(smiling.toString()), smiling);
+    const QSeqpacketAddress surrogate = QSeqpacketAddress::fromAbstractName(QByteArray("\xed\xa0\x80", 3));
+    QCOMPARE(surrogate.toString(), QStringLiteral("@\\xed\\xa0\\x80"));
+    QCOMPARE(QSeqpacketAddress::fromString(surrogate.toString()), surrogate);
+    const QSeqpacketAddress overlong = QSeqpacketAddress::fromAbstractName(QByteArray("\xf0\x80\x80\x80", 4));
+    QCOMPARE(overlong.toString(), QStringLiteral("@\\xf0\\x80\\x80\\x80"));
+    QCOMPARE(QSeqpacketAddress::fromString(overlong.toString()), overlong);
 }
 
 QTEST_GUILESS_MAIN(tst_QSeqpacketAddress)
