@@ -258,7 +258,13 @@ public:
 
     /*!
      * With \a enabled each received packet carries its sender's credentials (SO_PASSCRED). Note
-     * that the kernel then gives an unbound socket an abstract address when it first sends.
+     * that the kernel then gives an unbound socket an abstract address when it connects or first
+     * sends.
+     *
+     * The kernel stamps a packet with credentials when it is sent, and only where the receiving
+     * socket asks for them by then. Enabled before connectToServer(), it holds from the very first
+     * packet; enabled on a connected socket (an accepted one, say), packets the peer sent before
+     * come without credentials.
      */
     bool setPerPacketCredentials(bool enabled);
     /*!
@@ -288,6 +294,8 @@ public:
      * the sending process that, unlike its process id, cannot come to mean another process. On an
      * older kernel this fails with UnsupportedOperationError and nothing changes. The pidfds count
      * against the receive buffer for control messages, so a packet's 253 descriptors still arrive whole.
+     * As with setPerPacketCredentials(), packets the peer sent before it was enabled come without
+     * a pidfd: enable it before connectToServer() to have one with every packet.
      */
     bool setPerPacketProcessFileDescriptor(bool enabled);
     /*!

@@ -264,6 +264,18 @@ void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, c
     setState(S::ConnectingState);
     if (!guard)
         return;
+    // The kernel stamps a packet with its sender's credentials when it is sent, and only where
+    // the receiving socket asks for them by then: asked for after connect(), the first packets
+    // of a server that writes at once would come without them. (As in C, an unbound socket that
+    // asks gets an abstract name of the kernel's at connect(), autobind.)
+    if (perPacketCredentials && !setIntOption(fd, SOL_SOCKET, SO_PASSCRED, 1, &errorNumber)) {
+        failConnecting(tr("connectToServer: setsockopt(SO_PASSCRED)"), errorNumber);
+        return;
+    }
+    if (perPacketProcessFd && !setIntOption(fd, SOL_SOCKET, SoPassPidfd, 1, &errorNumber)) {
+        failConnecting(tr("connectToServer: setsockopt(SO_PASSPIDFD)"), errorNumber);
+        return;
+    }
     if (bindAddress && !bindTo(fd, *bindAddress, &errorNumber)) {
         failConnecting(tr("connectToServer: bind(%1)").arg(describeAddress(*bindAddress)), errorNumber);
         return;

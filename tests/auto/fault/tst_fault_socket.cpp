@@ -330,22 +330,30 @@ void tst_FaultSocket::adoptionFailureWhileConnecting_data()
     QTest::addColumn<int>("option");
     QTest::addColumn<QString>("what");
     QTest::addColumn<int>("setup"); // 0: none, 1: per-packet credentials, 2: per-packet pidfd, 3: buffer sizes
-    QTest::newRow("SO_TIMESTAMP") << int(Call::Setsockopt) << int(SO_TIMESTAMP) << QStringLiteral("setsockopt(SO_TIMESTAMP)") << 0;
-    QTest::newRow("SO_PASSCRED read") << int(Call::Getsockopt) << int(SO_PASSCRED) << QStringLiteral("getsockopt(SO_PASSCRED)") << 0;
-    QTest::newRow("SO_PASSCRED set") << int(Call::Setsockopt) << int(SO_PASSCRED) << QStringLiteral("setsockopt(SO_PASSCRED)") << 1;
-    QTest::newRow("SO_PASSPIDFD set") << int(Call::Setsockopt) << 76 << QStringLiteral("setsockopt(SO_PASSPIDFD)") << 2;
-    QTest::newRow("SO_SNDBUF set") << int(Call::Setsockopt) << int(SO_SNDBUF) << QStringLiteral("setsockopt(SO_SNDBUF)") << 3;
-    QTest::newRow("SO_RCVBUF set") << int(Call::Setsockopt) << int(SO_RCVBUF) << QStringLiteral("setsockopt(SO_RCVBUF)") << 3;
+    QTest::addColumn<long>("from"); // which of the library's calls of that option fails
+    QTest::addColumn<bool>("connects"); // whether connect() was made before the failure
+    QTest::newRow("SO_TIMESTAMP") << int(Call::Setsockopt) << int(SO_TIMESTAMP) << QStringLiteral("setsockopt(SO_TIMESTAMP)") << 0 << 1L << true;
+    QTest::newRow("SO_PASSCRED read") << int(Call::Getsockopt) << int(SO_PASSCRED) << QStringLiteral("getsockopt(SO_PASSCRED)") << 0 << 1L << true;
+    // Per-packet credentials and pidfds are asked for before connect() (a server that writes at
+    // once must not get its first packets out without them), and again on the connected socket.
+    QTest::newRow("SO_PASSCRED before connect") << int(Call::Setsockopt) << int(SO_PASSCRED) << QStringLiteral("setsockopt(SO_PASSCRED)") << 1 << 1L << false;
+    QTest::newRow("SO_PASSCRED set") << int(Call::Setsockopt) << int(SO_PASSCRED) << QStringLiteral("setsockopt(SO_PASSCRED)") << 1 << 2L << true;
+    QTest::newRow("SO_PASSPIDFD before connect") << int(Call::Setsockopt) << 76 << QStringLiteral("setsockopt(SO_PASSPIDFD)") << 2 << 1L << false;
+    QTest::newRow("SO_PASSPIDFD set") << int(Call::Setsockopt) << 76 << QStringLiteral("setsockopt(SO_PASSPIDFD)") << 2 << 2L << true;
+    QTest::newRow("SO_SNDBUF set") << int(Call::Setsockopt) << int(SO_SNDBUF) << QStringLiteral("setsockopt(SO_SNDBUF)") << 3 << 1L << true;
+    QTest::newRow("SO_RCVBUF set") << int(Call::Setsockopt) << int(SO_RCVBUF) << QStringLiteral("setsockopt(SO_RCVBUF)") << 3 << 1L << true;
 }
 
 void tst_FaultSocket::adoptionFailureWhileConnecting()
 {
-    // The connection is made, but the socket cannot be set up: it is closed, the error names the
-    // option, and the socket is unconnected (the server sees the connection end).
+    // The socket cannot be set up: it is closed, the error names the option, and the socket is
+    // unconnected (where the connection was made, the server sees it end).
     QFETCH(int, call);
     QFETCH(int, option);
     QFETCH(QString, what);
     QFETCH(int, setup);
+    QFETCH(long, from);
+    QFETCH(bool, connects);
     Listener listener;
     QVERIFY(listener.listening);
     QSeqpacketSocket socket;
@@ -359,7 +367,12 @@ void tst_FaultSocket::adoptionFailureWhileConnecting()
     }
     QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
     QSignalSpy connected(&socket, &QSeqpacketSocket::connected);
-    FaultInject::fail(Call(call), ENOMEM, 1, option);
+    FaultInject::Fault fault;
+    fault.call = Call(call);
+    fault.error = ENOMEM;
+    fault.from = from;
+    fault.selector = option;
+    FaultInject::inject(fault);
     socket.connectToServer(listener.address());
     QCOMPARE(errors.count(), 1);
     QCOMPARE(socket.error(), QSeqpacketSocket::ResourceError);
@@ -367,10 +380,12 @@ void tst_FaultSocket::adoptionFailureWhileConnecting()
     QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
     QCOMPARE(socket.socketDescriptor(), -1);
     QCOMPARE(connected.count(), 0);
-    UniqueFd accepted(listener.raw.acceptOne());
-    QVERIFY(accepted.isValid());
-    const TestUtil::RawPacket end = TestUtil::rawReceive(accepted.get());
-    QVERIFY(end.eof);
+    UniqueFd accepted(listener.raw.acceptOne(connects ? 10000 : 100));
+    QCOMPARE(accepted.isValid(), connects);
+    if (connects) {
+        const TestUtil::RawPacket end = TestUtil::rawReceive(accepted.get());
+        QVERIFY(end.eof);
+    }
 }
 
 void tst_FaultSocket::adoptionFailureInCreatePair()

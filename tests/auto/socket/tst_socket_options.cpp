@@ -94,6 +94,7 @@ private Q_SLOTS:
     void foreignCredentialsRefused();
 
     void perPacketProcessFileDescriptor();
+    void perPacketIdentityFromTheFirstPacket();
     void processFileDescriptorKeepsAllDescriptors();
 
     void descriptorLimitZeroRefusedInTheKernel();
@@ -418,6 +419,49 @@ void tst_SocketOptions::perPacketProcessFileDescriptor()
     QCOMPARE(errors.size(), 0);
     socket.disconnectFromServer();
     QVERIFY(peer.finish());
+}
+
+void tst_SocketOptions::perPacketIdentityFromTheFirstPacket()
+{
+    // The kernel stamps a packet with credentials (and so a pidfd) when it is sent, and only where
+    // the receiver asks by then. A server that writes as soon as it accepts raced a client that
+    // asked only after connect(): its first packet came without them. Asked before
+    // connectToServer(), they are on at connect() (the kernel autobinds the socket then), and a
+    // forked server that sends at once is seen with its credentials every time.
+    const bool pidfds = QSeqpacketSocket().setPerPacketProcessFileDescriptor(true);
+    for (int round = 0; round < 40; ++round) {
+        TestUtil::RawListener listener;
+        const QByteArray name = TestUtil::uniqueAbstractName("first-packet");
+        QVERIFY(listener.listenAbstract(name));
+        const pid_t child = ::fork();
+        QVERIFY(child >= 0);
+        if (child == 0) {
+            const int fd = listener.acceptOne(10000);
+            if (fd < 0 || ::send(fd, "first", 5, MSG_NOSIGNAL) != 5)
+                ::_exit(2);
+            char byte;
+            ::recv(fd, &byte, 1, 0); // until the client closes
+            ::_exit(0);
+        }
+        listener.close();
+        QSeqpacketSocket socket;
+        QVERIFY(socket.setPerPacketCredentials(true));
+        if (pidfds)
+            QVERIFY(socket.setPerPacketProcessFileDescriptor(true));
+        socket.connectToServer(QSeqpacketAddress::fromAbstractName(name));
+        QCOMPARE(socket.state(), QSeqpacketSocket::ConnectedState);
+        QCOMPARE(socket.localAddress().kind(), QSeqpacketAddress::Abstract); // autobound at connect()
+        const QSeqpacketPacket first = takePacket(&socket);
+        QCOMPARE(first.data(), QByteArray("first"));
+        QVERIFY2(first.credentials().isValid(), qPrintable(QString::number(round)));
+        QCOMPARE(first.credentials().processId(), child);
+        if (pidfds)
+            QCOMPARE(pidOfPidfd(first.processFileDescriptor().descriptor()), child);
+        socket.abort();
+        int status = 0;
+        QCOMPARE(::waitpid(child, &status, 0), child);
+        QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
 }
 
 void tst_SocketOptions::processFileDescriptorKeepsAllDescriptors()
