@@ -10,6 +10,8 @@
 
 #include "faulttest.h"
 
+#include <QtCore/QPointer>
+
 #include <sys/mman.h>
 
 #include <thread>
@@ -36,6 +38,7 @@ private Q_SLOTS:
     void recvmmsgShortBatchesLoseNothing();
     void recvmmsgFinalFailureEndsTheConnection_data();
     void recvmmsgFinalFailureEndsTheConnection();
+    void deletedInErrorOccurredOfAReadFailure();
     void pollInterruptedInWaitIsTransparent();
     void pollFailureInWaitForPacket();
     void pollFailureInWaitForDisconnected();
@@ -288,6 +291,34 @@ void tst_FaultReceive::recvmmsgFinalFailureEndsTheConnection()
     QCOMPARE(FaultInject::injected(rule), 1L);
     QCOMPARE(errors.count(), 1);
     QCOMPARE(disconnected.count(), 1);
+}
+
+void tst_FaultReceive::deletedInErrorOccurredOfAReadFailure()
+{
+    // recvmmsg() fails for good while the event loop reads: the slot of errorOccurred() deletes
+    // the socket; nothing of it is touched afterwards (no crash, no second signal), its
+    // descriptor is closed (the peer sees the end; cleanup() counts descriptors).
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    int emitted = 0;
+    QSeqpacketSocket::SocketError seen = QSeqpacketSocket::NoError;
+    QString message;
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, [&](QSeqpacketSocket::SocketError error) {
+        ++emitted;
+        seen = error;
+        message = socket->errorString();
+        delete socket.data();
+    });
+    const int rule = FaultInject::fail(Call::Recvmmsg, EINVAL, -1);
+    QVERIFY(sendSequence(pair.peer.get(), 0, 2).isEmpty());
+    QVERIFY(waitUntil([&] { return socket.isNull(); }));
+    runEventLoop(50);
+    QCOMPARE(emitted, 1);
+    QCOMPARE(seen, QSeqpacketSocket::OperationError);
+    QCOMPARE(message, QStringLiteral("receivePacket: recvmmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QVERIFY(connectionEnded(pair.peer.get()));
 }
 
 void tst_FaultReceive::pollInterruptedInWaitIsTransparent()

@@ -48,6 +48,7 @@ private Q_SLOTS:
     void deletedInReadChannelFinished();
     void deletedInErrorOccurredWhileSending();
     void deletedWhileClosing();
+    void deletedInPacketsWrittenInsideWaitForPacketsWritten();
     void foreignDescriptorsRefused();
     void privilegedSenderOutgrowsTheSlot();
 
@@ -288,6 +289,32 @@ void tst_SocketEdges::deletedWhileClosing()
     });
     socket->disconnectFromServer();
     QVERIFY(socket.isNull());
+    TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(end.eof);
+}
+
+void tst_SocketEdges::deletedInPacketsWrittenInsideWaitForPacketsWritten()
+{
+    // sendPacket() wrote the packet at once; no event loop ran, so waitForPacketsWritten() reports
+    // it first. The slot of packetsWritten() deletes the socket: waitForPacketsWritten() returns
+    // false without touching it, and the packet reached the peer, followed by the end.
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    qint64 reported = 0;
+    connect(socket, &QSeqpacketSocket::packetsWritten, this, [&](qint64 count) {
+        reported += count;
+        delete socket.data();
+    });
+    QVERIFY(socket->sendPacket(QByteArray("written")));
+    QCOMPARE(socket->packetsToWrite(), qint64(0));
+    QSeqpacketSocket *raw = socket.data();
+    QVERIFY(!raw->waitForPacketsWritten(Timeout));
+    QVERIFY(socket.isNull());
+    QCOMPARE(reported, qint64(1));
+    TestUtil::RawPacket packet = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(packet.ok);
+    QCOMPARE(packet.data, QByteArray("written"));
     TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
     QVERIFY(end.eof);
 }
