@@ -39,6 +39,7 @@ private Q_SLOTS:
     void recvmmsgFinalFailureEndsTheConnection_data();
     void recvmmsgFinalFailureEndsTheConnection();
     void deletedInErrorOccurredOfAReadFailure();
+    void largePacketPathFailureNamesRecvmsg();
     void pollInterruptedInWaitIsTransparent();
     void pollFailureInWaitForPacket();
     void pollFailureInWaitForDisconnected();
@@ -319,6 +320,39 @@ void tst_FaultReceive::deletedInErrorOccurredOfAReadFailure()
     QCOMPARE(message, QStringLiteral("receivePacket: recvmmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
     QCOMPARE(FaultInject::injected(rule), 1L);
     QVERIFY(connectionEnded(pair.peer.get()));
+}
+
+void tst_FaultReceive::largePacketPathFailureNamesRecvmsg()
+{
+    // After a large packet (8 KiB or more) the next one is read alone with recvmsg() into a
+    // pooled buffer; a final failure there ends the connection like one of recvmmsg(), and the
+    // message names recvmsg.
+    constexpr int LargeSize = 10000;
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
+    QSignalSpy disconnected(pair.socket.get(), &QSeqpacketSocket::disconnected);
+    int next = 0;
+    QByteArray problem;
+    connect(pair.socket.get(), &QSeqpacketSocket::packetReady, this, [&] {
+        if (problem.isEmpty())
+            problem = takeSequence(pair.socket.get(), &next);
+    });
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(0, LargeSize)));
+    QVERIFY(waitUntil([&] { return next == 1 || !problem.isEmpty(); }));
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(FaultInject::calls(Call::Recvmsg), 0L);
+
+    const int rule = FaultInject::fail(Call::Recvmsg, EINVAL, -1);
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(1, LargeSize)));
+    QVERIFY(waitUntil([&] { return disconnected.count() > 0; }));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).value<QSeqpacketSocket::SocketError>(), QSeqpacketSocket::OperationError);
+    QCOMPARE(pair.socket->errorString(),
+             QStringLiteral("receivePacket: recvmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QCOMPARE(pair.socket->state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(next, 1);
 }
 
 void tst_FaultReceive::pollInterruptedInWaitIsTransparent()
