@@ -636,13 +636,6 @@ QByteArray QSeqpacketFramePrivate::encode(QSeqpacketFrame::Type type, quint64 id
     return encoder.encode(type, id, name, body);
 }
 
-QSeqpacketPacket QSeqpacketFramePrivate::toPacket(const QSeqpacketFrame &frame, qint64 spillThreshold, QString *error)
-{
-    const QSeqpacketFramePrivate *d = frame.d.constData();
-    QSeqpacketFrameEncoder encoder;
-    return encoder.toPacket(d->type, d->id, d->name, d->body, d->fds, spillThreshold, error);
-}
-
 QByteArray QSeqpacketFrame::encode() const
 {
     return QSeqpacketFramePrivate::encode(d->type, d->id, d->name, d->body);

@@ -21,11 +21,6 @@ public:
     qint64 spilledSize = -1;
     bool valid = false;
 
-    // The packet that carries \a frame: its encoding, or where that is longer than
-    // \a spillThreshold bytes, a spill packet with the encoding in a sealed memfd. Returns an
-    // invalid packet and says why in \a error where it cannot be made (too many descriptors,
-    // no memfd).
-    static QSeqpacketPacket toPacket(const QSeqpacketFrame &frame, qint64 spillThreshold, QString *error);
     // Encodes [type, id, name, body] (an undefined body as null) into \a out.
     static QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body);
 };
@@ -78,7 +73,10 @@ class QSeqpacketFrameEncoder
 public:
     QSeqpacketFrameEncoder() : writer(&sink) {}
 
-    // As QSeqpacketFramePrivate::toPacket().
+    // The packet that carries the frame [type, id, name, body]: its encoding, or where that is
+    // longer than \a spillThreshold bytes, a spill packet with the encoding in a sealed memfd
+    // (written as it is encoded). Returns an invalid packet and says why in \a error where it
+    // cannot be made (too many descriptors, no memfd).
     QSeqpacketPacket toPacket(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body,
                               const QList<QSeqpacketFileDescriptor> &fds, qint64 spillThreshold, QString *error);
     QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body);

@@ -366,6 +366,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(int fd)
     if (length == -1) {
         if (errno != EAGAIN)
             result.error = errno;
+        result.call = "recvmsg";
         return result;
     }
     ControlData parsed = parseControl(&header);

@@ -355,12 +355,19 @@ void QSeqpacketSocketPrivate::reportReset()
 
 void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadResult &result)
 {
+    Q_Q(QSeqpacketSocket);
+    // A slot of errorOccurred() may delete the socket: nothing of it is touched after that (the
+    // callers check their own guard).
+    QPointer<QSeqpacketSocket> guard(q);
     if (result.endOfInput) {
         input.ended = true;
         input.endPending = true;
     }
-    if (result.reset)
+    if (result.reset) {
         reportReset();
+        if (!guard)
+            return;
+    }
     if (result.error) {
         // Named as the call that failed: recvmmsg(), or recv(MSG_PEEK) and recvmsg() where a
         // thread reads one packet at a time (its batch buffers could not be mapped).
@@ -372,6 +379,8 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
             input.ended = true;
             input.endPending = true;
             setErrorAndEmit(operation, result.error);
+            if (!guard)
+                return;
         }
     } else if (result.packets > 0 && !output.paused) {
         transientRetryInterval = 0;

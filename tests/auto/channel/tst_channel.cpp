@@ -76,6 +76,7 @@ private Q_SLOTS:
     void requestAndReply();
     void repliesInAnyOrder();
     void answeredLater();
+    void requestsWaitingAcrossWatchRounds();
     void answeredFromAnotherThread();
     void errorReply();
     void noReplyWhenDropped();
@@ -173,6 +174,9 @@ void tst_Channel::bodies_data()
     QTest::newRow("empty text") << QCborValue(QString(""));
     QTest::newRow("bytes") << QCborValue(QByteArray("\x00\x01\xff binary", 10));
     QTest::newRow("array") << QCborValue(QCborArray{1, QStringLiteral("two"), QCborArray{3.0, nullptr}});
+    QTest::newRow("empty array") << QCborValue(QCborArray());
+    QTest::newRow("empty map") << QCborValue(QCborMap());
+    QTest::newRow("empty containers inside") << QCborValue(QCborArray{QCborArray(), QCborMap(), 7});
     QTest::newRow("map") << QCborValue(QCborMap{{QStringLiteral("a"), 1}, {2, QStringLiteral("b")},
                                                 {QStringLiteral("nested"), QCborMap{{QStringLiteral("x"), true}}}});
     QTest::newRow("date-time") << QCborValue(QDateTime(QDate(2026, 11, 27), QTime(8, 30), Qt::UTC));
@@ -300,6 +304,30 @@ void tst_Channel::answeredLater()
     QVERIFY(waitFor(reply));
     QVERIFY(timer.elapsed() >= 45);
     QCOMPARE(reply.result().message().body(), QCborValue(QStringLiteral("later")));
+}
+
+void tst_Channel::requestsWaitingAcrossWatchRounds()
+{
+    // A request still waiting when a later one starts the watch timer again keeps the watcher it
+    // has (no second one); both are answered, each with its own reply.
+    ChannelPair pair;
+    QList<QSeqpacketRequest> held;
+    connect(pair.b(), &QSeqpacketChannel::requestReceived, this, [&held](QSeqpacketRequest request) {
+        held.append(request);
+    });
+    const QFuture<QSeqpacketReply> first = pair.a()->request(QStringLiteral("first"));
+    QTest::qWait(100); // several watch rounds (20 ms each): the first request gets its watcher
+    const QFuture<QSeqpacketReply> second = pair.a()->request(QStringLiteral("second"));
+    QTest::qWait(100); // more rounds, with the first request watched already
+    QTRY_COMPARE_WITH_TIMEOUT(held.size(), 2, Timeout);
+    QVERIFY(!first.isFinished());
+    QVERIFY(!second.isFinished());
+    for (QSeqpacketRequest &request : held)
+        request.reply(QSeqpacketMessage(request.name()));
+    QVERIFY(waitFor(first));
+    QVERIFY(waitFor(second));
+    QCOMPARE(first.result().message().body(), QCborValue(QStringLiteral("first")));
+    QCOMPARE(second.result().message().body(), QCborValue(QStringLiteral("second")));
 }
 
 void tst_Channel::answeredFromAnotherThread()

@@ -13,6 +13,8 @@
 
 #include "faulttest.h"
 
+#include <QtCore/QCborArray>
+
 #include <sys/mman.h>
 
 #include <algorithm>
@@ -31,6 +33,8 @@ private Q_SLOTS:
 
     void spillFails_data();
     void spillFails();
+    void spillFailsMidFrame_data();
+    void spillFailsMidFrame();
     void spillWriteShortOrInterrupted_data();
     void spillWriteShortOrInterrupted();
     void receivingSpilledFrameFails_data();
@@ -147,6 +151,52 @@ void tst_FaultChannel::spillFails()
     QVERIFY(waitUntil([&] { return !pair.received.isEmpty(); }));
     QCOMPARE(pair.received.size(), 1);
     QCOMPARE(pair.received.at(0).message.body().toByteArray(), largeBody(2));
+    QVERIFY(pair.protocolErrors.isEmpty());
+}
+
+void tst_FaultChannel::spillFailsMidFrame_data()
+{
+    // The frame is written into its memfd as it is encoded, piece by piece: a failure while
+    // pieces of the body still come (which are then dropped), a failure writing what was
+    // gathered before a large piece, and a failure writing a large piece (64 KiB or more) itself.
+    QTest::addColumn<int>("call");
+    QTest::addColumn<int>("from");
+    QTest::addColumn<int>("error");
+    QTest::addColumn<QCborValue>("body");
+    QTest::addColumn<QString>("named");
+    const QCborValue smallPieces(QCborArray{largeBody(0), largeBody(1), largeBody(2)});
+    const QCborValue largePiece(QCborArray{largeBody(0), QByteArray(100000, 'b')});
+    QTest::newRow("memfd_create, pieces after it") << int(Call::MemfdCreate) << 1 << EMFILE << smallPieces
+                                                   << QStringLiteral("memfd_create");
+    QTest::newRow("write of what was gathered") << int(Call::Write) << 1 << EIO << largePiece << QStringLiteral("write");
+    QTest::newRow("write of a large piece") << int(Call::Write) << 2 << ENOSPC << largePiece << QStringLiteral("write");
+}
+
+void tst_FaultChannel::spillFailsMidFrame()
+{
+    // Nothing is sent, the caller hears why (the call named), the half-made memfd is closed
+    // (cleanup() counts descriptors), and the channel then sends the same frame.
+    QFETCH(int, call);
+    QFETCH(int, from);
+    QFETCH(int, error);
+    QFETCH(QCborValue, body);
+    QFETCH(QString, named);
+    ChannelPair pair;
+    FaultInject::Fault fault;
+    fault.call = Call(call);
+    fault.error = error;
+    fault.from = from;
+    const int rule = FaultInject::inject(fault);
+    QVERIFY(!pair.channelA->send(QStringLiteral("pieces"), QSeqpacketMessage(body)));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QVERIFY2(pair.channelA->errorString().contains(QStringLiteral("needs a memfd: %1: %2").arg(named, reason(error))),
+             qPrintable(pair.channelA->errorString()));
+    runEventLoop(50);
+    QVERIFY(pair.received.isEmpty());
+    QVERIFY(pair.channelA->send(QStringLiteral("pieces"), QSeqpacketMessage(body)));
+    QVERIFY(waitUntil([&] { return !pair.received.isEmpty(); }));
+    QCOMPARE(pair.received.size(), 1);
+    QCOMPARE(pair.received.at(0).message.body(), body);
     QVERIFY(pair.protocolErrors.isEmpty());
 }
 

@@ -10,6 +10,8 @@
 
 #include "faulttest.h"
 
+#include <QtCore/QPointer>
+
 #include <sys/mman.h>
 
 #include <thread>
@@ -36,6 +38,8 @@ private Q_SLOTS:
     void recvmmsgShortBatchesLoseNothing();
     void recvmmsgFinalFailureEndsTheConnection_data();
     void recvmmsgFinalFailureEndsTheConnection();
+    void deletedInErrorOccurredOfAReadFailure();
+    void largePacketPathFailureNamesRecvmsg();
     void pollInterruptedInWaitIsTransparent();
     void pollFailureInWaitForPacket();
     void pollFailureInWaitForDisconnected();
@@ -288,6 +292,67 @@ void tst_FaultReceive::recvmmsgFinalFailureEndsTheConnection()
     QCOMPARE(FaultInject::injected(rule), 1L);
     QCOMPARE(errors.count(), 1);
     QCOMPARE(disconnected.count(), 1);
+}
+
+void tst_FaultReceive::deletedInErrorOccurredOfAReadFailure()
+{
+    // recvmmsg() fails for good while the event loop reads: the slot of errorOccurred() deletes
+    // the socket; nothing of it is touched afterwards (no crash, no second signal), its
+    // descriptor is closed (the peer sees the end; cleanup() counts descriptors).
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    int emitted = 0;
+    QSeqpacketSocket::SocketError seen = QSeqpacketSocket::NoError;
+    QString message;
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, [&](QSeqpacketSocket::SocketError error) {
+        ++emitted;
+        seen = error;
+        message = socket->errorString();
+        delete socket.data();
+    });
+    const int rule = FaultInject::fail(Call::Recvmmsg, EINVAL, -1);
+    QVERIFY(sendSequence(pair.peer.get(), 0, 2).isEmpty());
+    QVERIFY(waitUntil([&] { return socket.isNull(); }));
+    runEventLoop(50);
+    QCOMPARE(emitted, 1);
+    QCOMPARE(seen, QSeqpacketSocket::OperationError);
+    QCOMPARE(message, QStringLiteral("receivePacket: recvmmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QVERIFY(connectionEnded(pair.peer.get()));
+}
+
+void tst_FaultReceive::largePacketPathFailureNamesRecvmsg()
+{
+    // After a large packet (8 KiB or more) the next one is read alone with recvmsg() into a
+    // pooled buffer; a final failure there ends the connection like one of recvmmsg(), and the
+    // message names recvmsg.
+    constexpr int LargeSize = 10000;
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
+    QSignalSpy disconnected(pair.socket.get(), &QSeqpacketSocket::disconnected);
+    int next = 0;
+    QByteArray problem;
+    connect(pair.socket.get(), &QSeqpacketSocket::packetReady, this, [&] {
+        if (problem.isEmpty())
+            problem = takeSequence(pair.socket.get(), &next);
+    });
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(0, LargeSize)));
+    QVERIFY(waitUntil([&] { return next == 1 || !problem.isEmpty(); }));
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(FaultInject::calls(Call::Recvmsg), 0L);
+
+    const int rule = FaultInject::fail(Call::Recvmsg, EINVAL, -1);
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(1, LargeSize)));
+    QVERIFY(waitUntil([&] { return disconnected.count() > 0; }));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).value<QSeqpacketSocket::SocketError>(), QSeqpacketSocket::OperationError);
+    QCOMPARE(pair.socket->errorString(),
+             QStringLiteral("receivePacket: recvmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QCOMPARE(pair.socket->state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(next, 1);
 }
 
 void tst_FaultReceive::pollInterruptedInWaitIsTransparent()

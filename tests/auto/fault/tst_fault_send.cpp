@@ -8,6 +8,8 @@
 
 #include "faulttest.h"
 
+#include <QtCore/QPointer>
+
 using namespace FaultTest;
 using TestUtil::sequencedPayload;
 
@@ -35,6 +37,7 @@ private Q_SLOTS:
     void sendmmsgInterruptedIsTransparent();
     void sendmmsgRefusedPacketIsDroppedAlone_data();
     void sendmmsgRefusedPacketIsDroppedAlone();
+    void deletedInErrorOccurredOfARefusedQueuedPacket();
     void sendmmsgBrokenPipeEndsSending();
 };
 
@@ -367,6 +370,34 @@ void tst_FaultSend::sendmmsgRefusedPacketIsDroppedAlone()
     QVERIFY2(pair.socket->errorString().startsWith(message), qPrintable(pair.socket->errorString()));
     const QByteArray problem = expectSequence(pair.peer.get(), 1, 4);
     QVERIFY2(problem.isEmpty(), problem.constData());
+}
+
+void tst_FaultSend::deletedInErrorOccurredOfARefusedQueuedPacket()
+{
+    // The kernel refuses the first queued packet (EMSGSIZE) while the queue is written from the
+    // event loop; the slot of errorOccurred() deletes the socket. Writing stops there: the
+    // packets behind it go with the socket, nothing is sent, the peer sees the end.
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    int emitted = 0;
+    QSeqpacketSocket::SocketError seen = QSeqpacketSocket::NoError;
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, [&](QSeqpacketSocket::SocketError error) {
+        ++emitted;
+        seen = error;
+        delete socket.data();
+    });
+    queueFromNow();
+    const int rule = FaultInject::fail(Call::Sendmmsg, EMSGSIZE);
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(socket->sendPacket(sequencedPayload(i, PacketSize)));
+    QCOMPARE(socket->packetsToWrite(), qint64(5));
+    QVERIFY(waitUntil([&] { return socket.isNull(); }));
+    runEventLoop(50);
+    QCOMPARE(emitted, 1);
+    QCOMPARE(seen, QSeqpacketSocket::PacketTooLargeError);
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QVERIFY(connectionEnded(pair.peer.get()));
 }
 
 void tst_FaultSend::sendmmsgBrokenPipeEndsSending()

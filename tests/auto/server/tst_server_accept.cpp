@@ -11,6 +11,7 @@
 #include <QSeqpacketServer>
 #include <QSeqpacketSocket>
 
+#include <QtCore/QPointer>
 #include <QtCore/QProcess>
 #include <QtCore/QSemaphore>
 #include <QtCore/QThread>
@@ -19,6 +20,7 @@
 
 #include <atomic>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -42,6 +44,7 @@ public:
     QList<int> descriptors;
     QList<bool> flagsOk;
     bool wrap = true;
+    std::function<void()> afterIncoming; // called last, e.g. to delete the server
 
 protected:
     void incomingConnection(int socketDescriptor) override
@@ -57,6 +60,10 @@ protected:
             addPendingConnection(socket);
         else
             delete socket;
+        if (afterIncoming) {
+            const std::function<void()> hook = afterIncoming; // it may delete this server
+            hook();
+        }
     }
 };
 
@@ -83,6 +90,8 @@ private Q_SLOTS:
 
     // incomingConnection() override
     void incomingConnectionOverride();
+    void deletedInIncomingConnection();
+    void closedFromNewConnectionInsideWaitForNewConnection();
 
     // threads
     void acceptedSocketsInWorkerThreads();
@@ -418,6 +427,56 @@ void tst_ServerAccept::incomingConnectionOverride()
     const TestUtil::RawPacket closed = receiveRunningEvents(rejected.get());
     QVERIFY(closed.eof);
     QCOMPARE(server.descriptors.size(), 2);
+}
+
+void tst_ServerAccept::deletedInIncomingConnection()
+{
+    // The override deletes the server (after adding the connection): accepting stops there
+    // without touching it; the pending socket goes with the server, so the client sees the end;
+    // the name is free again (nobody listens: refused).
+    QPointer<DescriptorServer> server = new DescriptorServer;
+    QVERIFY2(server->listen(QSeqpacketAddress::fromAbstractName(abstractName("incoming-delete"))),
+             qPrintable(server->errorString()));
+    const QByteArray address = '@' + server->serverAddress().abstractName();
+    int calls = 0;
+    server->afterIncoming = [&] {
+        ++calls;
+        delete server.data();
+    };
+    UniqueFd client(rawConnect(address));
+    QVERIFY(client.isValid());
+    QTRY_VERIFY_WITH_TIMEOUT(server.isNull(), WaitMs);
+    QCOMPARE(calls, 1);
+    const TestUtil::RawPacket closed = receiveRunningEvents(client.get());
+    QVERIFY(closed.eof || closed.error == ECONNRESET);
+    UniqueFd refused(rawConnect(address));
+    QVERIFY(!refused.isValid());
+}
+
+void tst_ServerAccept::closedFromNewConnectionInsideWaitForNewConnection()
+{
+    // A slot of newConnection() takes the connection and closes the server, inside
+    // waitForNewConnection(): it returns false (no connection pending, not timed out), the server
+    // no longer listens, and the connection taken works.
+    QSeqpacketServer server;
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("wait-close"))),
+             qPrintable(server.errorString()));
+    std::unique_ptr<QSeqpacketSocket> taken;
+    connect(&server, &QSeqpacketServer::newConnection, this, [&] {
+        taken.reset(server.nextPendingConnection());
+        server.close();
+    });
+    UniqueFd client(rawConnect('@' + server.serverAddress().abstractName()));
+    QVERIFY(client.isValid());
+    bool timedOut = true;
+    QVERIFY(!server.waitForNewConnection(WaitMs, &timedOut));
+    QVERIFY(!timedOut);
+    QVERIFY(!server.isListening());
+    QVERIFY(!server.hasPendingConnections());
+    QVERIFY(taken);
+    QCOMPARE(taken->state(), QSeqpacketSocket::ConnectedState);
+    QVERIFY(taken->sendPacket(QByteArrayView("still here")));
+    QCOMPARE(TestUtil::rawReceive(client.get()).data, QByteArray("still here"));
 }
 
 // ---- threads --------------------------------------------------------------------------------

@@ -8,6 +8,9 @@
 #include <QSeqpacketPacket>
 #include <QSeqpacketSocket>
 
+#include <QtCore/QCborArray>
+#include <QtCore/QCborMap>
+#include <QtCore/QCborValue>
 #include <QtCore/QFile>
 
 #include <QtCore/QElapsedTimer>
@@ -48,6 +51,10 @@ private Q_SLOTS:
     void deletedInReadChannelFinished();
     void deletedInErrorOccurredWhileSending();
     void deletedWhileClosing();
+    void deletedInPacketsWrittenInsideWaitForPacketsWritten();
+    void deletedInErrorOccurredOfAReset();
+    void largePacketsBeyondThePoolLimit();
+    void framesOffTheFastPath();
     void foreignDescriptorsRefused();
     void privilegedSenderOutgrowsTheSlot();
 
@@ -290,6 +297,121 @@ void tst_SocketEdges::deletedWhileClosing()
     QVERIFY(socket.isNull());
     TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
     QVERIFY(end.eof);
+}
+
+void tst_SocketEdges::deletedInPacketsWrittenInsideWaitForPacketsWritten()
+{
+    // sendPacket() wrote the packet at once; no event loop ran, so waitForPacketsWritten() reports
+    // it first. The slot of packetsWritten() deletes the socket: waitForPacketsWritten() returns
+    // false without touching it, and the packet reached the peer, followed by the end.
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    qint64 reported = 0;
+    connect(socket, &QSeqpacketSocket::packetsWritten, this, [&](qint64 count) {
+        reported += count;
+        delete socket.data();
+    });
+    QVERIFY(socket->sendPacket(QByteArray("written")));
+    QCOMPARE(socket->packetsToWrite(), qint64(0));
+    QSeqpacketSocket *raw = socket.data();
+    QVERIFY(!raw->waitForPacketsWritten(Timeout));
+    QVERIFY(socket.isNull());
+    QCOMPARE(reported, qint64(1));
+    TestUtil::RawPacket packet = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(packet.ok);
+    QCOMPARE(packet.data, QByteArray("written"));
+    TestUtil::RawPacket end = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    QVERIFY(end.eof);
+}
+
+void tst_SocketEdges::deletedInErrorOccurredOfAReset()
+{
+    // The peer closes with a packet of ours unread: reading reports the reset, and the slot of
+    // errorOccurred(ConnectionResetError) deletes the socket; nothing touches it afterwards.
+    Peered pair;
+    QVERIFY(pair.socket && pair.socket->state() == QSeqpacketSocket::ConnectedState);
+    QPointer<QSeqpacketSocket> socket = pair.socket.release();
+    int emitted = 0;
+    QSeqpacketSocket::SocketError seen = QSeqpacketSocket::NoError;
+    connect(socket, &QSeqpacketSocket::errorOccurred, this, [&](QSeqpacketSocket::SocketError error) {
+        ++emitted;
+        seen = error;
+        delete socket.data();
+    });
+    QVERIFY(socket->sendPacket(QByteArray("never read")));
+    pair.peer.reset();
+    QVERIFY(QTest::qWaitFor([&] { return socket.isNull(); }, Timeout));
+    QTest::qWait(20);
+    QCOMPARE(emitted, 1);
+    QCOMPARE(seen, QSeqpacketSocket::ConnectionResetError);
+}
+
+void tst_SocketEdges::largePacketsBeyondThePoolLimit()
+{
+    // Packets over the receive pool's limit (256 KiB), one after another of about the same size:
+    // each is read into the buffer sized by the one before, which the pool does not keep. Every
+    // packet arrives whole, and one kept by the application is not overwritten by the next.
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    QVERIFY(sender && receiver);
+    QVERIFY2(sender->setSendBufferSize(400000), qPrintable(sender->errorString()));
+    if (sender->maxPacketSize() < 300000)
+        QSKIP("net.core.wmem_max is too small for packets of 300,000 bytes");
+    // The second is read into the first's size and on into the batch slot (more than 64 KiB of
+    // it there, whose pages are then given back); the rest into the size before them.
+    const QList<int> sizes = {100000, 300000, 300000, 280000, 300000};
+    QList<QByteArray> received;
+    for (int i = 0; i < sizes.size(); ++i) {
+        const QByteArray payload(sizes.at(i), char('a' + i));
+        QVERIFY2(sender->sendPacket(payload), qPrintable(sender->errorString()));
+        QVERIFY(sender->waitForPacketsWritten(Timeout) || sender->packetsToWrite() == 0);
+        QVERIFY2(receiver->waitForPacket(Timeout), qPrintable(receiver->errorString()));
+        received << receiver->receivePacket().data();
+    }
+    QCOMPARE(received.size(), sizes.size());
+    for (int i = 0; i < sizes.size(); ++i)
+        QCOMPARE(received.at(i), QByteArray(sizes.at(i), char('a' + i)));
+}
+
+void tst_SocketEdges::framesOffTheFastPath()
+{
+    // Frames the one-pass encoder and decoder handle outside their usual shape: an id over
+    // 32 bits (an 8-byte head), a name that is not ASCII (encoded as UTF-8; decoded by the full
+    // decoder, which then walks a nested body), and heads the fast decoder refuses (a reserved
+    // additional information, a simple value in two bytes that fits one, a head cut short),
+    // which the full decoder rejects.
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a), receiver(b);
+    QVERIFY(sender && receiver);
+    const auto roundTrip = [&](const QByteArray &bytes) {
+        if (!sender->sendPacket(bytes) || !receiver->waitForPacket(Timeout))
+            return QSeqpacketFrame();
+        return QSeqpacketFrame::fromPacket(receiver->receivePacket());
+    };
+
+    const quint64 id = (quint64(1) << 40) + 5;
+    const QString name = QStringLiteral("grüße/世界");
+    const QCborValue body(QCborArray{QCborArray{1, QCborArray{2}}, QCborMap{{QStringLiteral("k"), QCborArray()}}});
+    const QSeqpacketFrame frame(QSeqpacketFrame::RequestFrame, id, name, body);
+    const QByteArray encoded = frame.encode();
+    QCOMPARE(encoded, QCborValue(QCborArray{int(QSeqpacketFrame::RequestFrame), qint64(id), name, body}).toCbor());
+    const QSeqpacketFrame decoded = roundTrip(encoded);
+    QVERIFY2(decoded.isValid(), qPrintable(decoded.errorString()));
+    QCOMPARE(decoded.type(), QSeqpacketFrame::RequestFrame);
+    QCOMPARE(decoded.id(), id);
+    QCOMPARE(decoded.name(), name);
+    QCOMPARE(decoded.body(), body);
+
+    const QSeqpacketFrame reserved = roundTrip(QByteArray::fromHex("8400006081" "1c"));
+    QVERIFY(!reserved.isValid());
+    QVERIFY(!reserved.errorString().isEmpty());
+    const QSeqpacketFrame simple = roundTrip(QByteArray::fromHex("8400006081" "f810"));
+    QVERIFY(!simple.isValid());
+    QVERIFY(!simple.errorString().isEmpty());
+    const QSeqpacketFrame cut = roundTrip(QByteArray::fromHex("84000060" "1901")); // a 2-byte integer, 1 byte of it
+    QVERIFY(!cut.isValid());
+    QVERIFY(!cut.errorString().isEmpty());
 }
 
 void tst_SocketEdges::foreignDescriptorsRefused()
