@@ -4,6 +4,7 @@
 #include "qseqpacketpacket_p.h"
 #include "qseqpacketsystem_p.h"
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <sys/socket.h>
@@ -51,8 +52,12 @@ struct LargeBufferPool
     {
         for (int i = 0; i < Size; ++i) {
             const QByteArray &b = buffers[i];
-            if (b.isDetached() && b.capacity() >= size && b.capacity() <= 2 * size)
+            if (b.isDetached() && b.capacity() >= size && b.capacity() <= 2 * size) {
+                // The last other holder may have been a thread that read the bytes before it let
+                // go (its release of the reference); the kernel writes them next.
+                std::atomic_thread_fence(std::memory_order_acquire);
                 return i;
+            }
         }
         const int i = next;
         next = (next + 1) % Size;
