@@ -1079,14 +1079,16 @@ int channelPeerChild(int fd)
                 && memfdContent(fds.at(0)) == "request " + QByteArray::number(seq);
         if (!ok && failures++ < 5)
             std::fprintf(stderr, "soak channel child: request %llu damaged\n", seq);
+        // Before the reply: the parent stops reading at the last reply, and a progress message
+        // sent after it could still be on its way then.
+        if (++answered % 1000 == 0)
+            channel.send(QStringLiteral("progress"), QSeqpacketMessage(qint64(answered)));
         const QByteArray back = channelBody(seq + 1000000000ULL);
         const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(
                 makeMemfd("soak-reply", "reply " + QByteArray::number(seq)));
         request.reply(QSeqpacketMessage(QCborMap{{QStringLiteral("seq"), qint64(seq)},
                                                  {QStringLiteral("ok"), ok},
                                                  {QStringLiteral("data"), back}}, {memfd}));
-        if (++answered % 1000 == 0)
-            channel.send(QStringLiteral("progress"), QSeqpacketMessage(qint64(answered)));
     });
     QObject::connect(&channel, &QSeqpacketChannel::messageReceived, &app,
                      [&](const QString &name) { if (name == QLatin1String("done")) app.quit(); });
