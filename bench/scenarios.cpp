@@ -670,6 +670,128 @@ ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs)
     return result;
 }
 
+namespace {
+
+// Answers every packet waiting on \a fd; false once the peer has gone.
+bool echoAll(int fd)
+{
+    char buffer[256];
+    for (;;) {
+        const ssize_t got = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        if (got == -1) {
+            if (errno == EAGAIN)
+                return true;
+            if (errno == EINTR)
+                continue;
+            fail("floor server: recv", errno);
+        }
+        if (got == 0)
+            return false;
+        if (::send(fd, buffer, size_t(got), MSG_NOSIGNAL) == -1)
+            fail("floor server: send", errno);
+    }
+}
+
+} // namespace
+
+ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoes)
+{
+    ScaleResult result;
+    const std::string name = uniqueName();
+    const int listener = ::socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    sockaddr_un address;
+    std::memset(&address, 0, sizeof(address));
+    address.sun_family = AF_UNIX;
+    std::memcpy(address.sun_path + 1, name.data(), name.size());
+    const socklen_t length = socklen_t(offsetof(sockaddr_un, sun_path) + 1 + name.size());
+    if (listener == -1 || ::bind(listener, reinterpret_cast<sockaddr *>(&address), length) == -1 || ::listen(listener, 128) == -1)
+        fail("floor server: socket/bind/listen", errno);
+    Peer peer = spawnPeer({ "clients", name, std::to_string(clients), std::to_string(active), "8", std::to_string(echoes) }, -1);
+
+    std::vector<int> fds;
+    fds.reserve(size_t(clients));
+    std::vector<std::unique_ptr<QSocketNotifier>> notifiers;
+    const int ep = design == QtFloor::OneEpoll ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
+    std::unique_ptr<QSocketNotifier> epollNotifier;
+    if (design == QtFloor::OneEpoll) {
+        if (ep == -1)
+            fail("floor server: epoll_create1", errno);
+        epollNotifier = std::make_unique<QSocketNotifier>(ep, QSocketNotifier::Read);
+        QObject::connect(epollNotifier.get(), &QSocketNotifier::activated, [ep] {
+            epoll_event events[256];
+            int n;
+            do
+                n = ::epoll_wait(ep, events, 256, 0);
+            while (n == -1 && errno == EINTR);
+            if (n == -1)
+                fail("floor server: epoll_wait", errno);
+            for (int e = 0; e < n; ++e) {
+                if (!echoAll(events[e].data.fd))
+                    ::epoll_ctl(ep, EPOLL_CTL_DEL, events[e].data.fd, nullptr);
+            }
+        });
+    }
+
+    QEventLoop acceptLoop;
+    QSocketNotifier listenNotifier(listener, QSocketNotifier::Read);
+    QObject::connect(&listenNotifier, &QSocketNotifier::activated, &acceptLoop, [&] {
+        for (;;) {
+            const int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (fd == -1) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN)
+                    break;
+                fail("floor server: accept4", errno);
+            }
+            fds.push_back(fd);
+            if (design == QtFloor::OneEpoll) {
+                epoll_event event = {};
+                event.events = EPOLLIN;
+                event.data.fd = fd;
+                if (::epoll_ctl(ep, EPOLL_CTL_ADD, fd, &event) == -1)
+                    fail("floor server: epoll_ctl", errno);
+            } else {
+                auto notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
+                QSocketNotifier *n = notifier.get();
+                QObject::connect(n, &QSocketNotifier::activated, n, [n, fd] {
+                    if (!echoAll(fd))
+                        n->setEnabled(false);
+                });
+                notifiers.push_back(std::move(notifier));
+            }
+        }
+        if (int(fds.size()) >= clients)
+            acceptLoop.quit();
+    });
+
+    const Clock::time_point start = Clock::now();
+    peerGo(peer);
+    runLoop(acceptLoop, "floor server: accept");
+    result.acceptRate = double(clients) / secondsSince(start);
+    listenNotifier.setEnabled(false);
+    readControl(peer.control, 'C');
+
+    if (echoes > 0) {
+        QEventLoop echoLoop;
+        std::string text;
+        ControlWatch done(peer, echoLoop, 'T', &text);
+        sendControl(peer.control, 'E');
+        runLoop(echoLoop, "floor server: echo");
+        result.echoRate = double(echoes) / std::stod(text);
+    }
+    sendControl(peer.control, 'Q');
+    reapPeer(peer);
+    notifiers.clear();
+    epollNotifier.reset();
+    for (int fd : fds)
+        ::close(fd);
+    if (ep != -1)
+        ::close(ep);
+    ::close(listener);
+    return result;
+}
+
 ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs)
 {
     ScaleResult result;

@@ -68,6 +68,13 @@ struct ScaleResult
 ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs);
 ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs);
 
+// The same server in Qt's event loop without the library: what any design on the event loop can
+// reach. PerDescriptor registers a QSocketNotifier per connection (as QSeqpacketSocket does, and
+// as the glib dispatcher then polls every one on each wake-up); OneEpoll puts the connections in
+// an epoll set and registers one notifier for it.
+enum class QtFloor { PerDescriptor, OneEpoll };
+ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoes);
+
 } // namespace bench
 
 #endif
