@@ -368,8 +368,13 @@ void tst_FaultChannel::answerTooLargeToSend()
 void tst_FaultChannel::manyRequestsTimeOut()
 {
     // More requests time out than the channel remembers as recently finished (256): each fails
-    // with qseqpacket.Timeout, none is left pending, and the record stays bounded.
+    // with qseqpacket.Timeout, none is left pending, and the record stays bounded. The far end
+    // keeps the requests unanswered (with no handler at all it would answer UnknownRequest,
+    // which can come back before a 1 ms timeout fires).
     ChannelPair pair;
+    QList<QSeqpacketRequest> kept;
+    connect(pair.channelB.get(), &QSeqpacketChannel::requestReceived, this,
+            [&kept](const QSeqpacketRequest &request) { kept.append(request); });
     QList<QFuture<QSeqpacketReply>> replies;
     for (int i = 0; i < 300; ++i)
         replies << pair.channelA->request(QStringLiteral("unanswered"), QSeqpacketMessage(QCborValue(i)), 1);
