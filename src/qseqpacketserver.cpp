@@ -24,6 +24,8 @@ namespace {
 constexpr int FirstActivatedDescriptor = 3; // SD_LISTEN_FDS_START
 constexpr int FirstAcceptRetryInterval = 50;
 constexpr int MaxAcceptRetryInterval = 1000;
+// Connections one notifier activation accepts at most before the event loop gets its turn.
+constexpr int MaxAcceptsPerActivation = 1024;
 
 mode_t modeFor(QSeqpacketServer::SocketOptions options)
 {
@@ -162,44 +164,64 @@ void QSeqpacketServerPrivate::acceptConnections()
 {
     Q_Q(QSeqpacketServer);
     QPointer<QSeqpacketServer> guard(q);
-    bool added = false;
-    while (fd >= 0 && pending.size() < maxPending) {
-        int errorNumber = 0;
-        const int accepted = acceptConnection(fd, &errorNumber);
-        if (accepted == -1) {
-            if (errorNumber == EAGAIN)
+    // In rounds: accept until the backlog is empty or the pending list is full, then announce.
+    // Where the slots took the connections and more wait, the next round goes on at once rather
+    // than after another pass of the event loop (a burst of clients is accepted at the rate of
+    // accept4(), not of the event loop); bounded so that other events still get their turn.
+    int acceptedNow = 0;
+    for (;;) {
+        bool added = false;
+        bool backlogEmpty = false;
+        bool failed = false;
+        while (fd >= 0 && pending.size() < maxPending) {
+            int errorNumber = 0;
+            const int accepted = acceptConnection(fd, &errorNumber);
+            if (accepted == -1) {
+                if (errorNumber == EAGAIN) {
+                    backlogEmpty = true;
+                    break;
+                }
+                if (errorNumber == ECONNABORTED || errorNumber == EPROTO)
+                    continue; // that client gave up; others may wait
+                // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or refused (a
+                // security module's EPERM): the clients stay in the backlog and the socket stays
+                // readable, so retrying at once would spin. Try again later instead.
+                qCWarning(lcSeqpacketServer, "%s; retrying later", qPrintable(describe(QStringLiteral("accept"), errorNumber)));
+                scheduleAcceptRetry();
+                setErrorAndEmit(tr("accept"), errorNumber);
+                if (!guard)
+                    return;
+                failed = true;
                 break;
-            if (errorNumber == ECONNABORTED || errorNumber == EPROTO)
-                continue; // that client gave up; others may wait
-            // Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM), or refused (a
-            // security module's EPERM): the clients stay in the backlog and the socket stays
-            // readable, so retrying at once would spin. Try again later instead.
-            qCWarning(lcSeqpacketServer, "%s; retrying later", qPrintable(describe(QStringLiteral("accept"), errorNumber)));
-            scheduleAcceptRetry();
-            setErrorAndEmit(tr("accept"), errorNumber);
+            }
+            retryInterval = 0;
+            ++acceptedNow;
+            bool serverGone = false;
+            const bool admitted = admit(accepted, &serverGone);
+            if (serverGone)
+                return; // a filter deleted the server, which closed the connection
+            if (!admitted) {
+                closeDescriptor(accepted);
+                continue;
+            }
+            const qsizetype before = pending.size();
+            q->incomingConnection(accepted);
             if (!guard)
                 return;
-            break;
+            acceptingUser.reset();
+            added = added || pending.size() > before;
         }
-        retryInterval = 0;
-        bool serverGone = false;
-        const bool admitted = admit(accepted, &serverGone);
-        if (serverGone)
-            return; // a filter deleted the server, which closed the connection
-        if (!admitted) {
-            closeDescriptor(accepted);
-            continue;
+        updateNotifier();
+        if (added) {
+            emit q->newConnection();
+            if (!guard)
+                return;
         }
-        const qsizetype before = pending.size();
-        q->incomingConnection(accepted);
-        if (!guard)
+        if (!added || backlogEmpty || failed || fd < 0 || acceptPaused || pending.size() >= maxPending
+            || acceptedNow >= MaxAcceptsPerActivation) {
             return;
-        acceptingUser.reset();
-        added = added || pending.size() > before;
+        }
     }
-    updateNotifier();
-    if (added)
-        emit q->newConnection();
 }
 
 bool QSeqpacketServerPrivate::admit(int accepted, bool *serverGone)

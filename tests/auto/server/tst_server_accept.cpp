@@ -85,6 +85,7 @@ private Q_SLOTS:
     // backlog, pending connections, waiting
     void listenBacklogSize();
     void maxPendingConnections();
+    void burstTakenFromNewConnection();
     void waitForNewConnection();
     void waitForNewConnectionInThreadWithoutEventLoop();
 
@@ -304,6 +305,56 @@ void tst_ServerAccept::maxPendingConnections()
     for (int i = 0; i < Clients; ++i)
         QVERIFY(seen.contains("client-" + QByteArray::number(i)));
     QVERIFY(newConnection.size() >= 3);
+}
+
+void tst_ServerAccept::burstTakenFromNewConnection()
+{
+    // Twenty clients wait in the backlog, two may be pending, and a newConnection() slot takes
+    // them as they come: one pass of the event loop accepts all twenty, in rounds of two, each
+    // announced, rather than two per pass.
+    constexpr int Clients = 20;
+    QSeqpacketServer server;
+    server.setMaxPendingConnections(2);
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("burst"))), qPrintable(server.errorString()));
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < Clients; ++i) {
+        clients.emplace_back(rawConnect('@' + server.serverAddress().abstractName()));
+        QVERIFY(clients.back().isValid());
+    }
+    int announced = 0;
+    std::vector<std::unique_ptr<QSeqpacketSocket>> taken;
+    connect(&server, &QSeqpacketServer::newConnection, this, [&] {
+        ++announced;
+        while (QSeqpacketSocket *socket = server.nextPendingConnection())
+            taken.emplace_back(socket);
+    });
+    // One pass each (processEvents() with a time would run passes until it is up).
+    QDeadlineTimer deadline(WaitMs);
+    while (taken.empty() && !deadline.hasExpired())
+        QCoreApplication::processEvents();
+    QCOMPARE(int(taken.size()), Clients);
+    QCOMPARE(announced, Clients / 2);
+    for (const auto &socket : taken)
+        QCOMPARE(socket->state(), QSeqpacketSocket::ConnectedState);
+
+    // A slot that leaves them pending stops the rounds at the limit.
+    taken.clear();
+    server.disconnect(this);
+    for (int i = 0; i < 5; ++i) {
+        clients.emplace_back(rawConnect('@' + server.serverAddress().abstractName()));
+        QVERIFY(clients.back().isValid());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(server.hasPendingConnections(), WaitMs);
+    QTest::qWait(50);
+    int pending = 0;
+    while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+        delete socket;
+        ++pending;
+        if (pending == 2)
+            break;
+    }
+    QCOMPARE(pending, 2);
+    QVERIFY(!server.hasPendingConnections());
 }
 
 void tst_ServerAccept::waitForNewConnection()
