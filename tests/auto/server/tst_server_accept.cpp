@@ -86,6 +86,7 @@ private Q_SLOTS:
     void listenBacklogSize();
     void maxPendingConnections();
     void burstTakenFromNewConnection();
+    void deletedInNewConnectionBetweenRounds();
     void waitForNewConnection();
     void waitForNewConnectionInThreadWithoutEventLoop();
 
@@ -355,6 +356,42 @@ void tst_ServerAccept::burstTakenFromNewConnection()
     }
     QCOMPARE(pending, 2);
     QVERIFY(!server.hasPendingConnections());
+}
+
+void tst_ServerAccept::deletedInNewConnectionBetweenRounds()
+{
+    // Clients wait beyond the pending limit and the newConnection() slot takes one connection and
+    // deletes the server: the rounds stop there without touching it; the connection taken works
+    // and the clients left in the backlog see the end.
+    QPointer<QSeqpacketServer> server = new QSeqpacketServer;
+    server->setMaxPendingConnections(1);
+    QVERIFY2(server->listen(QSeqpacketAddress::fromAbstractName(abstractName("rounds-delete"))),
+             qPrintable(server->errorString()));
+    const QByteArray address = '@' + server->serverAddress().abstractName();
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.emplace_back(rawConnect(address));
+        QVERIFY(clients.back().isValid());
+    }
+    int calls = 0;
+    std::unique_ptr<QSeqpacketSocket> taken;
+    connect(server.data(), &QSeqpacketServer::newConnection, this, [&] {
+        ++calls;
+        taken.reset(server->nextPendingConnection());
+        taken->setParent(nullptr);
+        delete server.data();
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(server.isNull(), WaitMs);
+    QCOMPARE(calls, 1);
+    QVERIFY(taken);
+    QCOMPARE(taken->state(), QSeqpacketSocket::ConnectedState);
+    QVERIFY(TestUtil::rawSend(clients.at(0).get(), "still here"));
+    QVERIFY(taken->waitForPacket(WaitMs));
+    QCOMPARE(taken->receivePacket().data(), QByteArray("still here"));
+    for (size_t i = 1; i < clients.size(); ++i) {
+        const TestUtil::RawPacket closed = receiveRunningEvents(clients.at(i).get());
+        QVERIFY(closed.eof || closed.error == ECONNRESET);
+    }
 }
 
 void tst_ServerAccept::waitForNewConnection()
