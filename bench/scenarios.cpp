@@ -605,6 +605,17 @@ double idleEventLoopCpu(int ms, double *wakeups)
     return cpuMs(before, after);
 }
 
+// Has the clients' peer run its echo phase against this process's event loop; echoes per second.
+double runEchoInEventLoop(Peer &peer, long echoes, const char *what)
+{
+    QEventLoop echoLoop;
+    std::string text;
+    ControlWatch done(peer, echoLoop, 'T', &text);
+    sendControl(peer.control, 'E');
+    runLoop(echoLoop, what);
+    return double(echoes) / std::stod(text);
+}
+
 } // namespace
 
 ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs)
@@ -656,14 +667,8 @@ ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs)
     if (idleMs > 0)
         result.idleCpuMs = idleEventLoopCpu(idleMs, &result.idleWakeups);
 
-    if (echoes > 0) {
-        QEventLoop echoLoop;
-        std::string text;
-        ControlWatch done(peer, echoLoop, 'T', &text);
-        sendControl(peer.control, 'E');
-        runLoop(echoLoop, "server scale: echo");
-        result.echoRate = double(echoes) / std::stod(text);
-    }
+    if (echoes > 0)
+        result.echoRate = runEchoInEventLoop(peer, echoes, "server scale: echo");
     sendControl(peer.control, 'Q');
     reapPeer(peer);
     server.reset(); // and the connections, its children
@@ -772,14 +777,8 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
     listenNotifier.setEnabled(false);
     readControl(peer.control, 'C');
 
-    if (echoes > 0) {
-        QEventLoop echoLoop;
-        std::string text;
-        ControlWatch done(peer, echoLoop, 'T', &text);
-        sendControl(peer.control, 'E');
-        runLoop(echoLoop, "floor server: echo");
-        result.echoRate = double(echoes) / std::stod(text);
-    }
+    if (echoes > 0)
+        result.echoRate = runEchoInEventLoop(peer, echoes, "floor server: echo");
     sendControl(peer.control, 'Q');
     reapPeer(peer);
     notifiers.clear();
