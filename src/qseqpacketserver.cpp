@@ -245,9 +245,12 @@ bool QSeqpacketServerPrivate::admit(int accepted, bool *serverGone)
     }
     QPointer<QSeqpacketServer> guard(q);
     bool admitted = true;
+    // The filters run from copies: a filter that deletes the server, or sets another filter,
+    // destroys the stored one while it runs, and with it the closure it is executing.
     try {
         if (credentialsFilter) {
-            admitted = credentialsFilter(credentials);
+            const auto filter = credentialsFilter;
+            admitted = filter(credentials);
         } else if (connectionFilter) {
             // The filter sees a connection of its own, on the accepted descriptor; it goes back
             // to incomingConnection() as a descriptor, so that a subclass gets it as always.
@@ -259,7 +262,8 @@ bool QSeqpacketServerPrivate::admit(int accepted, bool *serverGone)
             } else {
                 // The descriptor stays the caller's, also when the filter throws.
                 const auto release = qScopeGuard([&connection] { connection.releaseSocketDescriptor(); });
-                admitted = connectionFilter(std::as_const(connection));
+                const auto filter = connectionFilter;
+                admitted = filter(std::as_const(connection));
             }
         }
     } catch (...) {

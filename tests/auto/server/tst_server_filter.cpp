@@ -3,8 +3,8 @@
 // QSeqpacketServer's peer filter: it is asked with each client's credentials (with supplementary
 // groups), or with the connection itself, before the connection is handed out; a rejected client
 // (by user, or by process among cross-process clients of the helper in client/) sees its
-// connection closed and nobody else sees it. A filter that throws or deletes the server, and the
-// limit on connections per user.
+// connection closed and nobody else sees it. A filter that throws, deletes the server or replaces
+// itself, and the limit on connections per user.
 // Every test checks that no descriptor is left open (init/cleanup).
 
 #include <QSeqpacketAddress>
@@ -21,6 +21,7 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <vector>
 
 #include <unistd.h>
 
@@ -47,6 +48,7 @@ private Q_SLOTS:
     void connectionFilterAsksTheConnection();
     void filterThatThrowsRejects();
     void filterThatDeletesTheServer();
+    void filterThatReplacesItself();
     void maxConnectionsPerUser();
 };
 
@@ -331,6 +333,40 @@ void tst_ServerFilter::filterThatDeletesTheServer()
     // The second was still in the backlog of a listening socket that is gone.
     const TestUtil::RawPacket secondEnd = receiveRunningEvents(second.get(), WaitMs);
     QVERIFY(secondEnd.eof || secondEnd.error == ECONNRESET);
+}
+
+void tst_ServerFilter::filterThatReplacesItself()
+{
+    // Each filter sets the next one and then goes on using what it captured: the server runs a
+    // filter from a copy, so replacing the stored one does not destroy the running closure
+    // (AddressSanitizer's use-after-free without it). The credentials overload hands over to the
+    // connection overload, which removes all filters.
+    QSeqpacketServer server;
+    QList<qint64> askedFor;
+    const QString tag = QStringLiteral("captured by value, read after the replacement");
+    server.setPeerFilter([&server, &askedFor, tag](const QSeqpacketCredentials &credentials) {
+        server.setPeerFilter([&server, &askedFor, tag](const QSeqpacketSocket &connection) {
+            server.setPeerFilter(nullptr);
+            askedFor.append(connection.peerCredentials().processId());
+            return !tag.isEmpty();
+        });
+        askedFor.append(credentials.processId());
+        return !tag.isEmpty();
+    });
+    QSignalSpy newConnection(&server, &QSeqpacketServer::newConnection);
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("filter-replaces"))),
+             qPrintable(server.errorString()));
+    const QByteArray address = '@' + server.serverAddress().abstractName();
+    std::vector<std::unique_ptr<QSeqpacketSocket>> taken;
+    for (int i = 0; i < 3; ++i) {
+        UniqueFd client(rawConnect(address));
+        QVERIFY(client.isValid());
+        QVERIFY(newConnection.wait(WaitMs));
+        taken.emplace_back(server.nextPendingConnection());
+        QVERIFY(taken.back());
+    }
+    // Asked twice (once by each filter), then no filter is left to ask.
+    QCOMPARE(askedFor, QList<qint64>({ qint64(getpid()), qint64(getpid()) }));
 }
 
 void tst_ServerFilter::maxConnectionsPerUser()

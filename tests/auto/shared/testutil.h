@@ -150,6 +150,14 @@ inline qint64 cpuTimeMs()
             + (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1000;
 }
 
+/*! True in a process that valgrind runs (its preloaded helpers are in LD_PRELOAD, also in a
+    forked child): tests that repeat a racy step many times repeat it a few times there, where
+    each forked child's exit costs a leak check of the whole heap. */
+inline bool underValgrind()
+{
+    return qgetenv("LD_PRELOAD").contains("vgpreload");
+}
+
 // ---- file content -----------------------------------------------------------------------
 
 /*! A memfd holding \a content; close-on-exec unless \a cloexec is false. -1 on failure. */
