@@ -395,27 +395,32 @@ void tst_SocketThreads::waitForRetriesAfterSignals()
     QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
     const pthread_t waiter = ::pthread_self();
     const int rawFd = raw.get();
-    std::thread interrupter([waiter, rawFd] {
-        for (int i = 0; i < 100; ++i) {
+    // Under valgrind each signal and each receive (memcheck marks the receive slots' whole
+    // buffers) take milliseconds, and with another memcheck run beside it this test outlasted
+    // 30 s: there 10 signals interrupt the wait as well, and the waits get longer.
+    const int signalCount = TestUtil::underValgrind() ? 10 : 100;
+    const int timeout = TestUtil::underValgrind() ? 4 * LongTimeout : LongTimeout;
+    std::thread interrupter([waiter, rawFd, signalCount] {
+        for (int i = 0; i < signalCount; ++i) {
             ::pthread_kill(waiter, SIGUSR1);
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         TestUtil::rawSend(rawFd, "after the signals");
     });
-    const bool gotPacket = socket.waitForPacket(LongTimeout);
+    const bool gotPacket = socket.waitForPacket(timeout);
     interrupter.join();
     QVERIFY2(gotPacket, qPrintable(describe(socket)));
     QCOMPARE(socket.receivePacket().data(), QByteArray("after the signals"));
 
     // The same while waiting for the end.
-    std::thread closer([waiter, &raw] {
-        for (int i = 0; i < 100; ++i) {
+    std::thread closer([waiter, &raw, signalCount] {
+        for (int i = 0; i < signalCount; ++i) {
             ::pthread_kill(waiter, SIGUSR1);
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
         raw.reset();
     });
-    const bool gotEnd = socket.waitForDisconnected(LongTimeout);
+    const bool gotEnd = socket.waitForDisconnected(timeout);
     closer.join();
     QVERIFY2(gotEnd, qPrintable(describe(socket)));
     QCOMPARE(socket.state(), QSeqpacketSocket::UnconnectedState);
