@@ -107,6 +107,11 @@ Peer spawnPeer(const std::vector<std::string> &args, int dataFd, std::string *re
         argv.push_back(a.data());
     argv.push_back(nullptr);
 
+    // QSEQPACKET_BENCH_EXE names this binary where /proc/self/exe is not it (under valgrind,
+    // which is how the driver alone gets profiled while its peers run natively).
+    const char *exe = ::getenv("QSEQPACKET_BENCH_EXE");
+    if (!exe || !*exe)
+        exe = "/proc/self/exe";
     const pid_t pid = ::fork();
     if (pid == -1)
         fail("fork", errno);
@@ -126,7 +131,7 @@ Peer spawnPeer(const std::vector<std::string> &args, int dataFd, std::string *re
             CPU_SET(peerCpu, &set);
             ::sched_setaffinity(0, sizeof(set), &set);
         }
-        ::execv("/proc/self/exe", argv.data());
+        ::execv(exe, argv.data());
         ::_exit(127);
     }
     ::close(control[1]);

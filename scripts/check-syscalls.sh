@@ -4,7 +4,7 @@
 # "::name(" that no class name precedes, outside comments and string literals.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-calls='socket|socketpair|bind|connect|listen|accept|accept4|shutdown|getsockopt|setsockopt|getsockname|getpeername|send|sendto|sendmsg|sendmmsg|recv|recvfrom|recvmsg|recvmmsg|poll|ppoll|select|epoll_wait|close|fcntl|open|openat|fstat|lstat|stat|chmod|fchmod|unlink|mmap|munmap|madvise|memfd_create|read|write|pread|pwrite|dup|dup2|dup3|getpid|geteuid|getegid|getgroups|sysconf|ioctl|nanosleep|usleep|sleep'
+calls='socket|socketpair|bind|connect|listen|accept|accept4|shutdown|getsockopt|setsockopt|getsockname|getpeername|send|sendto|sendmsg|sendmmsg|recv|recvfrom|recvmsg|recvmmsg|poll|ppoll|select|epoll_wait|epoll_create1|epoll_ctl|close|fcntl|open|openat|fstat|lstat|stat|chmod|fchmod|unlink|mmap|munmap|madvise|memfd_create|read|write|pread|pwrite|dup|dup2|dup3|getpid|geteuid|getegid|getgroups|sysconf|ioctl|nanosleep|usleep|sleep'
 found=$(for file in src/*.cpp src/*.h; do
     case "$file" in src/qseqpacketsystem*) continue ;; esac
     # Drop // comments and string literals, then look for ::call( and retryOnEintr(.

@@ -2,6 +2,7 @@
 #include "qseqpacketserver.h"
 #include "qseqpacketserver_p.h"
 #include "qseqpacketlogging_p.h"
+#include "qseqpacketnotifier_p.h"
 #include "qseqpacketsocket_p.h"
 #include "qseqpacketsystem_p.h"
 
@@ -10,7 +11,6 @@
 #include <QtCore/qdeadlinetimer.h>
 #include <QtCore/qfile.h>
 #include <QtCore/qscopeguard.h>
-#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
@@ -141,9 +141,8 @@ void QSeqpacketServerPrivate::startListening(int newFd, const QSeqpacketAddress 
     acceptPaused = false;
     retryInterval = 0;
     if (!notifier && QAbstractEventDispatcher::instance(q->thread()) && QThread::currentThread() == q->thread()) {
-        notifier = new QSocketNotifier(QSocketNotifier::Read, q);
+        notifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { acceptConnections(); }, q);
         notifier->setEnabled(false);
-        QObject::connect(notifier, &QSocketNotifier::activated, q, [this] { acceptConnections(); });
     }
     if (notifier) {
         notifier->setEnabled(false);

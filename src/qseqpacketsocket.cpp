@@ -4,12 +4,12 @@
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketpacket_p.h"
 #include "qseqpacketsystem_p.h"
+#include "qseqpacketwatch_p.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qdebug.h>
 #include <QtCore/qmetaobject.h>
 #include <QtCore/qpointer.h>
-#include <QtCore/qsocketnotifier.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
@@ -95,53 +95,24 @@ void QSeqpacketSocketPrivate::setTimeoutError(const QString &operation)
 // Notifiers
 // ---------------------------------------------------------------------------------------------
 
-void QSeqpacketSocketPrivate::ensureNotifiers()
+void QSeqpacketSocketPrivate::ensureWatch()
 {
     Q_Q(QSeqpacketSocket);
-    if (readNotifier || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
+    if (watch || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
-    readNotifier = new QSocketNotifier(QSocketNotifier::Read, q);
-    readNotifier->setEnabled(false);
-    QObject::connect(readNotifier, &QSocketNotifier::activated, q, [this] { readAndDispatch(ReadLimit::QueueLimits); });
-}
-
-void QSeqpacketSocketPrivate::ensureWriteNotifier()
-{
-    Q_Q(QSeqpacketSocket);
-    // Made on the first queued packet: most connections never fill the kernel's buffer, and an
-    // idle connection should cost as little as possible.
-    if (writeNotifier || !readNotifier)
-        return;
-    writeNotifier = new QSocketNotifier(QSocketNotifier::Write, q);
-    writeNotifier->setEnabled(false);
-    QObject::connect(writeNotifier, &QSocketNotifier::activated, q, [this] { flushQueue(); });
+    watch = new QSeqpacketWatch([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
 }
 
 void QSeqpacketSocketPrivate::updateNotifiers()
 {
     if (fd >= 0)
-        ensureNotifiers();
-    if (!readNotifier)
+        ensureWatch();
+    if (!watch)
         return;
     const bool wantRead = fd >= 0 && !input.ended && !input.paused && receiver.count() < receiveQueuePackets
             && receiver.bytes() < receiveQueueBytes;
     const bool wantWrite = fd >= 0 && !sender.isEmpty() && !output.paused;
-    if (wantWrite)
-        ensureWriteNotifier();
-    // A notifier must be off before its descriptor changes (and before that one is closed).
-    if (readNotifier->socket() != fd) {
-        readNotifier->setEnabled(false);
-        readNotifier->setSocket(fd);
-    }
-    if (writeNotifier && writeNotifier->socket() != fd) {
-        writeNotifier->setEnabled(false);
-        writeNotifier->setSocket(fd);
-    }
-    if (fd < 0)
-        return;
-    readNotifier->setEnabled(wantRead);
-    if (writeNotifier)
-        writeNotifier->setEnabled(wantWrite);
+    watch->watch(fd, wantRead, wantWrite);
 }
 
 bool QSeqpacketSocketPrivate::adoptConnected(int newFd, const QString &operation, const KnownOptions *known)
@@ -938,10 +909,8 @@ QSeqpacketSocket::~QSeqpacketSocket()
     Q_D(QSeqpacketSocket);
     // No signals from a destructor: just let everything go.
     if (d->fd >= 0) {
-        if (d->readNotifier)
-            d->readNotifier->setEnabled(false);
-        if (d->writeNotifier)
-            d->writeNotifier->setEnabled(false);
+        if (d->watch)
+            d->watch->watch(-1, false, false); // before the descriptor goes
         closeDescriptor(d->fd);
         d->fd = -1;
     }

@@ -13,7 +13,7 @@
 
 #include <optional>
 
-class QSocketNotifier;
+class QSeqpacketWatch;
 class QTimer;
 struct iovec;
 struct ucred;
@@ -61,11 +61,10 @@ public:
     void setErrorAndEmit(QSeqpacketSocket::SocketError error, const QString &message);
     void setErrorAndEmit(const QString &operation, int errnoValue);
 
-    // Notifiers follow the socket's needs: reading while the receive queue has room and input
+    // The watch follows the socket's needs: reading while the receive queue has room and input
     // has not ended, writing while packets are queued.
     void updateNotifiers();
-    void ensureNotifiers();
-    void ensureWriteNotifier();
+    void ensureWatch();
 
     void connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress);
     void attemptConnect();
@@ -131,8 +130,7 @@ public:
     QSeqpacketSocket::SocketError error = QSeqpacketSocket::NoError;
     QString errorString;
 
-    QSocketNotifier *readNotifier = nullptr;
-    QSocketNotifier *writeNotifier = nullptr;
+    QSeqpacketWatch *watch = nullptr; // where the thread has an event loop
 
     QTimer *connectRetryTimer = nullptr;
     QSeqpacketAddress connectAddress;

@@ -202,6 +202,34 @@ bool setIntOption(int fd, int level, int option, int value, int *error)
     return true;
 }
 
+int createEventSet(int *error)
+{
+    const int set = ::epoll_create1(EPOLL_CLOEXEC);
+    if (set == -1)
+        *error = errno;
+    return set;
+}
+
+bool controlEventSet(int set, int operation, int fd, quint32 events, quint64 data, int *error)
+{
+    epoll_event event = {};
+    event.events = events;
+    event.data.u64 = data;
+    if (retryOnEintr([&] { return ::epoll_ctl(set, operation, fd, &event); }) == -1) {
+        *error = errno;
+        return false;
+    }
+    return true;
+}
+
+int readyEvents(int set, epoll_event *events, int max, int *error)
+{
+    const int ready = retryOnEintr([&] { return ::epoll_wait(set, events, max, 0); });
+    if (ready == -1)
+        *error = errno;
+    return ready;
+}
+
 QString socketRoleProblem(int fd, SocketRole role)
 {
     const auto tr = [](const char *text) { return QCoreApplication::translate("QSeqpacketSocket", text); };

@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
@@ -110,6 +111,17 @@ struct PollResult
 // expired deadline asks without waiting; a forever one waits as long as it takes). EINTR waits
 // on for the time that is left. Where \a fd is negative it only waits for the deadline.
 PollResult pollUntil(int fd, short events, const QDeadlineTimer &deadline);
+
+// ---- the per-thread event set (QSeqpacketEventHub) -------------------------------------------
+
+// A close-on-exec epoll set; -1 with *error set.
+int createEventSet(int *error);
+// epoll_ctl() of \a fd in \a set: EPOLL_CTL_ADD, _MOD or _DEL, with \a events and \a data
+// (epoll_event.data.u64); false with *error set.
+bool controlEventSet(int set, int operation, int fd, quint32 events, quint64 data, int *error);
+// epoll_wait() without waiting: the ready entries, at most \a max, into \a events; -1 with
+// *error set.
+int readyEvents(int set, epoll_event *events, int max, int *error);
 
 // ---- the data path (inline: called per batch) -------------------------------------------------
 // These return what the system call returns, with errno set on failure, as the receive and send

@@ -83,7 +83,7 @@ QMap<int, QByteArray> listDescriptorsOfExecdChild(QString *error)
 QMap<int, QByteArray> inheritableDescriptors()
 {
     QMap<int, QByteArray> result;
-    const QMap<int, QByteArray> all = TestUtil::openFds();
+    const QMap<int, QByteArray> all = TestUtil::openFdTargets();
     for (auto it = all.cbegin(); it != all.cend(); ++it) {
         // fcntl() fails on descriptors a tool reserved for itself (valgrind): not ours to pass on.
         const int flags = ::fcntl(it.key(), F_GETFD);
@@ -131,7 +131,7 @@ void tst_Cloexec::listerSeesInheritableDescriptors()
     const QMap<int, QByteArray> child = listDescriptorsOfExecdChild(&error);
     QVERIFY2(error.isEmpty(), qPrintable(error));
     QVERIFY2(child.contains(inheritable.get()), describe(child).constData());
-    QVERIFY2(!child.contains(closed.get()) || child.value(closed.get()) != TestUtil::openFds().value(closed.get()),
+    QVERIFY2(!child.contains(closed.get()) || child.value(closed.get()) != TestUtil::openFdTargets().value(closed.get()),
              describe(child).constData());
     QCOMPARE(child, inheritableDescriptors());
 }
@@ -144,7 +144,7 @@ void tst_Cloexec::libraryDescriptorsDoNotSurviveExec()
     QMap<int, QByteArray> library;
     auto track = [&](int fd, const char *what) {
         QVERIFY2(fd >= 0, what);
-        library.insert(fd, TestUtil::openFds().value(fd));
+        library.insert(fd, TestUtil::openFdTargets().value(fd));
         QVERIFY2(TestUtil::hasCloexec(fd), qPrintable(QStringLiteral("%1 (fd %2) is not close-on-exec")
                                                              .arg(QLatin1String(what)).arg(fd)));
     };

@@ -43,11 +43,32 @@ namespace TestUtil {
  * Every open descriptor of this process and what it refers to (openfds.h: readlink of
  * /proc/self/fd/N). openFdCount() (openfds.h) counts the same descriptors.
  */
-inline QMap<int, QByteArray> openFds()
+inline QMap<int, QByteArray> openFdTargets()
 {
     QMap<int, QByteArray> result;
     for (const auto &[fd, target] : openFdList())
         result.insert(fd, QByteArray::fromStdString(target));
+    return result;
+}
+
+/*!
+ * The snapshot to compare before and after: openFdTargets(), but a named file by its identity
+ * (device and inode), not its path.
+ */
+inline QMap<int, QByteArray> openFds()
+{
+    QMap<int, QByteArray> result;
+    for (const auto &[fd, target] : openFdList()) {
+        // A named file by its identity, not its path: a file that another process renames while
+        // a test runs (ctest's log, which this process inherits) is still the same descriptor.
+        struct stat status;
+        if (target.rfind('/', 0) == 0 && target.rfind("/memfd:", 0) != 0 && ::fstat(fd, &status) == 0
+            && S_ISREG(status.st_mode)) {
+            result.insert(fd, QStringLiteral("file %1:%2").arg(status.st_dev).arg(status.st_ino).toUtf8());
+        } else {
+            result.insert(fd, QByteArray::fromStdString(target));
+        }
+    }
     return result;
 }
 

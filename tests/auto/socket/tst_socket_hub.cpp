@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+// Many sockets in one thread: from QSeqpacketEventHub::SocketsForHub sockets on, a thread's
+// sockets share one epoll set watched by one notifier. What must hold there: every packet arrives
+// once; a slot may delete other sockets that are ready in the same batch, or run a nested event
+// loop; a socket moved to another thread and back goes on; a forked child that lets its copies
+// of the sockets go does not take them from the parent; the epoll descriptor goes with the last
+// socket. QSEQPACKET_EVENT_HUB=0 turns the hub off (then only the packet checks apply) and =1
+// uses it for every socket (CI runs the whole suite that way too).
+#include <QSeqpacketSocket>
+
+#include <QtCore/QEventLoop>
+#include <QtCore/QPointer>
+#include <QtCore/QThread>
+#include <QtCore/QTimer>
+#include <QtTest/QtTest>
+
+#include "sockettest.h"
+#include "testutil.h"
+
+#include <memory>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace SocketTest;
+
+namespace {
+
+// QSeqpacketEventHub::SocketsForHub, and a margin.
+constexpr int ManyPairs = 40;
+
+enum class HubSetting { Off, Always, Automatic };
+
+HubSetting hubSetting()
+{
+    bool set = false;
+    const int value = qEnvironmentVariableIntValue("QSEQPACKET_EVENT_HUB", &set);
+    if (!set)
+        return HubSetting::Automatic;
+    return value == 0 ? HubSetting::Off : HubSetting::Always;
+}
+
+// The epoll sets this process has open.
+int eventSetCount()
+{
+    int count = 0;
+    const QMap<int, QByteArray> fds = TestUtil::openFdTargets();
+    for (const QByteArray &target : fds)
+        count += target == "anon_inode:[eventpoll]" ? 1 : 0;
+    return count;
+}
+
+// Pairs whose second sockets echo every packet back.
+struct EchoPairs
+{
+    std::vector<QPointer<QSeqpacketSocket>> near;
+    std::vector<QPointer<QSeqpacketSocket>> far;
+    std::vector<int> echoesHeard;
+
+    explicit EchoPairs(int count)
+    {
+        for (int i = 0; i < count; ++i) {
+            auto [a, b] = QSeqpacketSocket::createPair();
+            near.emplace_back(a);
+            far.emplace_back(b);
+            echoesHeard.push_back(0);
+            QObject::connect(b, &QSeqpacketSocket::packetReady, b, [b] {
+                for (QSeqpacketPacket packet = b->receivePacket(); packet.isValid(); packet = b->receivePacket())
+                    b->sendPacket(packet.data());
+            });
+            QObject::connect(a, &QSeqpacketSocket::packetReady, a, [this, a, i] {
+                for (QSeqpacketPacket packet = a->receivePacket(); packet.isValid(); packet = a->receivePacket()) {
+                    if (packet.data() == QByteArray::number(i))
+                        ++echoesHeard[size_t(i)];
+                }
+            });
+        }
+    }
+    ~EchoPairs()
+    {
+        for (auto &socket : near)
+            delete socket.data();
+        for (auto &socket : far)
+            delete socket.data();
+    }
+    EchoPairs(const EchoPairs &) = delete;
+    EchoPairs &operator=(const EchoPairs &) = delete;
+
+    void sendFromEach()
+    {
+        for (size_t i = 0; i < near.size(); ++i) {
+            if (near[i] && far[i])
+                near[i]->sendPacket(QByteArray::number(int(i)));
+        }
+    }
+    // Waits until every pair whose sockets are left has heard \a rounds echoes.
+    bool waitForEchoes(int rounds)
+    {
+        return QTest::qWaitFor([&] {
+            for (size_t i = 0; i < near.size(); ++i) {
+                if (near[i] && far[i] && echoesHeard[i] < rounds)
+                    return false;
+            }
+            return true;
+        }, LongTimeout);
+    }
+};
+
+} // namespace
+
+class tst_SocketHub : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void manySocketsShareOneEventSet();
+    void slotDeletesSocketsReadyInTheSameBatch();
+    void nestedEventLoopInASlot();
+    void movedToAnotherThreadAndBack();
+    void forkedChildLeavesTheParentsSetAlone();
+
+private:
+    QMap<int, QByteArray> m_fdsAtStart;
+};
+
+void tst_SocketHub::init()
+{
+    m_fdsAtStart = TestUtil::openFds();
+}
+
+void tst_SocketHub::cleanup()
+{
+    // Deferred deletions first: a socket deleted with deleteLater() holds its descriptor until then.
+    QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    const QMap<int, QByteArray> now = TestUtil::openFds();
+    QVERIFY2(now == m_fdsAtStart, TestUtil::describeFdDifference(m_fdsAtStart, now).constData());
+}
+
+void tst_SocketHub::manySocketsShareOneEventSet()
+{
+    const int setsAtStart = eventSetCount();
+    {
+        // A few sockets: a notifier each, unless the hub is asked for always.
+        EchoPairs few(4);
+        few.sendFromEach();
+        QVERIFY(few.waitForEchoes(1));
+        QCOMPARE(eventSetCount(), setsAtStart + (hubSetting() == HubSetting::Always ? 1 : 0));
+    }
+    QCOMPARE(eventSetCount(), setsAtStart);
+    {
+        EchoPairs many(ManyPairs);
+        for (int round = 1; round <= 3; ++round) {
+            many.sendFromEach();
+            QVERIFY2(many.waitForEchoes(round), qPrintable(QStringLiteral("round %1").arg(round)));
+        }
+        for (int heard : many.echoesHeard)
+            QCOMPARE(heard, 3); // once each, nothing twice
+        // One set for the whole thread, however many sockets joined it.
+        QCOMPARE(eventSetCount(), setsAtStart + (hubSetting() == HubSetting::Off ? 0 : 1));
+    }
+    // The set goes with the last socket.
+    QCOMPARE(eventSetCount(), setsAtStart);
+}
+
+void tst_SocketHub::slotDeletesSocketsReadyInTheSameBatch()
+{
+    EchoPairs pairs(ManyPairs);
+    // The first far socket to hear its packet deletes every other far socket of an even index,
+    // all of which have a packet waiting, and itself: epoll reported them in the same batch.
+    bool deleted = false;
+    for (size_t i = 0; i < pairs.far.size(); ++i) {
+        QSeqpacketSocket *far = pairs.far[i];
+        QObject::connect(far, &QSeqpacketSocket::packetReady, far, [&pairs, &deleted, far] {
+            if (deleted)
+                return;
+            deleted = true;
+            for (size_t j = 0; j < pairs.far.size(); j += 2) {
+                if (pairs.far[j] != far)
+                    delete pairs.far[j].data();
+            }
+            delete far;
+        }, Qt::DirectConnection);
+    }
+    // (The echo slots were connected first: the deleting socket echoes, then deletes.)
+    pairs.sendFromEach();
+    QVERIFY(QTest::qWaitFor([&] { return deleted; }, LongTimeout));
+    // The odd far sockets that are left echo, this round and the next.
+    QVERIFY(pairs.waitForEchoes(1));
+    pairs.sendFromEach();
+    QVERIFY(pairs.waitForEchoes(2));
+    int left = 0;
+    for (size_t i = 0; i < pairs.far.size(); ++i) {
+        if (!pairs.far[i])
+            continue;
+        ++left;
+        QCOMPARE(pairs.echoesHeard[i], 2);
+    }
+    // The odd ones, but the deleter where it was one of them.
+    QVERIFY2(left == ManyPairs / 2 || left == ManyPairs / 2 - 1, qPrintable(QString::number(left)));
+}
+
+void tst_SocketHub::nestedEventLoopInASlot()
+{
+    EchoPairs pairs(ManyPairs);
+    // One far socket runs a nested event loop from its slot, in which the others are served.
+    QSeqpacketSocket *nesting = pairs.far[0];
+    int nestedRuns = 0;
+    QObject::connect(nesting, &QSeqpacketSocket::packetReady, nesting, [&nestedRuns] {
+        ++nestedRuns;
+        QEventLoop loop;
+        QTimer::singleShot(50, &loop, &QEventLoop::quit);
+        loop.exec();
+    });
+    for (int round = 1; round <= 3; ++round) {
+        pairs.sendFromEach();
+        QVERIFY2(pairs.waitForEchoes(round), qPrintable(QStringLiteral("round %1").arg(round)));
+    }
+    for (int heard : pairs.echoesHeard)
+        QCOMPARE(heard, 3);
+    QVERIFY(nestedRuns >= 1);
+}
+
+void tst_SocketHub::movedToAnotherThreadAndBack()
+{
+    EchoPairs pairs(ManyPairs);
+    QSeqpacketSocket *traveller = pairs.far[ManyPairs - 1]; // joined the hub, where there is one
+    QThread thread;
+    thread.start();
+    auto stopThread = qScopeGuard([&thread] {
+        thread.quit();
+        thread.wait();
+    });
+    std::atomic<QThread *> servedIn { nullptr };
+    QObject::connect(traveller, &QSeqpacketSocket::packetReady, traveller, [&servedIn] {
+        servedIn = QThread::currentThread();
+    });
+
+    traveller->moveToThread(&thread);
+    pairs.sendFromEach();
+    QVERIFY(pairs.waitForEchoes(1));
+    QCOMPARE(servedIn.load(), &thread);
+
+    // Back, from its own thread (moveToThread() pushes, it does not pull).
+    QMetaObject::invokeMethod(traveller, [traveller] { traveller->moveToThread(QCoreApplication::instance()->thread()); },
+                              Qt::BlockingQueuedConnection);
+    QCOMPARE(traveller->thread(), QThread::currentThread());
+    pairs.sendFromEach();
+    QVERIFY(pairs.waitForEchoes(2));
+    QCOMPARE(servedIn.load(), QThread::currentThread());
+    for (int heard : pairs.echoesHeard)
+        QCOMPARE(heard, 2);
+}
+
+void tst_SocketHub::forkedChildLeavesTheParentsSetAlone()
+{
+    if (TestUtil::underValgrind())
+        QSKIP("valgrind cannot follow the forked child's copy of the event loop");
+    EchoPairs pairs(ManyPairs);
+    pairs.sendFromEach();
+    QVERIFY(pairs.waitForEchoes(1));
+
+    const pid_t child = ::fork();
+    QVERIFY(child != -1);
+    if (child == 0) {
+        // The child's copies of the sockets go: they close the child's descriptors and must not
+        // take the parent's sockets out of the epoll set the two processes share.
+        for (auto &socket : pairs.far)
+            delete socket.data();
+        ::_exit(0);
+    }
+    int status = 0;
+    QCOMPARE(::waitpid(child, &status, 0), child);
+    QVERIFY(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+    pairs.sendFromEach();
+    QVERIFY2(pairs.waitForEchoes(2), "the parent's sockets were taken out of its epoll set");
+}
+
+QTEST_GUILESS_MAIN(tst_SocketHub)
+#include "tst_socket_hub.moc"
