@@ -12,7 +12,7 @@
 #             build (build/, as scripts/test.sh makes it): --leak-check=full, any error fails.
 #
 # Environment: QSEQPACKET_ASAN_DIR, QSEQPACKET_TSAN_DIR, QSEQPACKET_BUILD_DIR (valgrind's build),
-# TSAN_TESTS (ctest regex, default "thread|channel"),
+# TSAN_TESTS (ctest regex, default "thread|channel|hub"),
 # TSAN_EXCLUDE (ctest regex, default "^tst_fault_"), VALGRIND_TESTS (ctest regex), SOAK_ARGS (for
 # the ASan soak run, default "--short"), VALGRIND_JOBS (memcheck runs at once, default: the
 # cores), VALGRIND_FIRST (the slowest executables, started first). Suppressions:
@@ -23,7 +23,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ASAN_DIR=${QSEQPACKET_ASAN_DIR:-$REPO_ROOT/build-asan}
 TSAN_DIR=${QSEQPACKET_TSAN_DIR:-$REPO_ROOT/build-tsan}
 SUPP_DIR=$REPO_ROOT/scripts/sanitizers
-TSAN_TESTS=${TSAN_TESTS:-'thread|channel'}
+TSAN_TESTS=${TSAN_TESTS:-'thread|channel|hub'}
 # The fault-injection tests preload a shim that wraps the system calls TSan's runtime intercepts
 # too; the two together crash at start-up, and injected faults are not what TSan looks at.
 TSAN_EXCLUDE=${TSAN_EXCLUDE:-'^tst_fault_'}

@@ -58,7 +58,9 @@ bool QSeqpacketWatch::event(QEvent *event)
             leaveHub();
             mode = Mode::Undecided;
         }
+        moves.fetch_add(1, std::memory_order_release);
         QMetaObject::invokeMethod(this, [this] {
+            moves.load(std::memory_order_acquire);
             countInThread(true);
             apply();
         }, Qt::QueuedConnection);

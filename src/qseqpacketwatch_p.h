@@ -4,6 +4,7 @@
 
 #include <QtCore/qobject.h>
 
+#include <atomic>
 #include <functional>
 
 class QSeqpacketEventHub;
@@ -55,6 +56,10 @@ private:
     enum class Mode { Undecided, Hub, Notifiers };
     Mode mode = Mode::Undecided;
     bool countedInThread = false; // in the thread's count of watches, see QSeqpacketEventHub::wanted()
+    // Hands the watch over to the thread it moves to. Qt's event queue already orders what the
+    // old thread wrote before the new one reads it, but its mutex is invisible to
+    // ThreadSanitizer; this release/acquire pair says the same where TSan can see it.
+    std::atomic<unsigned> moves { 0 };
 
     // Registered with the hub: where, for what.
     QSeqpacketEventHub *hub = nullptr;

@@ -17,6 +17,7 @@
 #include "sockettest.h"
 #include "testutil.h"
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -244,10 +245,16 @@ void tst_SocketHub::movedToAnotherThreadAndBack()
     QVERIFY(pairs.waitForEchoes(1));
     QCOMPARE(servedIn.load(), &thread);
 
-    // Back, from its own thread (moveToThread() pushes, it does not pull).
-    QMetaObject::invokeMethod(traveller, [traveller] { traveller->moveToThread(QCoreApplication::instance()->thread()); },
-                              Qt::BlockingQueuedConnection);
-    QCOMPARE(traveller->thread(), QThread::currentThread());
+    // Back, from its own thread (moveToThread() pushes, it does not pull). Not with a blocking
+    // queued call: ThreadSanitizer cannot see Qt's semaphore, and the atomic says it all.
+    QThread *const mainThread = QThread::currentThread();
+    std::atomic<bool> movedBack { false };
+    QMetaObject::invokeMethod(traveller, [traveller, mainThread, &movedBack] {
+        traveller->moveToThread(mainThread);
+        movedBack = true;
+    }, Qt::QueuedConnection);
+    QVERIFY(QTest::qWaitFor([&movedBack] { return movedBack.load(); }, LongTimeout));
+    QCOMPARE(traveller->thread(), mainThread);
     pairs.sendFromEach();
     QVERIFY(pairs.waitForEchoes(2));
     QCOMPARE(servedIn.load(), QThread::currentThread());
