@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <pthread.h>
+#include <utility>
 #include <sys/epoll.h>
 
 using namespace QSeqpacketSystem;
@@ -24,6 +25,8 @@ void countForkInChild()
 }
 
 thread_local QSeqpacketEventHub *threadHub = nullptr;
+// Whether the last attempt of this thread to make an epoll set failed (warn once per run of them).
+thread_local bool eventSetFailing = false;
 
 enum class HubPolicy { Never, Always, FromSocketsForHub };
 
@@ -72,10 +75,15 @@ QSeqpacketEventHub *QSeqpacketEventHub::acquire()
         int errorNumber = 0;
         const int set = createEventSet(&errorNumber);
         if (set == -1) {
-            qCWarning(lcSeqpacket, "%s; watching each socket with a notifier of its own",
-                      qPrintable(describe(QStringLiteral("epoll_create1"), errorNumber)));
+            // Each socket that would join tries again; the first failure of a run says why.
+            const QString reason = describe(QStringLiteral("epoll_create1"), errorNumber);
+            if (!std::exchange(eventSetFailing, true))
+                qCWarning(lcSeqpacket, "%s; watching each socket with a notifier of its own", qPrintable(reason));
+            else
+                qCDebug(lcSeqpacket, "%s", qPrintable(reason));
             return nullptr;
         }
+        eventSetFailing = false;
         hub = new QSeqpacketEventHub(set, forkGeneration.load(std::memory_order_relaxed));
         threadHub = hub;
     }

@@ -17,6 +17,7 @@
 #include <link.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -37,6 +38,7 @@ const char *const callNames[CallCount] = {
     "sendmsg", "sendmmsg", "recvmsg", "recvmmsg", "recv", "send",
     "poll", "fcntl", "memfd_create", "write", "mmap", "fstat",
     "open", "fchmod", "chmod", "lstat", "unlink", "getgroups", "syscall",
+    "epoll_create1", "epoll_ctl", "epoll_wait",
 };
 
 // ---- where libQSeqpacket's code is ----------------------------------------------------------
@@ -544,6 +546,24 @@ FAULTINJECT_STAT(fstat, Call::Fstat, int, struct stat)
 FAULTINJECT_STAT(fstat64, Call::Fstat, int, struct stat64)
 FAULTINJECT_STAT(lstat, Call::Lstat, const char *, struct stat)
 FAULTINJECT_STAT(lstat64, Call::Lstat, const char *, struct stat64)
+
+int epoll_create1(int flags)
+{
+    FAULTINJECT_REAL(int (*)(int), "epoll_create1");
+    FAULTINJECT_SIMPLE(Call::EpollCreate1, FaultInject::AnySelector, -1, flags);
+}
+
+int epoll_ctl(int set, int operation, int fd, epoll_event *event)
+{
+    FAULTINJECT_REAL(int (*)(int, int, int, epoll_event *), "epoll_ctl");
+    FAULTINJECT_SIMPLE(Call::EpollCtl, operation, -1, set, operation, fd, event);
+}
+
+int epoll_wait(int set, epoll_event *events, int max, int timeout)
+{
+    FAULTINJECT_REAL(int (*)(int, epoll_event *, int, int), "epoll_wait");
+    FAULTINJECT_SIMPLE(Call::EpollWait, FaultInject::AnySelector, -1, set, events, max, timeout);
+}
 
 long syscall(long number, ...)
 {

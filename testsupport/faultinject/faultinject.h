@@ -29,6 +29,7 @@ enum class Call {
     Sendmsg, Sendmmsg, Recvmsg, Recvmmsg, Recv, Send,
     Poll, Fcntl, MemfdCreate, Write, Mmap, Fstat,
     Open, Fchmod, Chmod, Lstat, Unlink, Getgroups, Syscall,
+    EpollCreate1, EpollCtl, EpollWait,
     Count
 };
 
@@ -46,7 +47,7 @@ constexpr int AnySelector = INT_MIN;
  * The selector argument of each call: fcntl: the command (F_ADD_SEALS); getsockopt, setsockopt:
  * the option name (SO_PEERCRED); socket: the domain (AF_UNIX); mmap: the flags; recv, send: the
  * flags; poll: the events of the first pollfd (0 where the library only sleeps); syscall: the
- * system call number. Others have none (use AnySelector).
+ * system call number; epoll_ctl: the operation (EPOLL_CTL_ADD). Others have none (use AnySelector).
  *
  * A failure is returned without calling the real function (nothing happened), unless
  * \c afterCall: then the real call is made and its result replaced by the failure (connect()
