@@ -123,6 +123,9 @@ private Q_SLOTS:
     void nestedEventLoopInASlot();
     void movedToAnotherThreadAndBack();
     void forkedChildLeavesTheParentsSetAlone();
+    void sendQueueDrainsThroughTheSet();
+    void socketWithoutDescriptorMoves();
+    void deletedBeforeItsNewThreadRan();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -274,9 +277,15 @@ void tst_SocketHub::forkedChildLeavesTheParentsSetAlone()
     QVERIFY(child != -1);
     if (child == 0) {
         // The child's copies of the sockets go: they close the child's descriptors and must not
-        // take the parent's sockets out of the epoll set the two processes share.
+        // take the parent's sockets out of the epoll set the two processes share. A socket the
+        // child makes has a set of its own.
         for (auto &socket : pairs.far)
             delete socket.data();
+        {
+            EchoPairs own(ManyPairs);
+            own.sendFromEach();
+            QCoreApplication::processEvents();
+        }
         ::_exit(0);
     }
     int status = 0;
@@ -285,6 +294,91 @@ void tst_SocketHub::forkedChildLeavesTheParentsSetAlone()
 
     pairs.sendFromEach();
     QVERIFY2(pairs.waitForEchoes(2), "the parent's sockets were taken out of its epoll set");
+}
+
+void tst_SocketHub::sendQueueDrainsThroughTheSet()
+{
+    EchoPairs pairs(ManyPairs);
+    // More than the kernel takes while nobody reads: the rest waits in the send queue, and the
+    // sender asks the set for writability as well, then for reading alone again.
+    QSeqpacketSocket *sender = pairs.near[ManyPairs - 1];
+    QSeqpacketSocket *receiver = pairs.far[ManyPairs - 1];
+    QObject::disconnect(receiver, &QSeqpacketSocket::packetReady, nullptr, nullptr);
+    int next = 0;
+    QByteArray problem;
+    QObject::connect(receiver, &QSeqpacketSocket::packetReady, receiver, [&] {
+        for (QSeqpacketPacket packet = receiver->receivePacket(); packet.isValid(); packet = receiver->receivePacket()) {
+            if (TestUtil::sequenceOf(packet.data()) != next++)
+                problem = "out of order at " + QByteArray::number(next - 1);
+        }
+    });
+    constexpr int Count = 2000;
+    for (int i = 0; i < Count; ++i)
+        sender->sendPacket(TestUtil::sequencedPayload(i, 1024));
+    QVERIFY2(sender->packetsToWrite() > 0, "the kernel took everything: nothing was queued");
+    QVERIFY(QTest::qWaitFor([&] { return next == Count || !problem.isEmpty(); }, LongTimeout));
+    QVERIFY2(problem.isEmpty(), problem.constData());
+    QCOMPARE(sender->packetsToWrite(), 0);
+    // And the pairs around it still echo.
+    pairs.sendFromEach();
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < ManyPairs - 1; ++i) {
+            if (pairs.echoesHeard[size_t(i)] < 1)
+                return false;
+        }
+        return true;
+    }, LongTimeout));
+}
+
+void tst_SocketHub::socketWithoutDescriptorMoves()
+{
+    EchoPairs pairs(ManyPairs);
+    // A socket that has closed its descriptor watches nothing; in another thread it still
+    // watches nothing, and back here it connects again and works.
+    QSeqpacketSocket *socket = pairs.near[ManyPairs - 1];
+    socket->abort();
+    QThread thread;
+    thread.start();
+    auto stopThread = qScopeGuard([&thread] {
+        thread.quit();
+        thread.wait();
+    });
+    socket->moveToThread(&thread);
+    std::atomic<bool> movedBack { false };
+    QThread *const mainThread = QThread::currentThread();
+    QMetaObject::invokeMethod(socket, [socket, mainThread, &movedBack] {
+        socket->moveToThread(mainThread);
+        movedBack = true;
+    }, Qt::QueuedConnection);
+    QVERIFY(QTest::qWaitFor([&movedBack] { return movedBack.load(); }, LongTimeout));
+    QCOMPARE(socket->state(), QSeqpacketSocket::UnconnectedState);
+    pairs.sendFromEach();
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < ManyPairs - 1; ++i) {
+            if (pairs.echoesHeard[size_t(i)] < 1)
+                return false;
+        }
+        return true;
+    }, LongTimeout));
+}
+
+void tst_SocketHub::deletedBeforeItsNewThreadRan()
+{
+    EchoPairs pairs(ManyPairs);
+    // Moved to a thread that never ran, then deleted here (allowed: its thread runs no events):
+    // it leaves this thread's set and count once, and nothing of it is left.
+    QThread neverStarted;
+    QSeqpacketSocket *socket = pairs.far[ManyPairs - 1];
+    socket->moveToThread(&neverStarted);
+    delete socket;
+    pairs.sendFromEach();
+    QVERIFY(QTest::qWaitFor([&] {
+        for (int i = 0; i < ManyPairs - 1; ++i) {
+            if (pairs.echoesHeard[size_t(i)] < 1)
+                return false;
+        }
+        return true;
+    }, LongTimeout));
 }
 
 QTEST_GUILESS_MAIN(tst_SocketHub)
