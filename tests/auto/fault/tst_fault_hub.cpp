@@ -74,15 +74,6 @@ bool hubTurnedOff()
     return qEnvironmentVariableIntValue("QSEQPACKET_EVENT_HUB", &set) == 0 && set;
 }
 
-int eventSetCount()
-{
-    int count = 0;
-    const QMap<int, QByteArray> fds = TestUtil::openFdTargets();
-    for (const QByteArray &target : fds)
-        count += target == "anon_inode:[eventpoll]" ? 1 : 0;
-    return count;
-}
-
 } // namespace
 
 class tst_FaultHub : public TestCase
@@ -127,7 +118,7 @@ void tst_FaultHub::noEventSet()
         CountedPair pair;
         QVERIFY(crowd.allWork());
     }
-    const int setsAtStart = eventSetCount();
+    const int setsAtStart = TestUtil::openEventSetCount();
     // Every attempt fails: the first says so, and every socket uses notifiers.
     const int rule = FaultInject::fail(Call::EpollCreate1, error, -1);
     QTest::ignoreMessage(QtWarningMsg,
@@ -136,7 +127,7 @@ void tst_FaultHub::noEventSet()
     CountedPair pair;
     QVERIFY(pair.isValid());
     QVERIFY(FaultInject::injected(rule) >= 1);
-    QCOMPARE(eventSetCount(), setsAtStart);
+    QCOMPARE(TestUtil::openEventSetCount(), setsAtStart);
     pair.send(100);
     QVERIFY2(pair.allArrived(), pair.problem.constData());
     QVERIFY(crowd.allWork());

@@ -72,6 +72,15 @@ inline QMap<int, QByteArray> openFds()
     return result;
 }
 
+/*! The epoll sets this process has open (the library's event hubs, one per thread that has one). */
+inline int openEventSetCount()
+{
+    int count = 0;
+    for (const auto &[fd, target] : openFdList())
+        count += target == "anon_inode:[eventpoll]" ? 1 : 0;
+    return count;
+}
+
 /*! A readable account of what differs between two snapshots, for failure messages. */
 inline QByteArray describeFdDifference(const QMap<int, QByteArray> &before,
                                        const QMap<int, QByteArray> &after)
