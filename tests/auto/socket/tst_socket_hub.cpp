@@ -223,13 +223,17 @@ void tst_SocketHub::movedToAnotherThreadAndBack()
 {
     EchoPairs pairs(ManyPairs);
     QSeqpacketSocket *traveller = pairs.far[ManyPairs - 1]; // joined the hub, where there is one
+    // What the threads share is made before the thread starts (ThreadSanitizer sees that order;
+    // it cannot see Qt's event queue, which orders the rest).
+    std::atomic<QThread *> servedIn { nullptr };
+    std::atomic<bool> movedBack { false };
+    QThread *const mainThread = QThread::currentThread();
     QThread thread;
     thread.start();
     auto stopThread = qScopeGuard([&thread] {
         thread.quit();
         thread.wait();
     });
-    std::atomic<QThread *> servedIn { nullptr };
     QObject::connect(traveller, &QSeqpacketSocket::packetReady, traveller, [&servedIn] {
         servedIn = QThread::currentThread();
     });
@@ -241,8 +245,6 @@ void tst_SocketHub::movedToAnotherThreadAndBack()
 
     // Back, from its own thread (moveToThread() pushes, it does not pull). Not with a blocking
     // queued call: ThreadSanitizer cannot see Qt's semaphore, and the atomic says it all.
-    QThread *const mainThread = QThread::currentThread();
-    std::atomic<bool> movedBack { false };
     QMetaObject::invokeMethod(traveller, [traveller, mainThread, &movedBack] {
         traveller->moveToThread(mainThread);
         movedBack = true;
@@ -319,9 +321,11 @@ void tst_SocketHub::socketWithoutDescriptorMoves()
 {
     EchoPairs pairs(ManyPairs);
     // A socket that has closed its descriptor watches nothing; in another thread it still
-    // watches nothing, and back here it connects again and works.
+    // watches nothing, and back here it is unconnected while the sockets around it work.
     QSeqpacketSocket *socket = pairs.near[ManyPairs - 1];
     socket->abort();
+    std::atomic<bool> movedBack { false }; // before the thread starts, as above
+    QThread *const mainThread = QThread::currentThread();
     QThread thread;
     thread.start();
     auto stopThread = qScopeGuard([&thread] {
@@ -329,8 +333,6 @@ void tst_SocketHub::socketWithoutDescriptorMoves()
         thread.wait();
     });
     socket->moveToThread(&thread);
-    std::atomic<bool> movedBack { false };
-    QThread *const mainThread = QThread::currentThread();
     QMetaObject::invokeMethod(socket, [socket, mainThread, &movedBack] {
         socket->moveToThread(mainThread);
         movedBack = true;
