@@ -29,7 +29,9 @@ TSAN_TESTS=${TSAN_TESTS:-'thread|channel|hub'}
 TSAN_EXCLUDE=${TSAN_EXCLUDE:-'^tst_fault_'}
 # Not tst_security: its flood test makes hundreds of recvmmsg() calls, and memcheck checks each
 # call's 64 receive slots of 2 x net.core.wmem_max bytes (512 MiB where wmem_max is 4 MiB).
-VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_.*|tst_channel)$'}
+# Not tst_socket_hub: under memcheck its rounds of 40 pairs do not finish within the test's 30 s
+# (the same with the library from before the hub); ASan and TSan run it.
+VALGRIND_TESTS=${VALGRIND_TESTS:-'^(tst_qseqpacketaddress|tst_qseqpacketfiledescriptor|tst_qseqpacketpacket|tst_qseqpacketcredentials|tst_cloexec|tst_socket_(packets|sendqueue|descriptors|connection|lifecycle|threads|misuse|options|edges)|tst_channel)$'}
 SOAK_ARGS=${SOAK_ARGS:---short}
 VALGRIND_JOBS=${VALGRIND_JOBS:-$(nproc)}
 VALGRIND_FIRST=${VALGRIND_FIRST:-"tst_channel tst_socket_packets tst_socket_threads tst_socket_lifecycle"}
@@ -169,17 +171,19 @@ run_valgrind() {
     need_packages valgrind
     step "valgrind memcheck of the unit tests ($BUILD_DIR, $VALGRIND_JOBS at a time)"
     configure >/dev/null || return 1
+    # The executables, once each: a test executable may run as several ctest tests (with another
+    # environment: tst_socket_hub_always, _off), whose names are no targets.
     local targets=(qseqpacket_test_peer qseqpacket_fdlister) name
     while read -r name; do
         [[ -n $name ]] && targets+=("$name")
-    done < <(test_names "$BUILD_DIR" "$VALGRIND_TESTS")
+    done < <(test_executables "$BUILD_DIR" "$VALGRIND_TESTS" | sed 's,.*/,,' | sort -u)
     cmake --build "$BUILD_DIR" -j2 --target "${targets[@]}" || return 1
     # The slowest first ($VALGRIND_FIRST), so that the parallel runs end together.
     local exes=() rest=() exe first
     while read -r exe; do
         [[ -z $exe ]] && continue
         if [[ " $VALGRIND_FIRST " == *" $(basename "$exe") "* ]]; then exes+=("$exe"); else rest+=("$exe"); fi
-    done < <(test_executables "$BUILD_DIR" "$VALGRIND_TESTS")
+    done < <(test_executables "$BUILD_DIR" "$VALGRIND_TESTS" | sort -u)
     exes+=("${rest[@]}")
     local failed=0 passed=0 start=$SECONDS
     # memcheck runs a process's threads one at a time: one run per core.
