@@ -99,6 +99,17 @@ struct EchoPairs
     bool waitForEchoes(int rounds) { return waitForEchoesOfAllBut(-1, rounds); }
 };
 
+// A QThread running its event loop for the scope of a test function.
+struct RunningThread : QThread
+{
+    RunningThread() { start(); }
+    ~RunningThread() override
+    {
+        quit();
+        wait();
+    }
+};
+
 } // namespace
 
 class tst_SocketHub : public QObject
@@ -228,12 +239,7 @@ void tst_SocketHub::movedToAnotherThreadAndBack()
     std::atomic<QThread *> servedIn { nullptr };
     std::atomic<bool> movedBack { false };
     QThread *const mainThread = QThread::currentThread();
-    QThread thread;
-    thread.start();
-    auto stopThread = qScopeGuard([&thread] {
-        thread.quit();
-        thread.wait();
-    });
+    RunningThread thread;
     QObject::connect(traveller, &QSeqpacketSocket::packetReady, traveller, [&servedIn] {
         servedIn = QThread::currentThread();
     });
@@ -326,12 +332,7 @@ void tst_SocketHub::socketWithoutDescriptorMoves()
     socket->abort();
     std::atomic<bool> movedBack { false }; // before the thread starts, as above
     QThread *const mainThread = QThread::currentThread();
-    QThread thread;
-    thread.start();
-    auto stopThread = qScopeGuard([&thread] {
-        thread.quit();
-        thread.wait();
-    });
+    RunningThread thread;
     socket->moveToThread(&thread);
     QMetaObject::invokeMethod(socket, [socket, mainThread, &movedBack] {
         socket->moveToThread(mainThread);
