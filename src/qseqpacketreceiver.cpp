@@ -21,6 +21,7 @@ constexpr size_t MaxControlSpace = TimestampSpace + CredentialsSpace + ProcessDe
 // Pages of a slot beyond this are handed back to the kernel after a large packet, so that one
 // large packet does not pin its memory for the life of the thread.
 constexpr size_t SlotResidentBytes = 64 * 1024;
+constexpr size_t SlotStagger = 64; // a cache line
 // A packet at least this large is worth a system call of its own: once one has come, the next ones
 // are read one at a time straight into a QByteArray of the last one's size (with a batch slot
 // behind it for a larger one), which saves the copy out of the slot and the cache it evicts.
@@ -87,7 +88,11 @@ struct BatchBuffers
     {
         const size_t page = QSeqpacketSystem::pageSize();
         slotSize = (largestUnprivilegedPacket() + page - 1) / page * page;
-        void *memory = QSeqpacketSystem::reserveMemory(slotSize * BatchSize);
+        // Each slot starts one cache line further into its page than the one before: slots a
+        // whole number of pages apart would all begin in the same cache set, and the small
+        // packets of a batch would push each other out of the L1 cache before they are read.
+        slotStride = slotSize + SlotStagger;
+        void *memory = QSeqpacketSystem::reserveMemory(reservedBytes());
         if (!memory) {
             qCWarning(lcSeqpacketSocket, "%s", qPrintable(QSeqpacketSystem::describe(
                                                     QStringLiteral("receive: mmap of the batch buffers"), errno)));
@@ -107,14 +112,25 @@ struct BatchBuffers
     }
     ~BatchBuffers()
     {
-        QSeqpacketSystem::releaseMemory(slotMemory, slotSize * BatchSize);
+        QSeqpacketSystem::releaseMemory(slotMemory, reservedBytes());
     }
     Q_DISABLE_COPY_MOVE(BatchBuffers)
 
-    char *slot(int i) { return slotMemory + size_t(i) * slotSize; }
+    char *slot(int i) { return slotMemory + size_t(i) * slotStride; }
+    size_t reservedBytes() const { return slotStride * BatchSize; }
+    // The part of slot \a i past its first \a keep bytes, in whole pages, for discardPages().
+    void discardTail(int i, size_t keep)
+    {
+        const size_t page = QSeqpacketSystem::pageSize();
+        const quintptr from = (quintptr(slot(i)) + keep + page - 1) / page * page;
+        const quintptr to = (quintptr(slot(i)) + slotSize) / page * page;
+        if (to > from)
+            QSeqpacketSystem::discardPages(reinterpret_cast<void *>(from), size_t(to - from));
+    }
 
     char *slotMemory = nullptr;
-    size_t slotSize = 0;
+    size_t slotSize = 0;   // the most one packet can hold
+    size_t slotStride = 0; // from one slot to the next
     mmsghdr headers[BatchSize];
     iovec vectors[BatchSize];
     alignas(cmsghdr) char control[BatchSize][MaxControlSpace];
@@ -336,7 +352,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
             pd->originalSize = qint64(length);
         }
         if (stored > SlotResidentBytes)
-            QSeqpacketSystem::discardPages(buffers.slot(i) + SlotResidentBytes, buffers.slotSize - SlotResidentBytes);
+            buffers.discardTail(i, SlotResidentBytes);
         m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
         m_bytes += qint64(stored);
         m_queue.push_back(std::move(packet));
@@ -388,7 +404,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(int fd)
         std::memcpy(data.data(), memory, size_t(expected));
         std::memcpy(data.data() + expected, buffers.slot(0), stored - size_t(expected));
         if (stored - size_t(expected) > SlotResidentBytes)
-            QSeqpacketSystem::discardPages(buffers.slot(0) + SlotResidentBytes, buffers.slotSize - SlotResidentBytes);
+            buffers.discardTail(0, SlotResidentBytes);
     } else if (stored < size_t(expected) / 2) {
         // Much smaller: a buffer of its own size, so that a queued small packet does not hold a
         // large one.

@@ -10,6 +10,12 @@ namespace {
 
 constexpr int BatchSize = 64;
 constexpr int SendFlags = MSG_NOSIGNAL | MSG_DONTWAIT;
+// Queued packets up to ChunkPacket bytes are copied into shared chunks. A chunk lives until its
+// last packet is written, and the sender lets go of it when the queue is empty, so a queue of
+// small packets holds at most one chunk more than its bytes need, and an idle socket none.
+constexpr qint64 ChunkPacket = 4096;
+constexpr qsizetype MinChunkBytes = 4096;
+constexpr qsizetype MaxChunkBytes = 64 * 1024;
 
 size_t controlSpaceFor(const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials)
 {
@@ -48,6 +54,18 @@ void attachControl(msghdr *header, char *buffer, const QList<QSeqpacketFileDescr
     }
 }
 
+// Copies the pieces to \a at; returns where they end.
+char *appendParts(char *at, const iovec *parts, int partCount)
+{
+    for (int i = 0; i < partCount; ++i) {
+        if (parts[i].iov_len == 0)
+            continue; // its base may be null
+        std::memcpy(at, parts[i].iov_base, parts[i].iov_len);
+        at += parts[i].iov_len;
+    }
+    return at;
+}
+
 } // namespace
 
 int QSeqpacketSender::sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
@@ -72,6 +90,34 @@ void QSeqpacketSender::enqueue(const QByteArray &data, const QList<QSeqpacketFil
         packet.credentials = *credentials;
     m_queue.push_back(std::move(packet));
     m_bytes += data.size();
+}
+
+QByteArray QSeqpacketSender::copyForQueue(const iovec *parts, int partCount, qint64 size)
+{
+    if (size == 0)
+        return QByteArray(""); // an empty packet still has a buffer to point at
+    if (size > ChunkPacket) {
+        QByteArray data(qsizetype(size), Qt::Uninitialized);
+        char *at = data.data();
+        appendParts(at, parts, partCount);
+        return data;
+    }
+    // The chunk is written only past what earlier slices hold, so sharing it is safe. A new one
+    // is as large as twice what waits, between MinChunkBytes and MaxChunkBytes: a socket that
+    // queues a packet now and then does not take 64 KiB for it.
+    if (m_chunk.isNull() || m_chunkUsed + size + 1 > m_chunk.size()) {
+        const qsizetype wanted = qBound<qsizetype>(MinChunkBytes, 2 * (m_bytes + size + 1), MaxChunkBytes);
+        m_chunk = QByteArray(wanted, Qt::Uninitialized);
+        m_chunkUsed = 0;
+    }
+    QByteArray::DataPointer &shared = m_chunk.data_ptr();
+    char *const start = shared.data() + m_chunkUsed;
+    char *at = start;
+    at = appendParts(at, parts, partCount);
+    *at = '\0'; // a slice is a QByteArray like any other: terminated
+    m_chunkUsed += size + 1;
+    shared.d_ptr()->ref();
+    return QByteArray(QByteArray::DataPointer(shared.d_ptr(), start, qsizetype(size)));
 }
 
 QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
@@ -128,10 +174,16 @@ void QSeqpacketSender::dropHead()
 {
     m_bytes -= m_queue.constFirst().data.size();
     m_queue.removeFirst();
+    if (m_queue.isEmpty()) {
+        m_chunk = QByteArray();
+        m_chunkUsed = 0;
+    }
 }
 
 void QSeqpacketSender::clear()
 {
     m_queue.clear();
     m_bytes = 0;
+    m_chunk = QByteArray();
+    m_chunkUsed = 0;
 }

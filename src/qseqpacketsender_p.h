@@ -35,6 +35,9 @@ public:
                        const ucred *credentials);
 
     void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials);
+    // A copy of the \a partCount pieces (\a size bytes in all) to keep in the queue. Small
+    // packets share chunks: one allocation for many queued packets instead of one each.
+    QByteArray copyForQueue(const iovec *parts, int partCount, qint64 size);
     // Writes queued packets until the kernel is full, the queue is empty, or an error.
     FlushResult flush(int fd);
 
@@ -58,6 +61,8 @@ private:
     QList<Outgoing> m_queue; // allocates nothing while empty
     qint64 m_bytes = 0;
     std::vector<char> m_control; // control messages of one batch, kept for the next
+    QByteArray m_chunk;          // where small queued packets are copied; shared with their slices
+    qsizetype m_chunkUsed = 0;
 };
 
 #endif

@@ -651,14 +651,8 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
                                 .arg(sender.bytes()).arg(size).arg(sendQueueLimit));
         return false;
     }
-    QByteArray data;
-    if (wholeData) {
-        data = *wholeData; // shared, not copied
-    } else {
-        data.reserve(qsizetype(size));
-        for (int i = 0; i < partCount; ++i)
-            data.append(static_cast<const char *>(parts[i].iov_base), qsizetype(parts[i].iov_len));
-    }
+    QByteArray data = wholeData ? *wholeData // shared, not copied
+                                : sender.copyForQueue(parts, partCount, size);
     if (data.isNull())
         data = QByteArray(""); // an empty packet still has a buffer to point at
     sender.enqueue(data, fds, credentials);

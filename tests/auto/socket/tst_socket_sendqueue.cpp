@@ -26,6 +26,7 @@ private Q_SLOTS:
     void packetLargerThanSendBufferWhileQueued();
     void fullKernelBufferQueuesInOrder();
     void queuedPacketsAreCopies();
+    void manySmallQueuedPackets();
     void sendQueueLimit();
     void limitZeroIsRawNonBlocking();
     void negativeLimitMeansUnlimited();
@@ -186,6 +187,51 @@ void tst_SocketSendQueue::queuedPacketsAreCopies()
     QCOMPARE(drained.packets.at(inKernel), QByteArray(64, 'A'));
     QCOMPARE(drained.packets.at(inKernel + 1), QByteArray("head--tail"));
     QCOMPARE(drained.packets.at(inKernel + 2), QByteArray("as a packet"));
+}
+
+void tst_SocketSendQueue::manySmallQueuedPackets()
+{
+    // Small queued packets share buffers (chunks) in the queue: every size around a chunk's
+    // end, empty packets, packets in pieces, and larger ones between them arrive whole and in
+    // order, in two rounds (the second after the queue has emptied and let go of its chunk).
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    SignalLog log(&socket);
+    int next = 0;
+    for (int round = 0; round < 2; ++round) {
+        const int inKernel = fillKernelBuffer(&socket, 1000, next);
+        QVERIFY2(inKernel > 0, "the kernel's buffer never filled");
+        const int first = next + inKernel;
+        QList<QByteArray> expected;
+        qint64 queuedBytes = 1000;
+        for (int i = 0; i < 600; ++i) {
+            const int size = i % 7 == 0 ? 0 : (i * 37) % (i % 50 == 0 ? 9000 : 700);
+            QByteArray payload = size == 0 ? QByteArray() : TestUtil::sequencedPayload(first + i, size);
+            if (i % 3 == 1 && size >= 2) {
+                const QByteArray head = payload.left(size / 2), tail = payload.mid(size / 2);
+                QVERIFY2(socket.sendPacket(QList<QByteArrayView>{ head, tail }), qPrintable(socket.errorString()));
+            } else {
+                QVERIFY2(socket.sendPacket(QByteArrayView(payload)), qPrintable(socket.errorString()));
+            }
+            payload.fill('x'); // the queue holds copies
+            expected.append(size == 0 ? QByteArray() : TestUtil::sequencedPayload(first + i, size));
+            queuedBytes += expected.constLast().size();
+        }
+        QCOMPARE(socket.packetsToWrite(), qint64(601));
+        QCOMPARE(socket.bytesToWrite(), queuedBytes);
+
+        // inKernel counts the first packet that waited (1000 bytes), then come the 600.
+        const RawDrain drained = drainRaw(raw.get(), inKernel + 600);
+        QCOMPARE(drained.packets.size(), inKernel + 600);
+        QCOMPARE(drained.packets.at(inKernel - 1), TestUtil::sequencedPayload(next + inKernel - 1, 1000));
+        for (int i = 0; i < 600; ++i)
+            QCOMPARE(drained.packets.at(inKernel + i), expected.at(i));
+        next = first + 600;
+        QTRY_COMPARE_WITH_TIMEOUT(socket.packetsToWrite(), qint64(0), LongTimeout);
+        QCOMPARE(socket.bytesToWrite(), qint64(0));
+    }
+    QCOMPARE(socket.error(), QSeqpacketSocket::NoError);
 }
 
 void tst_SocketSendQueue::sendQueueLimit()
