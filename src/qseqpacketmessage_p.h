@@ -9,6 +9,12 @@
 class QSeqpacketMessagePrivate : public QSharedData
 {
 public:
+    QSeqpacketMessagePrivate() = default;
+    QSeqpacketMessagePrivate(const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds)
+        : body(body), fds(fds)
+    {
+    }
+
     QCborValue body;
     QList<QSeqpacketFileDescriptor> fds;
     QSeqpacketCredentials credentials;
@@ -19,9 +25,11 @@ public:
                                           const QSeqpacketCredentials &credentials,
                                           const QSeqpacketFileDescriptor &processFd)
     {
-        QSeqpacketMessage message(body, fds);
-        message.d->credentials = credentials;
-        message.d->processFd = processFd;
+        QSeqpacketMessage message;
+        auto *d = new QSeqpacketMessagePrivate(body, fds);
+        d->credentials = credentials;
+        d->processFd = processFd;
+        message.d = d;
         return message;
     }
 };

@@ -40,22 +40,26 @@ QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
     QSeqpacketPacketPrivate *d = packet.d.data();
     d->received = true;
     d->fdsTruncated = fdsTruncated;
-    d->credentials = credentials;
-    d->processFd = processFd;
+    if (credentials.isValid()) // most packets have none: no assignment for them
+        d->credentials = credentials;
+    if (processFd.isValid())
+        d->processFd = processFd;
     d->receivedAt = receivedAt;
     return packet;
 }
 
-QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(const QSeqpacketPacket &packet, qint64 maxSize)
+QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(QSeqpacketPacket packet, qint64 maxSize)
 {
-    if (maxSize < 0 || packet.d->data.size() <= maxSize)
+    // Read through constData(): a peeked packet shares its private with the queue, and only a
+    // packet that is cut may detach from it.
+    if (maxSize < 0 || packet.d.constData()->data.size() <= maxSize)
         return packet;
-    QSeqpacketPacket cut = packet;
-    QSeqpacketPacketPrivate *d = cut.d.data();
-    d->originalSize = packet.originalSize();
+    const qint64 originalSize = packet.originalSize();
+    QSeqpacketPacketPrivate *d = packet.d.data(); // a copy of its own where it is shared
+    d->originalSize = originalSize;
     d->data.truncate(qsizetype(maxSize));
     d->truncated = true;
-    return cut;
+    return packet;
 }
 
 bool QSeqpacketPacket::isValid() const

@@ -30,7 +30,7 @@ public:
         return packet.d->sendCredentials ? packet.d->credentials : QSeqpacketCredentials();
     }
     // The same packet cut to maxSize bytes (the rest is gone, as the kernel would do).
-    static QSeqpacketPacket truncatedTo(const QSeqpacketPacket &packet, qint64 maxSize);
+    static QSeqpacketPacket truncatedTo(QSeqpacketPacket packet, qint64 maxSize);
     static QSeqpacketPacketPrivate *get(QSeqpacketPacket &packet) { return packet.d.data(); }
     static const QSeqpacketPacketPrivate *get(const QSeqpacketPacket &packet) { return packet.d.constData(); }
 };

@@ -510,10 +510,10 @@ QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 
                         tr("%1: the size %2 is negative").arg(readOperation(mode)).arg(maxSize));
         return QSeqpacketPacket(); // invalid: nothing received
     }
-    const std::optional<QSeqpacketPacket> packet = readHead(mode);
+    std::optional<QSeqpacketPacket> packet = readHead(mode);
     if (!packet)
         return QSeqpacketPacket();
-    return QSeqpacketPacketPrivate::truncatedTo(*packet, maxSize);
+    return QSeqpacketPacketPrivate::truncatedTo(std::move(*packet), maxSize);
 }
 
 qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated)
