@@ -389,6 +389,14 @@ Q_SIGNALS:
      */
     void readChannelFinished();
 
+protected:
+    /*!
+     * Handles \a event as QObject::event() does; a move to another thread also moves how the
+     * socket watches its descriptor. A subclass that overrides this calls it for the events it
+     * does not handle itself.
+     */
+    bool event(QEvent *event) override;
+
 private:
     Q_DECLARE_PRIVATE(QSeqpacketSocket)
     Q_DISABLE_COPY(QSeqpacketSocket)

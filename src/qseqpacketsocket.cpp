@@ -100,7 +100,7 @@ void QSeqpacketSocketPrivate::ensureWatch()
     Q_Q(QSeqpacketSocket);
     if (watch || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
-    watch = new QSeqpacketWatch([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
+    watch = std::make_unique<QSeqpacketWatch>([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
 }
 
 void QSeqpacketSocketPrivate::updateNotifiers()

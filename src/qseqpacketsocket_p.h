@@ -5,12 +5,14 @@
 #include "qseqpacketsocket.h"
 #include "qseqpacketreceiver_p.h"
 #include "qseqpacketsender_p.h"
+#include "qseqpacketwatch_p.h"
 
 #include <QtCore/qcoreapplication.h>
 #include <QtCore/qdeadlinetimer.h>
 
 #include <cerrno>
 
+#include <memory>
 #include <optional>
 
 class QSeqpacketWatch;
@@ -130,7 +132,7 @@ public:
     QSeqpacketSocket::SocketError error = QSeqpacketSocket::NoError;
     QString errorString;
 
-    QSeqpacketWatch *watch = nullptr; // where the thread has an event loop
+    std::unique_ptr<QSeqpacketWatch> watch; // where the thread has an event loop
 
     QTimer *connectRetryTimer = nullptr;
     QSeqpacketAddress connectAddress;

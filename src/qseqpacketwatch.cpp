@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "qseqpacketwatch_p.h"
 #include "qseqpacketeventhub_p.h"
+#include "qseqpacketsocket.h"
+#include "qseqpacketsocket_p.h"
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketnotifier_p.h"
 #include "qseqpacketsystem_p.h"
@@ -16,8 +18,8 @@ namespace {
 thread_local int watchesInThread = 0;
 } // namespace
 
-QSeqpacketWatch::QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *parent)
-    : QObject(parent), onReadable(std::move(onReadable)), onWritable(std::move(onWritable))
+QSeqpacketWatch::QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *owner)
+    : owner(owner), onReadable(std::move(onReadable)), onWritable(std::move(onWritable))
 {
     countInThread(true);
 }
@@ -26,6 +28,8 @@ QSeqpacketWatch::~QSeqpacketWatch()
 {
     leaveHub();
     countInThread(false);
+    delete readNotifier; // children of the owner, which outlives the watch
+    delete writeNotifier;
 }
 
 void QSeqpacketWatch::countInThread(bool counted)
@@ -48,22 +52,32 @@ void QSeqpacketWatch::watch(int newFd, bool read, bool write)
     apply();
 }
 
-bool QSeqpacketWatch::event(QEvent *event)
+void QSeqpacketWatch::threadChanged()
+{
+    // The count and the hub belong to the thread being left: go now, and decide anew in the new
+    // thread (notifiers move by themselves, as QSocketNotifier does). The owner is the context:
+    // the call is dropped with it, and the watch lives as long as its owner.
+    countInThread(false);
+    if (mode == Mode::Hub) {
+        leaveHub();
+        mode = Mode::Undecided;
+    }
+    moves.fetch_add(1, std::memory_order_release);
+    QMetaObject::invokeMethod(owner, [this] {
+        moves.load(std::memory_order_acquire);
+        countInThread(true);
+        apply();
+    }, Qt::QueuedConnection);
+}
+
+// Here rather than in qseqpacketsocket.cpp: it reads QEvent::type(), and this file is built
+// without UBSan's vptr check (see src/CMakeLists.txt).
+bool QSeqpacketSocket::event(QEvent *event)
 {
     if (event->type() == QEvent::ThreadChange) {
-        // The count and the hub belong to the thread being left: go now, and decide anew in
-        // the new thread (notifiers move by themselves, as QSocketNotifier does).
-        countInThread(false);
-        if (mode == Mode::Hub) {
-            leaveHub();
-            mode = Mode::Undecided;
-        }
-        moves.fetch_add(1, std::memory_order_release);
-        QMetaObject::invokeMethod(this, [this] {
-            moves.load(std::memory_order_acquire);
-            countInThread(true);
-            apply();
-        }, Qt::QueuedConnection);
+        Q_D(QSeqpacketSocket);
+        if (d->watch)
+            d->watch->threadChanged();
     }
     return QObject::event(event);
 }
@@ -131,9 +145,9 @@ void QSeqpacketWatch::applyWithNotifiers()
     // Made when first needed: most connections never fill the kernel's buffer, and an idle
     // connection should cost as little as possible.
     if (wantRead && !readNotifier)
-        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { onReadable(); }, this);
+        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { onReadable(); }, owner);
     if (wantWrite && !writeNotifier)
-        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { onWritable(); }, this);
+        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { onWritable(); }, owner);
     for (QSeqpacketNotifier *notifier : { readNotifier, writeNotifier }) {
         if (!notifier)
             continue;

@@ -2,27 +2,32 @@
 #ifndef QSEQPACKETWATCH_P_H
 #define QSEQPACKETWATCH_P_H
 
-#include <QtCore/qobject.h>
+#include <QtCore/qglobal.h>
 
 #include <atomic>
 #include <functional>
 
+class QObject;
 class QSeqpacketEventHub;
 class QSeqpacketNotifier;
 
-// What a socket wants to hear of its descriptor: readable, writable, or neither. A child of the
-// socket, it moves to another thread with it, as a QSocketNotifier would.
+// What a socket wants to hear of its descriptor: readable, writable, or neither.
 //
 // It registers with the thread's QSeqpacketEventHub (one epoll set per thread); where the thread
-// has none, it uses a QSocketNotifier for each direction instead. The handlers may delete the
-// socket, and with it the watch.
-class QSeqpacketWatch final : public QObject
+// has none, it uses a QSocketNotifier for each direction instead, made a child of the owner (the
+// socket) so that they move to another thread with it. The handlers may delete the socket, and
+// with it the watch.
+//
+// Not a QObject of its own: a QObject per connection was a fifth of the library's work for each
+// accepted connection. The owner tells it of a move to another thread (threadChanged()).
+class QSeqpacketWatch final
 {
 public:
     using Handler = std::function<void()>;
 
-    QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *parent);
-    ~QSeqpacketWatch() override;
+    QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *owner);
+    ~QSeqpacketWatch();
+    Q_DISABLE_COPY_MOVE(QSeqpacketWatch)
 
     // Watches \a fd (negative: nothing) for reading and writing as asked, from now on. A
     // descriptor must be given up here (another one or -1) before it is closed.
@@ -36,8 +41,8 @@ public:
     void readyRead() { onReadable(); }
     void readyWrite() { onWritable(); }
 
-protected:
-    bool event(QEvent *event) override;
+    // The owner is moving to another thread (its QEvent::ThreadChange, sent in the old thread).
+    void threadChanged();
 
 private:
     void apply();
@@ -46,6 +51,7 @@ private:
     void leaveHub();
     void countInThread(bool counted);
 
+    QObject *owner;
     Handler onReadable;
     Handler onWritable;
     int fd = -1;
