@@ -27,6 +27,7 @@ private Q_SLOTS:
     void fullKernelBufferQueuesInOrder();
     void queuedPacketsAreCopies();
     void manySmallQueuedPackets();
+    void descriptorOnlyPacketQueued();
     void sendQueueLimit();
     void limitZeroIsRawNonBlocking();
     void negativeLimitMeansUnlimited();
@@ -211,6 +212,10 @@ void tst_SocketSendQueue::manySmallQueuedPackets()
             if (i % 3 == 1 && size >= 2) {
                 const QByteArray head = payload.left(size / 2), tail = payload.mid(size / 2);
                 QVERIFY2(socket.sendPacket(QList<QByteArrayView>{ head, tail }), qPrintable(socket.errorString()));
+            } else if (i % 3 == 2) {
+                // An empty piece (no buffer at all) among the pieces is skipped.
+                QVERIFY2(socket.sendPacket(QList<QByteArrayView>{ QByteArrayView(), payload }),
+                         qPrintable(socket.errorString()));
             } else {
                 QVERIFY2(socket.sendPacket(QByteArrayView(payload)), qPrintable(socket.errorString()));
             }
@@ -232,6 +237,46 @@ void tst_SocketSendQueue::manySmallQueuedPackets()
         QCOMPARE(socket.bytesToWrite(), qint64(0));
     }
     QCOMPARE(socket.error(), QSeqpacketSocket::NoError);
+}
+
+void tst_SocketSendQueue::descriptorOnlyPacketQueued()
+{
+    // A packet of descriptors and no bytes (null data) that has to wait goes out as an empty
+    // packet with its descriptor, after what waited before it.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const int inKernel = fillKernelBuffer(&socket, 1000);
+    QVERIFY2(inKernel > 0, "the kernel's buffer never filled");
+    const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(::memfd_create("queued", MFD_CLOEXEC));
+    QVERIFY(memfd.isValid());
+    QVERIFY(::write(memfd.descriptor(), "in the memfd", 12) == 12);
+    QVERIFY2(socket.sendPacket(QSeqpacketPacket(QByteArray(), { memfd })), qPrintable(socket.errorString()));
+    QCOMPARE(socket.packetsToWrite(), qint64(2));
+
+    // The queue is written from the event loop: run it while the raw side waits.
+    const auto receiveOne = [&raw] {
+        QDeadlineTimer deadline(LongTimeout);
+        TestUtil::RawPacket packet;
+        while (!(packet = TestUtil::rawReceive(raw.get(), 2)).ok && packet.timedOut && !deadline.hasExpired())
+            QCoreApplication::processEvents();
+        return packet;
+    };
+    for (int i = 0; i < inKernel; ++i) {
+        TestUtil::RawPacket packet = receiveOne();
+        packet.closeFds();
+        QVERIFY(packet.ok);
+        QCOMPARE(packet.data, TestUtil::sequencedPayload(i, 1000));
+    }
+    TestUtil::RawPacket last = receiveOne();
+    QVERIFY(last.ok);
+    QCOMPARE(last.data, QByteArray());
+    QCOMPARE(last.fds.size(), 1);
+    char content[32] = {};
+    const ssize_t n = ::pread(last.fds.constFirst(), content, sizeof(content), 0);
+    last.closeFds();
+    QCOMPARE(QByteArray(content, int(n)), QByteArray("in the memfd"));
+    QTRY_COMPARE_WITH_TIMEOUT(socket.packetsToWrite(), qint64(0), LongTimeout);
 }
 
 void tst_SocketSendQueue::sendQueueLimit()
