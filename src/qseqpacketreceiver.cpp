@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "qseqpacketreceiver_p.h"
+#include "qseqpacketchunk_p.h"
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketpacket_p.h"
 #include "qseqpacketsystem_p.h"
@@ -149,42 +150,13 @@ BatchBuffers &batchBuffers()
     return *buffers;
 }
 
-// Packets up to SmallPacket bytes of one batch are copied into shared chunks of up to ChunkBytes:
-// each packet's QByteArray points into a chunk and holds a reference to it (NUL-terminated as
-// any QByteArray; writing to one detaches it as usual). A packet the application keeps holds at
-// most ChunkBytes. Chunks stay below 1 KiB with their header: glibc answers a request of 1 KiB
+// Packets up to SmallPacket bytes of one batch are copied into shared chunks (QSeqpacketChunk) of
+// up to ChunkBytes. A packet the application keeps holds at most ChunkBytes. Chunks stay below 1 KiB with their header: glibc answers a request of 1 KiB
 // or more by merging every small freed block first (malloc_consolidate), which with 4 KiB chunks
 // merged the 64 packets freed since the last batch and split them again for the next one (receive
 // 64 B: 1191 -> 1027 instructions a packet with this size).
 constexpr size_t SmallPacket = 256;
 constexpr size_t ChunkBytes = 960;
-
-struct SmallPacketChunk
-{
-    QByteArray chunk;
-    char *base = nullptr;
-    size_t used = 0;
-    size_t size = 0;
-
-    bool fits(size_t length) const { return base && used + length + 1 <= size; }
-    void start(size_t bytes)
-    {
-        chunk = QByteArray(qsizetype(bytes), Qt::Uninitialized);
-        base = chunk.data(); // before any slice shares it
-        used = 0;
-        size = bytes;
-    }
-    QByteArray add(const char *data, size_t length)
-    {
-        char *at = base + used;
-        std::memcpy(at, data, length);
-        at[length] = '\0';
-        used += length + 1;
-        QByteArray::DataPointer &shared = chunk.data_ptr();
-        shared.d_ptr()->ref();
-        return QByteArray(QByteArray::DataPointer(shared.d_ptr(), at, qsizetype(length)));
-    }
-};
 
 struct ControlData
 {
@@ -319,7 +291,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
 
     // Small packets share one allocation per batch (at most ChunkBytes each): one malloc() and
     // free() for the batch instead of one per packet.
-    SmallPacketChunk chunk;
+    QSeqpacketChunk chunk;
     for (int i = 0; i < received; ++i) {
         msghdr &header = buffers.headers[i].msg_hdr;
         const size_t length = buffers.headers[i].msg_len;
@@ -333,16 +305,17 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
         const bool fdsTruncated = enforceDescriptorLimit(&control.fds) || (header.msg_flags & MSG_CTRUNC);
         QByteArray data;
         if (stored > 0 && stored <= SmallPacket) {
-            if (!chunk.fits(stored)) {
+            if (!chunk.fits(qsizetype(stored))) {
                 size_t wanted = 0;
                 for (int j = i; j < received && wanted < ChunkBytes; ++j) {
                     const size_t l = buffers.headers[j].msg_len;
                     if (l > 0 && l <= SmallPacket)
                         wanted += l + 1;
                 }
-                chunk.start(qMin(qMax(wanted, stored + 1), ChunkBytes));
+                chunk.start(qsizetype(qMin(qMax(wanted, stored + 1), ChunkBytes)));
             }
-            data = chunk.add(buffers.slot(i), stored);
+            std::memcpy(chunk.next(), buffers.slot(i), stored);
+            data = chunk.take(qsizetype(stored));
         } else {
             data = QByteArray(buffers.slot(i), qsizetype(stored));
         }

@@ -95,29 +95,18 @@ void QSeqpacketSender::enqueue(const QByteArray &data, const QList<QSeqpacketFil
 QByteArray QSeqpacketSender::copyForQueue(const iovec *parts, int partCount, qint64 size)
 {
     if (size == 0)
-        return QByteArray(""); // an empty packet still has a buffer to point at
+        return QByteArray(); // sendParts() gives an empty packet its buffer
     if (size > ChunkPacket) {
         QByteArray data(qsizetype(size), Qt::Uninitialized);
-        char *at = data.data();
-        appendParts(at, parts, partCount);
+        appendParts(data.data(), parts, partCount);
         return data;
     }
-    // The chunk is written only past what earlier slices hold, so sharing it is safe. A new one
-    // is as large as twice what waits, between MinChunkBytes and MaxChunkBytes: a socket that
-    // queues a packet now and then does not take 64 KiB for it.
-    if (m_chunk.isNull() || m_chunkUsed + size + 1 > m_chunk.size()) {
-        const qsizetype wanted = qBound<qsizetype>(MinChunkBytes, 2 * (m_bytes + size + 1), MaxChunkBytes);
-        m_chunk = QByteArray(wanted, Qt::Uninitialized);
-        m_chunkUsed = 0;
-    }
-    QByteArray::DataPointer &shared = m_chunk.data_ptr();
-    char *const start = shared.data() + m_chunkUsed;
-    char *at = start;
-    at = appendParts(at, parts, partCount);
-    *at = '\0'; // a slice is a QByteArray like any other: terminated
-    m_chunkUsed += size + 1;
-    shared.d_ptr()->ref();
-    return QByteArray(QByteArray::DataPointer(shared.d_ptr(), start, qsizetype(size)));
+    // A new chunk is as large as twice what waits, between MinChunkBytes and MaxChunkBytes: a
+    // socket that queues a packet now and then does not take 64 KiB for it.
+    if (!m_chunk.fits(qsizetype(size)))
+        m_chunk.start(qBound<qsizetype>(MinChunkBytes, 2 * (m_bytes + size + 1), MaxChunkBytes));
+    appendParts(m_chunk.next(), parts, partCount);
+    return m_chunk.take(qsizetype(size));
 }
 
 QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
@@ -174,16 +163,13 @@ void QSeqpacketSender::dropHead()
 {
     m_bytes -= m_queue.constFirst().data.size();
     m_queue.removeFirst();
-    if (m_queue.isEmpty()) {
-        m_chunk = QByteArray();
-        m_chunkUsed = 0;
-    }
+    if (m_queue.isEmpty())
+        m_chunk.release();
 }
 
 void QSeqpacketSender::clear()
 {
     m_queue.clear();
     m_bytes = 0;
-    m_chunk = QByteArray();
-    m_chunkUsed = 0;
+    m_chunk.release();
 }

@@ -2,6 +2,7 @@
 #ifndef QSEQPACKETSENDER_P_H
 #define QSEQPACKETSENDER_P_H
 
+#include "qseqpacketchunk_p.h"
 #include "qseqpacketfiledescriptor.h"
 
 #include <QtCore/qbytearray.h>
@@ -61,8 +62,7 @@ private:
     QList<Outgoing> m_queue; // allocates nothing while empty
     qint64 m_bytes = 0;
     std::vector<char> m_control; // control messages of one batch, kept for the next
-    QByteArray m_chunk;          // where small queued packets are copied; shared with their slices
-    qsizetype m_chunkUsed = 0;
+    QSeqpacketChunk m_chunk;     // where small queued packets are copied
 };
 
 #endif
