@@ -15,7 +15,6 @@
 #include <memory>
 #include <optional>
 
-class QSeqpacketWatch;
 class QTimer;
 struct iovec;
 struct ucred;

@@ -185,6 +185,21 @@ inline int fillKernelBuffer(QSeqpacketSocket *socket, int size, int firstSequenc
 }
 
 /*!
+ * Receives one packet on the raw descriptor \a fd, running the event loop while none is there so
+ * that the socket on the other end can write its queue; timedOut once \a deadline has passed.
+ * The packet's descriptors are the caller's to close.
+ */
+inline TestUtil::RawPacket receiveRawWhileLooping(int fd, const QDeadlineTimer &deadline)
+{
+    for (;;) {
+        TestUtil::RawPacket packet = TestUtil::rawReceive(fd, 2);
+        if (!packet.timedOut || deadline.hasExpired())
+            return packet;
+        QCoreApplication::processEvents();
+    }
+}
+
+/*!
  * Reads packets from the raw descriptor \a fd until \a expected arrived, end-of-file, or the
  * deadline, running the event loop in between so that the socket on the other end can write
  * its queue. Descriptors that come with packets are closed.
@@ -201,7 +216,7 @@ inline RawDrain drainRaw(int fd, int expected, int timeoutMs = LongTimeout, bool
     RawDrain result;
     QDeadlineTimer deadline(timeoutMs);
     while ((untilEof || result.packets.size() < expected) && !deadline.hasExpired()) {
-        TestUtil::RawPacket packet = TestUtil::rawReceive(fd, 2);
+        TestUtil::RawPacket packet = receiveRawWhileLooping(fd, deadline);
         packet.closeFds();
         if (packet.ok) {
             result.packets.append(packet.data);
@@ -215,7 +230,6 @@ inline RawDrain drainRaw(int fd, int expected, int timeoutMs = LongTimeout, bool
             result.error = packet.error;
             break;
         }
-        QCoreApplication::processEvents();
     }
     return result;
 }
