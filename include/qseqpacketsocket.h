@@ -396,6 +396,12 @@ protected:
      * does not handle itself.
      */
     bool event(QEvent *event) override;
+    /*!
+     * Notes that \a signal has been connected; the socket counts its packets for
+     * packetsWritten() only from the first connection to it on. A subclass that overrides this
+     * calls it.
+     */
+    void connectNotify(const QMetaMethod &signal) override;
 
 private:
     Q_DECLARE_PRIVATE(QSeqpacketSocket)

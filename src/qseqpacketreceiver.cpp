@@ -36,6 +36,11 @@ constexpr size_t LargePacket = 8192;
 constexpr qint64 LargeReadBytes = 256 * 1024;
 // The largest buffer the pool below keeps.
 constexpr size_t PoolBufferLimit = 256 * 1024;
+// One packet per read from this many lone reads on (see readFromKernel()); a whole batch every
+// ProbeInterval-th read. The count starts over (at a probe) before it could overflow.
+constexpr int LoneStreak = 2;
+constexpr int ProbeInterval = 8;
+constexpr int LoneReadsWrap = ProbeInterval * 1024 * 1024;
 
 // The buffers of the last large packets a thread received, each still referenced here: once the
 // application has dropped a packet (the reference here is the only one left), its buffer takes
@@ -242,7 +247,13 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
         if (large && byteLimit >= 0 && takenBytes >= LargeReadBytes)
             break; // not drained: the notifier stays on and the next round reads on
         int room = queueLimit < 0 ? BatchSize : int(qMin<qsizetype>(BatchSize, queueLimit - count()));
-        if (large || !batchBuffers().slotMemory)
+        // Request/response traffic finds one packet per read, and a batch read then costs the
+        // kernel a second attempt that fails with EAGAIN (a quarter of the receive's time in the
+        // kernel here). After two such reads, one packet is asked for and the kernel taken to be
+        // drained (the notifier is level-triggered: what is left wakes the event loop again);
+        // every eighth read asks for a whole batch, so that a stream is noticed within 8 rounds.
+        const bool lone = !large && m_loneReads >= LoneStreak && m_loneReads % ProbeInterval != 0;
+        if (large || lone || !batchBuffers().slotMemory)
             room = 1;
         const qint64 bytesBefore = m_bytes;
         const ReadResult batch = large ? readLarge(fd)
@@ -258,11 +269,15 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
         total.error = batch.error;
         total.call = batch.call;
         // A short batch means the kernel had no more; asking again would only return EAGAIN.
-        if (batch.endOfInput || batch.error || batch.packets < room) {
+        if (batch.endOfInput || batch.error || batch.packets < room || lone) {
             total.drained = !batch.endOfInput && !batch.error;
             break;
         }
     }
+    if (total.packets == 1)
+        m_loneReads = m_loneReads < LoneReadsWrap ? m_loneReads + 1 : ProbeInterval;
+    else if (total.packets > 1)
+        m_loneReads = 0;
     return total;
 }
 

@@ -67,6 +67,8 @@ private:
     // The size of the last packet where it was large (readLarge() then reads the next one into a
     // buffer of that size), else 0.
     qsizetype m_largeHint = 0;
+    // Reads in a row that took exactly one packet: request/response traffic. See readFromKernel().
+    int m_loneReads = 0;
     int m_descriptorLimit = 253;
     bool m_credentialsExpected = false;
     bool m_processDescriptorExpected = false;

@@ -705,6 +705,8 @@ void QSeqpacketSocketPrivate::reportRefusedPacket(int errnoValue, qint64 size, b
 
 bool QSeqpacketSocketPrivate::packetsWrittenIsConnected() const
 {
+    if (!packetsWrittenEverConnected.load(std::memory_order_relaxed))
+        return false;
     static const QMetaMethod signal = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
     return q_func()->isSignalConnected(signal);
 }
@@ -1519,6 +1521,14 @@ bool QSeqpacketSocket::waitForDisconnected(QDeadlineTimer deadline)
             d->readAndDispatch(QSeqpacketSocketPrivate::ReadLimit::Unlimited);
     }
     return true;
+}
+
+void QSeqpacketSocket::connectNotify(const QMetaMethod &signal)
+{
+    static const QMetaMethod written = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
+    if (signal == written)
+        d_func()->packetsWrittenEverConnected.store(true, std::memory_order_relaxed);
+    QObject::connectNotify(signal);
 }
 
 QDebug operator<<(QDebug debug, const QSeqpacketSocket *socket)

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -190,6 +191,9 @@ public:
 
     qint64 unreportedWritten = 0;      // packets sendPacket() handed over, for packetsWritten()
     bool writtenReportScheduled = false;
+    // Set by the first connection to packetsWritten(), possibly from another thread. Until then
+    // sends skip asking Qt whether the signal is connected (a hundred instructions a packet).
+    std::atomic<bool> packetsWrittenEverConnected { false };
 };
 
 #endif

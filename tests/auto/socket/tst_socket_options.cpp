@@ -10,6 +10,7 @@
 #include <QtCore/QFile>
 #include <QtTest/QtTest>
 
+#include <atomic>
 #include <climits>
 #include <thread>
 
@@ -102,6 +103,7 @@ private Q_SLOTS:
 
     void packetsWrittenCountsEveryPacket();
     void packetsWrittenWithoutEventLoop();
+    void packetsWrittenConnectedLate();
     void deadlineWaits();
 
 private:
@@ -596,6 +598,43 @@ void tst_SocketOptions::packetsWrittenWithoutEventLoop()
     }).join();
     QVERIFY(waited);
     QCOMPARE(counted, qint64(2));
+}
+
+void tst_SocketOptions::packetsWrittenConnectedLate()
+{
+    // Sends before anything listens are not counted; from the first connection on, every send is.
+    // The socket hears of connections through connectNotify(): here one made from another thread
+    // with a functor, and QSignalSpy's, made by signal index (as the string-based connect does).
+    auto [a, b] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> sender(a);
+    std::unique_ptr<QSeqpacketSocket> receiver(b);
+    QVERIFY(sender->sendPacket("unheard"));
+    QCoreApplication::processEvents();
+    std::atomic<qint64> counted { 0 };
+    QObject context;
+    std::thread([&] {
+        QObject::connect(sender.get(), &QSeqpacketSocket::packetsWritten, &context,
+                         [&counted](qint64 count) { counted += count; });
+    }).join();
+    QVERIFY(sender->sendPacket("one"));
+    QVERIFY(sender->sendPacket("two"));
+    QTRY_COMPARE_WITH_TIMEOUT(counted.load(), qint64(2), LongTimeout);
+
+    auto [c, d] = QSeqpacketSocket::createPair();
+    std::unique_ptr<QSeqpacketSocket> second(c);
+    std::unique_ptr<QSeqpacketSocket> secondReceiver(d);
+    QVERIFY(second->sendPacket("unheard"));
+    QCoreApplication::processEvents();
+    QSignalSpy spy(second.get(), &QSeqpacketSocket::packetsWritten);
+    QVERIFY(second->sendPacket("three"));
+    QTRY_COMPARE_WITH_TIMEOUT(spy.size(), 1, LongTimeout);
+    QCOMPARE(spy.constFirst().constFirst().toLongLong(), qint64(1));
+
+    QTest::qWait(20);
+    QCOMPARE(counted.load(), qint64(2));
+    QCOMPARE(spy.size(), 1);
+    QCOMPARE(takeAll(receiver.get()).size(), 3);
+    QCOMPARE(takeAll(secondReceiver.get()).size(), 2);
 }
 
 void tst_SocketOptions::deadlineWaits()

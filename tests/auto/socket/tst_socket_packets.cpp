@@ -47,6 +47,7 @@ private Q_SLOTS:
     void receiveWhenNothingPending();
     void receivedAtIsTheReceiveTime();
     void packetReadyAgainAfterPartialRead();
+    void burstAfterRequestResponseTraffic();
     void packetReadyNotRepeatedWhenNothingRead();
     void receiveQueueIsBoundedAndRefills();
     void unreadSocketDoesNotSpin();
@@ -536,6 +537,47 @@ void tst_SocketPackets::packetReadyAgainAfterPartialRead()
     QVERIFY(checkSequence(received, 0, 20).isEmpty());
     QTest::qWait(50);
     QCOMPARE(calls, 5); // nothing left: no more calls
+}
+
+void tst_SocketPackets::burstAfterRequestResponseTraffic()
+{
+    // One packet per read is request/response traffic, and the socket then asks the kernel for
+    // one packet at a time. A burst after it is still delivered whole and in order, soon read in
+    // batches again (not one event-loop round per packet), and a zero-length packet and the end
+    // of the connection are still told apart.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    SignalLog log(&socket, true);
+    int sequence = 0;
+    for (int round = 0; round < 20; ++round) {
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(sequence++, 20)));
+        QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), sequence, LongTimeout);
+    }
+    QCOMPARE(log.packetReadyCalls, 20);
+
+    const int burst = 150;
+    for (int i = 0; i < burst; ++i)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(sequence++, 20)));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), sequence, LongTimeout);
+    QVERIFY2(log.packetReadyCalls - 20 <= 10,
+             qPrintable(QStringLiteral("%1 packetReady() calls for a burst of %2").arg(log.packetReadyCalls - 20).arg(burst)));
+    QVERIFY(checkSequence(dataOf(log.packets), 0, 20).isEmpty());
+
+    for (int round = 0; round < 5; ++round) {
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(sequence++, 20)));
+        QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), sequence, LongTimeout);
+    }
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray()));
+    QTRY_COMPARE_WITH_TIMEOUT(log.packets.size(), sequence + 1, LongTimeout);
+    QVERIFY(log.packets.constLast().isValid());
+    QVERIFY(log.packets.constLast().data().isEmpty());
+    QCOMPARE(log.count(QStringLiteral("disconnected")), 0);
+    QVERIFY(TestUtil::rawSend(raw.get(), QByteArray()));
+    raw.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QCOMPARE(log.packetsAtDisconnected, sequence + 2);
+    QVERIFY(log.packets.constLast().data().isEmpty());
 }
 
 void tst_SocketPackets::packetReadyNotRepeatedWhenNothingRead()
