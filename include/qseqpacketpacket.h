@@ -103,6 +103,7 @@ public:
 
 private:
     friend class QSeqpacketPacketPrivate;
+    explicit QSeqpacketPacket(QSeqpacketPacketPrivate *dd);
     QSharedDataPointer<QSeqpacketPacketPrivate> d;
 };
 

@@ -23,21 +23,27 @@ QSeqpacketPacket::QSeqpacketPacket(const QByteArray &data, const QList<QSeqpacke
         d->fds = fds;
 }
 
+QSeqpacketPacket::QSeqpacketPacket(QSeqpacketPacketPrivate *dd)
+    : d(dd)
+{
+}
+
 QSeqpacketPacket::QSeqpacketPacket(const QSeqpacketPacket &other) = default;
 QSeqpacketPacket::QSeqpacketPacket(QSeqpacketPacket &&other) noexcept = default;
 QSeqpacketPacket &QSeqpacketPacket::operator=(const QSeqpacketPacket &other) = default;
 QSeqpacketPacket &QSeqpacketPacket::operator=(QSeqpacketPacket &&other) noexcept = default;
 QSeqpacketPacket::~QSeqpacketPacket() = default;
 
-QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
-                                                       const QList<QSeqpacketFileDescriptor> &fds,
+QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(QByteArray &&data,
+                                                       QList<QSeqpacketFileDescriptor> &&fds,
                                                        bool fdsTruncated,
                                                        const QSeqpacketCredentials &credentials,
                                                        const QSeqpacketFileDescriptor &processFd,
                                                        qint64 receivedAt)
 {
-    QSeqpacketPacket packet(data, fds);
-    QSeqpacketPacketPrivate *d = packet.d.data();
+    auto *d = new QSeqpacketPacketPrivate;
+    d->data = std::move(data);
+    d->fds = std::move(fds);
     d->received = true;
     d->fdsTruncated = fdsTruncated;
     if (credentials.isValid()) // most packets have none: no assignment for them
@@ -45,7 +51,7 @@ QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(const QByteArray &data,
     if (processFd.isValid())
         d->processFd = processFd;
     d->receivedAt = receivedAt;
-    return packet;
+    return QSeqpacketPacket(d);
 }
 
 QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(QSeqpacketPacket packet, qint64 maxSize)

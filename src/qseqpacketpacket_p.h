@@ -21,7 +21,9 @@ public:
     bool sendCredentials = false; // setCredentials(): credentials go out with the packet
 
     // A packet as it came off the socket.
-    static QSeqpacketPacket makeReceived(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds,
+    // Moves data and descriptors in: no reference counts touched on the way (each an atomic
+    // operation, per packet).
+    static QSeqpacketPacket makeReceived(QByteArray &&data, QList<QSeqpacketFileDescriptor> &&fds,
                                          bool fdsTruncated, const QSeqpacketCredentials &credentials,
                                          const QSeqpacketFileDescriptor &processFd, qint64 receivedAt);
     // The credentials setCredentials() asked to send; invalid where none.

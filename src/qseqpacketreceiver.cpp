@@ -335,7 +335,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
             data = QByteArray(buffers.slot(i), qsizetype(stored));
         }
         QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-                data, control.fds, fdsTruncated, control.credentials, control.processFd, control.receivedAt);
+                std::move(data), std::move(control.fds), fdsTruncated, control.credentials, control.processFd, control.receivedAt);
         if (stored < length) {
             // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
             QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
@@ -411,7 +411,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(int fd)
         pool.release(); // the thread keeps no large buffer once packets are small
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-            data, parsed.fds, fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
+            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < size_t(length)) {
         QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
         pd->truncated = true;
@@ -458,7 +458,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     data.truncate(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-            data, parsed.fds, fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
+            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < length) {
         // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
         QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
