@@ -37,6 +37,9 @@ public:
     // or \a byteLimit bytes (no limit where negative), or nothing is left.
     ReadResult readFromKernel(int fd, int queueLimit, qint64 byteLimit);
 
+    // The socket sent a packet: between two reads, that is what request/response traffic does.
+    void noteSent() { m_sentSinceRead = true; }
+
     bool isEmpty() const { return m_queue.isEmpty(); }
     qsizetype count() const { return m_queue.size(); }
     qint64 bytes() const { return m_bytes; }
@@ -67,8 +70,10 @@ private:
     // The size of the last packet where it was large (readLarge() then reads the next one into a
     // buffer of that size), else 0.
     qsizetype m_largeHint = 0;
-    // Reads in a row that took exactly one packet: request/response traffic. See readFromKernel().
+    // Reads in a row that took exactly one packet, and whether the socket has sent since the
+    // last read that took any: request/response traffic. See readFromKernel().
     int m_loneReads = 0;
+    bool m_sentSinceRead = false;
     int m_descriptorLimit = 253;
     bool m_credentialsExpected = false;
     bool m_processDescriptorExpected = false;

@@ -610,6 +610,7 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
     if (sender.isEmpty()) {
         const int errorNumber = QSeqpacketSender::sendNow(fd, parts, partCount, fds, credentials);
         if (errorNumber == 0) {
+            receiver.noteSent();
             countWrittenLater(1);
             return true;
         }
