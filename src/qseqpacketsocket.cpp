@@ -35,6 +35,13 @@ QString readOperation(QSeqpacketSocketPrivate::ReadMode mode)
                                                            : QStringLiteral("peekPacket");
 }
 
+// What connectNotify() and every send compare with.
+const QMetaMethod &packetsWrittenSignal()
+{
+    static const QMetaMethod signal = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
+    return signal;
+}
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -708,8 +715,7 @@ bool QSeqpacketSocketPrivate::packetsWrittenIsConnected() const
 {
     if (!packetsWrittenEverConnected.load(std::memory_order_relaxed))
         return false;
-    static const QMetaMethod signal = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
-    return q_func()->isSignalConnected(signal);
+    return q_func()->isSignalConnected(packetsWrittenSignal());
 }
 
 void QSeqpacketSocketPrivate::countWrittenLater(qint64 count)
@@ -1526,8 +1532,7 @@ bool QSeqpacketSocket::waitForDisconnected(QDeadlineTimer deadline)
 
 void QSeqpacketSocket::connectNotify(const QMetaMethod &signal)
 {
-    static const QMetaMethod written = QMetaMethod::fromSignal(&QSeqpacketSocket::packetsWritten);
-    if (signal == written)
+    if (signal == packetsWrittenSignal())
         d_func()->packetsWrittenEverConnected.store(true, std::memory_order_relaxed);
     QObject::connectNotify(signal);
 }
