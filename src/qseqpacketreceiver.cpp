@@ -155,9 +155,9 @@ BatchBuffers &batchBuffers()
     return *buffers;
 }
 
-// Packets up to SmallPacket bytes of one batch are copied into shared chunks (QSeqpacketChunk) of
-// up to ChunkBytes. A packet the application keeps holds at most ChunkBytes. Chunks stay below 1 KiB with their header: glibc answers a request of 1 KiB
-// or more by merging every small freed block first (malloc_consolidate), which with 4 KiB chunks
+// Small packets of a batch are copied into shared chunks (QSeqpacketChunk); a packet kept holds at
+// most ChunkBytes. Chunks stay below 1 KiB with their header: glibc answers a request of 1 KiB or
+// more by merging every small freed block first (malloc_consolidate), which with 4 KiB chunks
 // merged the 64 packets freed since the last batch and split them again for the next one (receive
 // 64 B: 1191 -> 1027 instructions a packet with this size).
 constexpr size_t SmallPacket = 256;
