@@ -99,21 +99,24 @@ public:
     /*!
      * The largest message the channel accepts, its encoding in bytes, spilled ones included
      * (default QSeqpacketFrame::DefaultMaxMessageSize, 64 MiB). A larger one is dropped before
-     * anything of it is read.
+     * anything of it is read. A negative \a bytes is refused (errorString() and a warning say so;
+     * the limit stays).
      */
     void setMaxMessageSize(qint64 bytes);
     /*! The largest message the channel accepts; see setMaxMessageSize(). */
     qint64 maxMessageSize() const;
     /*!
-     * Frames whose encoding is larger than \a bytes travel in a sealed memfd. The default, -1,
-     * spills what one packet cannot carry (the socket's QSeqpacketSocket::maxPacketSize()).
+     * Frames whose encoding is larger than \a bytes travel in a sealed memfd, and so does any
+     * frame one packet cannot carry (the socket's QSeqpacketSocket::maxPacketSize()), whatever
+     * \a bytes says. The default, -1 (any negative value), spills only those.
      */
     void setSpillThreshold(qint64 bytes);
     /*! The spill threshold; -1 (the default) for "what one packet cannot carry". */
     qint64 spillThreshold() const;
     /*!
      * How many of the peer's requests may wait for an answer at once (default 1024); beyond it
-     * a request is answered `qseqpacket.TooManyRequests` without reaching requestReceived().
+     * a request is answered `qseqpacket.TooManyRequests` without reaching requestReceived(). A
+     * negative \a count is refused (errorString() and a warning say so; the limit stays).
      */
     void setMaxUnansweredRequests(int count);
     /*! How many of the peer's requests may wait for an answer; see setMaxUnansweredRequests(). */

@@ -125,13 +125,17 @@ public:
     /*! The socket file's permissions for the next listen(); NoOptions by default. */
     SocketOptions socketOptions() const;
 
-    /*! The kernel's backlog of connections not yet accepted, for the next listen() (default 128). */
+    /*!
+     * The kernel's backlog of connections not yet accepted, for the next listen() (default 128).
+     * A negative \a size is refused: the backlog stays, with OperationError and errorString().
+     */
     void setListenBacklogSize(int size);
     /*! The backlog for the next listen(); see setListenBacklogSize(). */
     int listenBacklogSize() const;
     /*!
      * At most \a count accepted connections wait for nextPendingConnection() (default 30); while
      * that many wait the server accepts no more, and new clients wait in the kernel's backlog.
+     * 0 counts as 1; a negative \a count is refused (OperationError, errorString()).
      */
     void setMaxPendingConnections(int count);
     /*! How many accepted connections may wait; see setMaxPendingConnections(). */
@@ -175,7 +179,8 @@ public:
      * At most \a count live connections of one user id (0, the default: no limit): a connection
      * beyond it is closed before anyone sees it, so that one user cannot take all of the server's
      * descriptors. A connection counts from its accept until it is disconnected or deleted.
-     * Connections accepted while no limit was set are not counted.
+     * Connections accepted while no limit was set are not counted. A negative \a count is
+     * refused (OperationError, errorString()); the limit stays.
      */
     void setMaxConnectionsPerUser(int count);
     /*! The most live connections of one user id; 0 for no limit. See setMaxConnectionsPerUser(). */

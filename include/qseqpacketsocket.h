@@ -379,7 +379,8 @@ Q_SIGNALS:
      * \a count packets reached the kernel. Every packet is counted once, also one that
      * sendPacket() handed to the kernel at once; this signal then comes from the event loop (or
      * the next waitFor...() call), never from inside sendPacket(), so a slot may send the next
-     * packets. Packets are counted while something is connected to this signal.
+     * packets. Packets written while nothing was connected to this signal are counted with the
+     * first connection, from the event loop.
      */
     void packetsWritten(qint64 count);
     /*!

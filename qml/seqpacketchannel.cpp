@@ -127,7 +127,11 @@ void SeqpacketChannel::setRequestTimeout(int msecs)
 
 void SeqpacketChannel::setMaxMessageSize(qint64 bytes)
 {
-    bytes = qMax<qint64>(0, bytes);
+    if (bytes < 0) {
+        qmlWarning(this) << "maxMessageSize: " << bytes << " bytes is not a size (0 or more); it stays "
+                         << m_maxMessageSize;
+        return;
+    }
     if (m_maxMessageSize == bytes)
         return;
     m_maxMessageSize = bytes;
@@ -149,7 +153,11 @@ void SeqpacketChannel::setSpillThreshold(qint64 bytes)
 
 void SeqpacketChannel::setMaxUnansweredRequests(int count)
 {
-    count = qMax(0, count);
+    if (count < 0) {
+        qmlWarning(this) << "maxUnansweredRequests: " << count << " is not a number of requests (0 or more); it "
+                         << "stays " << m_maxUnansweredRequests;
+        return;
+    }
     if (m_maxUnansweredRequests == count)
         return;
     m_maxUnansweredRequests = count;

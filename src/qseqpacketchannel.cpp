@@ -121,12 +121,13 @@ void QSeqpacketChannelPrivate::handleRequest(const QSeqpacketFrame &frame, const
 
 qint64 QSeqpacketChannelPrivate::currentSpillThreshold() const
 {
-    if (spillThreshold >= 0)
-        return spillThreshold;
     // What one packet can carry, as the socket last read SO_SNDBUF (no system call per frame).
     const int sendBuffer = QSeqpacketSocketPrivate::get(socket)->knownSendBufferSize();
-    return sendBuffer > QSeqpacketSystem::SendBufferOverhead ? sendBuffer - QSeqpacketSystem::SendBufferOverhead
-                                                             : socket->maxPacketSize();
+    const qint64 onePacket = sendBuffer > QSeqpacketSystem::SendBufferOverhead
+            ? sendBuffer - QSeqpacketSystem::SendBufferOverhead
+            : socket->maxPacketSize();
+    // A frame that does not fit one packet spills whatever the threshold says (BEHAVIOUR.md).
+    return spillThreshold >= 0 ? qMin(spillThreshold, onePacket) : onePacket;
 }
 
 QSeqpacketChannelPrivate::SendFailure QSeqpacketChannelPrivate::sendFrame(QSeqpacketFrame::Type type, quint64 id,
@@ -202,6 +203,12 @@ bool QSeqpacketChannelPrivate::finish(quint64 id, const QSeqpacketReply &reply)
         request.promise.reportResult(reply);
     request.promise.reportFinished();
     return true;
+}
+
+void QSeqpacketChannelPrivate::refuseSetting(const QString &why)
+{
+    errorString = why;
+    qCWarning(lcSeqpacketChannel, "%s", qPrintable(why));
 }
 
 void QSeqpacketChannelPrivate::forget(quint64 id)
@@ -431,7 +438,13 @@ int QSeqpacketChannel::unansweredRequests() const
 
 void QSeqpacketChannel::setMaxMessageSize(qint64 bytes)
 {
-    d_func()->maxMessageSize = qMax<qint64>(bytes, 0);
+    Q_D(QSeqpacketChannel);
+    if (bytes < 0) {
+        d->refuseSetting(tr("setMaxMessageSize: %1 bytes is not a size (0 or more); the limit stays %2")
+                                 .arg(bytes).arg(d->maxMessageSize));
+        return;
+    }
+    d->maxMessageSize = bytes;
 }
 
 qint64 QSeqpacketChannel::maxMessageSize() const
@@ -451,7 +464,13 @@ qint64 QSeqpacketChannel::spillThreshold() const
 
 void QSeqpacketChannel::setMaxUnansweredRequests(int count)
 {
-    d_func()->maxUnansweredRequests = qMax(count, 0);
+    Q_D(QSeqpacketChannel);
+    if (count < 0) {
+        d->refuseSetting(tr("setMaxUnansweredRequests: %1 is not a number of requests (0 or more); the limit "
+                            "stays %2").arg(count).arg(d->maxUnansweredRequests));
+        return;
+    }
+    d->maxUnansweredRequests = count;
 }
 
 int QSeqpacketChannel::maxUnansweredRequests() const

@@ -44,6 +44,8 @@ public:
     // False where no such request waits.
     bool finish(quint64 id, const QSeqpacketReply &reply);
     void failAll(const QString &errorName, const QString &why);
+    // A setter's value is refused: errorString() and a warning say why; the setting stays.
+    void refuseSetting(const QString &why);
     void forget(quint64 id); // a request that finished locally: its late reply is told apart
     void scheduleTimeouts();
     void expireRequests();

@@ -50,6 +50,12 @@ void QSeqpacketServerPrivate::setError(QSeqpacketSocket::SocketError newError, c
     qCDebug(lcSeqpacketServer) << message;
 }
 
+void QSeqpacketServerPrivate::refuseSetting(const QString &why)
+{
+    setError(QSeqpacketSocket::OperationError, why);
+    qCWarning(lcSeqpacketServer, "%s", qPrintable(why));
+}
+
 void QSeqpacketServerPrivate::setError(const QString &operation, int errnoValue)
 {
     setError(errorFromErrno(errnoValue), describe(operation, errnoValue));
@@ -517,7 +523,12 @@ QSeqpacketServer::SocketOptions QSeqpacketServer::socketOptions() const
 
 void QSeqpacketServer::setListenBacklogSize(int size)
 {
-    d_func()->backlog = qMax(size, 0);
+    Q_D(QSeqpacketServer);
+    if (size < 0) {
+        d->refuseSetting(tr("setListenBacklogSize: %1 is not a backlog (0 or more); it stays %2").arg(size).arg(d->backlog));
+        return;
+    }
+    d->backlog = size;
 }
 
 int QSeqpacketServer::listenBacklogSize() const
@@ -528,7 +539,12 @@ int QSeqpacketServer::listenBacklogSize() const
 void QSeqpacketServer::setMaxPendingConnections(int count)
 {
     Q_D(QSeqpacketServer);
-    d->maxPending = qMax(count, 1);
+    if (count < 0) {
+        d->refuseSetting(tr("setMaxPendingConnections: %1 is not a number of connections (1 or more); it stays %2")
+                                 .arg(count).arg(d->maxPending));
+        return;
+    }
+    d->maxPending = qMax(count, 1); // 0 would accept nothing ever: one at a time
     d->updateNotifier();
 }
 
@@ -628,7 +644,13 @@ void QSeqpacketServer::setPeerFilter(std::nullptr_t)
 
 void QSeqpacketServer::setMaxConnectionsPerUser(int count)
 {
-    d_func()->maxConnectionsPerUser = qMax(count, 0);
+    Q_D(QSeqpacketServer);
+    if (count < 0) {
+        d->refuseSetting(tr("setMaxConnectionsPerUser: %1 is not a number of connections (0 for no limit); it "
+                            "stays %2").arg(count).arg(d->maxConnectionsPerUser));
+        return;
+    }
+    d->maxConnectionsPerUser = count;
 }
 
 int QSeqpacketServer::maxConnectionsPerUser() const

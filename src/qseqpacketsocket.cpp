@@ -721,10 +721,11 @@ bool QSeqpacketSocketPrivate::packetsWrittenIsConnected() const
 void QSeqpacketSocketPrivate::countWrittenLater(qint64 count)
 {
     Q_Q(QSeqpacketSocket);
-    // Nobody listens: nothing to count (and no event to post on every send).
+    unreportedWritten += count;
+    // Nobody listens: no event to post on every send; the first connection hears of these
+    // packets (connectNotify()).
     if (!packetsWrittenIsConnected())
         return;
-    unreportedWritten += count;
     if (writtenReportScheduled || !QAbstractEventDispatcher::instance(q->thread()))
         return; // without an event loop the next waitFor...() call reports them
     writtenReportScheduled = true;
@@ -1532,8 +1533,13 @@ bool QSeqpacketSocket::waitForDisconnected(QDeadlineTimer deadline)
 
 void QSeqpacketSocket::connectNotify(const QMetaMethod &signal)
 {
-    if (signal == packetsWrittenSignal())
-        d_func()->packetsWrittenEverConnected.store(true, std::memory_order_relaxed);
+    if (signal == packetsWrittenSignal()) {
+        Q_D(QSeqpacketSocket);
+        d->packetsWrittenEverConnected.store(true, std::memory_order_relaxed);
+        // Packets written while nothing listened are counted too, once, from the socket's event
+        // loop (the connection may be made from another thread).
+        QMetaObject::invokeMethod(this, [d] { d->reportWritten(0); }, Qt::QueuedConnection);
+    }
     QObject::connectNotify(signal);
 }
 

@@ -15,6 +15,7 @@
 #include <QtCore/QFuture>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
+#include <QtCore/QRegularExpression>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
 
@@ -93,6 +94,8 @@ private Q_SLOTS:
     void largeMessagesSpill();
     void message64MiBWithDefaultBuffers();
     void spillThresholdZero();
+    void spillThresholdAboveOnePacket();
+    void negativeSettingsRefused();
     void largeStructuredMessageSpills();
     void maxMessageSize();
     void tooManyUnansweredRequests();
@@ -634,6 +637,53 @@ void tst_Channel::spillThresholdZero()
     QCOMPARE(received.at(0).message.fileDescriptors().size(), 1);
     pair.a()->setSpillThreshold(-5);
     QCOMPARE(pair.a()->spillThreshold(), qint64(-1));
+}
+
+void tst_Channel::spillThresholdAboveOnePacket()
+{
+    // A threshold above what one packet carries does not keep a frame that does not fit one
+    // packet from spilling: it still arrives, and a request with it gets its reply, not TooLarge.
+    ChannelPair pair;
+    pair.a()->setSpillThreshold(qint64(1) << 30);
+    QCOMPARE(pair.a()->spillThreshold(), qint64(1) << 30);
+    QList<ReceivedMessage> received;
+    connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
+            [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
+    connect(pair.b(), &QSeqpacketChannel::requestReceived, this,
+            [](QSeqpacketRequest request) { request.reply(QSeqpacketMessage(request.message().body().toByteArray().size())); });
+    const QByteArray big = TestUtil::sequencedPayload(5, int(pair.socketA->maxPacketSize()) * 2);
+    QVERIFY2(pair.a()->send(QStringLiteral("bigger than a packet"), QSeqpacketMessage(big)), qPrintable(pair.a()->errorString()));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, Timeout);
+    QCOMPARE(received.at(0).message.body().toByteArray(), big);
+    const QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("size"), QSeqpacketMessage(big));
+    QVERIFY(waitFor(reply));
+    QVERIFY2(!reply.result().isError(), qPrintable(reply.result().errorName()));
+    QCOMPARE(reply.result().message().body().toInteger(), qint64(big.size()));
+}
+
+void tst_Channel::negativeSettingsRefused()
+{
+    ChannelPair pair;
+    pair.b()->setMaxMessageSize(5000);
+    pair.b()->setMaxUnansweredRequests(9);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("setMaxMessageSize: -1 bytes")));
+    pair.b()->setMaxMessageSize(-1);
+    QCOMPARE(pair.b()->maxMessageSize(), qint64(5000));
+    QVERIFY2(pair.b()->errorString().startsWith(QLatin1String("setMaxMessageSize")), qPrintable(pair.b()->errorString()));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("setMaxUnansweredRequests: -4 ")));
+    pair.b()->setMaxUnansweredRequests(-4);
+    QCOMPARE(pair.b()->maxUnansweredRequests(), 9);
+    QVERIFY2(pair.b()->errorString().startsWith(QLatin1String("setMaxUnansweredRequests")), qPrintable(pair.b()->errorString()));
+    // The channel goes on with its settings: a message and a request still come through.
+    QList<ReceivedMessage> received;
+    connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
+            [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
+    connect(pair.b(), &QSeqpacketChannel::requestReceived, this, [](QSeqpacketRequest request) { request.reply({}); });
+    QVERIFY(pair.a()->send(QStringLiteral("still"), QSeqpacketMessage(QByteArray(1000, 'x'))));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, Timeout);
+    const QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("still"));
+    QVERIFY(waitFor(reply));
+    QVERIFY2(!reply.result().isError(), qPrintable(reply.result().errorName()));
 }
 
 void tst_Channel::maxMessageSize()

@@ -358,6 +358,10 @@ TestCase {
         tryCompare(serverMessages, "count", 2, 5000)
         compare(serverMessages.signalArguments[1][0], "small")
         compare(p.serverChannel.maxMessageSize, 1000)
+        // A negative size is refused with a warning; the limit stays.
+        ignoreWarning(/maxMessageSize: -5 bytes is not a size/)
+        p.serverChannel.maxMessageSize = -5
+        compare(p.serverChannel.maxMessageSize, 1000)
 
         // A spill threshold of 0: every frame in a memfd, and still the same messages.
         p.clientChannel.spillThreshold = 0

@@ -13,6 +13,7 @@
 
 #include <QtCore/QPointer>
 #include <QtCore/QProcess>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QSemaphore>
 #include <QtCore/QThread>
 #include <QtTest/QSignalSpy>
@@ -85,6 +86,7 @@ private Q_SLOTS:
     // backlog, pending connections, waiting
     void listenBacklogSize();
     void maxPendingConnections();
+    void negativeSettingsRefused();
     void burstTakenFromNewConnection();
     void deletedInNewConnectionBetweenRounds();
     void waitForNewConnection();
@@ -243,6 +245,41 @@ void tst_ServerAccept::listenBacklogSize()
         more.emplace_back(rawConnect('@' + roomy.serverAddress().abstractName(), true, &error));
         QVERIFY2(more.back().isValid(), strerror(error));
     }
+}
+
+void tst_ServerAccept::negativeSettingsRefused()
+{
+    // A negative size is a misuse: refused with OperationError and a message that names the
+    // setter; the setting stays as it was.
+    QSeqpacketServer server;
+    server.setListenBacklogSize(7);
+    server.setMaxPendingConnections(3);
+    server.setMaxConnectionsPerUser(2);
+    QCOMPARE(server.serverError(), QSeqpacketSocket::NoError);
+    const auto refused = [&server](const char *setter) {
+        QCOMPARE(server.serverError(), QSeqpacketSocket::OperationError);
+        QVERIFY2(server.errorString().startsWith(QLatin1String(setter)), qPrintable(server.errorString()));
+    };
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^setListenBacklogSize: -1 ")));
+    server.setListenBacklogSize(-1);
+    refused("setListenBacklogSize");
+    QCOMPARE(server.listenBacklogSize(), 7);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^setMaxPendingConnections: -2 ")));
+    server.setMaxPendingConnections(-2);
+    refused("setMaxPendingConnections");
+    QCOMPARE(server.maxPendingConnections(), 3);
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("^setMaxConnectionsPerUser: -3 ")));
+    server.setMaxConnectionsPerUser(-3);
+    refused("setMaxConnectionsPerUser");
+    QCOMPARE(server.maxConnectionsPerUser(), 2);
+    // Zero is a setting: no backlog beyond the kernel's least, one pending connection, no limit.
+    server.setListenBacklogSize(0);
+    QCOMPARE(server.listenBacklogSize(), 0);
+    server.setMaxPendingConnections(0);
+    QCOMPARE(server.maxPendingConnections(), 1);
+    server.setMaxConnectionsPerUser(0);
+    QCOMPARE(server.maxConnectionsPerUser(), 0);
+    QVERIFY2(server.listen(QSeqpacketAddress()), qPrintable(server.errorString()));
 }
 
 void tst_ServerAccept::maxPendingConnections()
