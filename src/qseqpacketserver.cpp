@@ -50,12 +50,6 @@ void QSeqpacketServerPrivate::setError(QSeqpacketSocket::SocketError newError, c
     qCDebug(lcSeqpacketServer) << message;
 }
 
-void QSeqpacketServerPrivate::refuseSetting(const QString &why)
-{
-    setError(QSeqpacketSocket::OperationError, why);
-    qCWarning(lcSeqpacketServer, "%s", qPrintable(why));
-}
-
 void QSeqpacketServerPrivate::setError(const QString &operation, int errnoValue)
 {
     setError(errorFromErrno(errnoValue), describe(operation, errnoValue));
@@ -71,6 +65,12 @@ void QSeqpacketServerPrivate::setErrorAndEmit(QSeqpacketSocket::SocketError newE
 void QSeqpacketServerPrivate::setErrorAndEmit(const QString &operation, int errnoValue)
 {
     setErrorAndEmit(errorFromErrno(errnoValue), describe(operation, errnoValue));
+}
+
+void QSeqpacketServerPrivate::refuseSetting(const QString &why)
+{
+    setError(QSeqpacketSocket::OperationError, why);
+    qCWarning(lcSeqpacketServer, "%s", qPrintable(why));
 }
 
 bool QSeqpacketServerPrivate::createSocketFile(int newFd, const QSeqpacketAddress &requested)
@@ -525,7 +525,8 @@ void QSeqpacketServer::setListenBacklogSize(int size)
 {
     Q_D(QSeqpacketServer);
     if (size < 0) {
-        d->refuseSetting(tr("setListenBacklogSize: %1 is not a backlog (0 or more); it stays %2").arg(size).arg(d->backlog));
+        d->refuseSetting(tr("setListenBacklogSize: %1 is not a backlog (0 or more); it stays %2")
+                                 .arg(size).arg(d->backlog));
         return;
     }
     d->backlog = size;

@@ -29,11 +29,11 @@ public:
     // others are the results of the calls that failed). The errno overloads describe the
     // system's reason for \a operation.
     void setError(QSeqpacketSocket::SocketError error, const QString &message);
-    // A setter's value is refused: OperationError, errorString() and a warning; the setting stays.
-    void refuseSetting(const QString &why);
     void setError(const QString &operation, int errnoValue);
     void setErrorAndEmit(QSeqpacketSocket::SocketError error, const QString &message);
     void setErrorAndEmit(const QString &operation, int errnoValue);
+    // A setter's value is refused: OperationError, errorString() and a warning; the setting stays.
+    void refuseSetting(const QString &why);
     // Takes a listening descriptor: notifier, address, state.
     void startListening(int fd, const QSeqpacketAddress &address);
     void updateNotifier();
