@@ -103,6 +103,7 @@ private Q_SLOTS:
 
     void packetsWrittenCountsEveryPacket();
     void packetsWrittenWithoutEventLoop();
+    void packetsWrittenSlotClosesInsideWait();
     void packetsWrittenConnectedLate();
     void deadlineWaits();
 
@@ -598,6 +599,32 @@ void tst_SocketOptions::packetsWrittenWithoutEventLoop()
     }).join();
     QVERIFY(waited);
     QCOMPARE(counted, qint64(2));
+}
+
+void tst_SocketOptions::packetsWrittenSlotClosesInsideWait()
+{
+    // Without an event loop, waitForPacket() reports the packets written before it waits; a slot
+    // that closes the socket then ends the wait at once, with no descriptor to poll.
+    bool waited = true;
+    bool closed = false;
+    qint64 counted = 0;
+    std::thread([&] {
+        auto [a, b] = QSeqpacketSocket::createPair();
+        QObject::connect(a, &QSeqpacketSocket::packetsWritten, [a, &counted](qint64 count) {
+            counted += count;
+            a->abort();
+        });
+        a->sendPacket("one");
+        QElapsedTimer timer;
+        timer.start();
+        waited = a->waitForPacket(QDeadlineTimer(LongTimeout));
+        closed = a->state() == QSeqpacketSocket::UnconnectedState && timer.elapsed() < LongTimeout / 2;
+        delete a;
+        delete b;
+    }).join();
+    QVERIFY(!waited);
+    QVERIFY(closed);
+    QCOMPARE(counted, qint64(1));
 }
 
 void tst_SocketOptions::packetsWrittenConnectedLate()
