@@ -13,9 +13,9 @@
 #include <QtCore/QCborMap>
 #include <QtCore/QDateTime>
 #include <QtCore/QFuture>
+#include <QtCore/QRegularExpression>
 #include <QtCore/QThread>
 #include <QtCore/QTimer>
-#include <QtCore/QRegularExpression>
 #include <QtTest/QSignalSpy>
 #include <QtTest/QtTest>
 
