@@ -41,6 +41,14 @@ void streamPair(int fds[2]);
 void setSocketTimeouts(int fd, int seconds);
 void setNonBlocking(int fd, bool on);
 
+// The least a socket class keeping BEHAVIOUR.md asks of the kernel per packet, for the round
+// trip's contract floor: SO_TIMESTAMP on (prepareContractReceive()), and a non-blocking recvmsg()
+// with room for the timestamp and descriptors (close-on-exec), which tells an empty packet (it
+// has a timestamp) from end-of-file (nothing). Returns the packet's size, -2 at end-of-file, -1
+// with errno; descriptors that came are closed.
+void prepareContractReceive(int fd);
+ssize_t contractReceive(int fd, char *buffer, size_t size);
+
 // Control messages between the driver and a peer go over a SOCK_SEQPACKET pair: one packet each,
 // its first byte says what it is ('R' ready, 'G' go, 'D' done, 'C' connected, 'E' echo, 'T' time,
 // 'Q' quit); the rest is text.

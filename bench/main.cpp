@@ -249,6 +249,7 @@ public:
                 const double raw = run(base, [&] { return roundTrip(RoundTrip::RawBlocking, size_t(size), n); });
                 const double poll = run(tag + "/raw-poll", [&] { return roundTrip(RoundTrip::RawPoll, size_t(size), n); });
                 const double notifier = run(tag + "/notifier", [&] { return roundTrip(RoundTrip::Notifier, size_t(size), n); });
+                const double contract = run(tag + "/contract-notifier", [&] { return roundTrip(RoundTrip::ContractNotifier, size_t(size), n); });
                 const double qt = run(tag + "/qseqpacket", [&] { return roundTrip(RoundTrip::Qt, size_t(size), n); });
                 const double qlocal = run(tag + "/qlocalsocket", [&] { return roundTrip(RoundTrip::QLocal, size_t(size), n); });
                 if (!record)
@@ -256,12 +257,15 @@ public:
                 r.row(s, base, "raw blocking ping-pong", "us", false, base, size).add(raw);
                 r.row(s, tag + "/raw-poll", "raw poll() + non-blocking recv/send (both ends)", "us", false, base, size).add(poll);
                 r.row(s, tag + "/notifier", "bare QSocketNotifier + recv/send (event loops)", "us", false, base, size).add(notifier);
+                r.row(s, tag + "/contract-notifier", "QSocketNotifier + the contract's recvmsg (timestamp, fds) + send", "us", false, base, size).add(contract);
                 r.row(s, tag + "/qseqpacket", "QSeqpacketSocket (event loops at both ends)", "us", false, base, size).add(qt);
                 r.row(s, tag + "/qlocalsocket", "QLocalSocket + framing (event loops)", "us", false, base, size).add(qlocal);
             });
             r.addCheck({ "round trip " + sizeLabel(size) + " <= 1.15 x raw blocking", tag + "/qseqpacket", base, Check::RatioAtMost, 1.15 });
             r.addCheck({ "round trip " + sizeLabel(size) + " faster than QLocalSocket", tag + "/qseqpacket", tag + "/qlocalsocket", Check::LessThan, 0 });
             r.addCheck({ "round trip " + sizeLabel(size) + " <= 1.05 x bare QSocketNotifier", tag + "/qseqpacket", tag + "/notifier", Check::RatioAtMost, 1.05 });
+            r.addCheck({ "(no target) round trip " + sizeLabel(size) + ": the contract's calls over the bare floor", tag + "/contract-notifier", tag + "/notifier", Check::Report, 0 });
+            r.addCheck({ "(no target) round trip " + sizeLabel(size) + ": QSeqpacket over the contract floor", tag + "/qseqpacket", tag + "/contract-notifier", Check::Report, 0 });
         }
     }
 

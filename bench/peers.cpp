@@ -190,6 +190,38 @@ int notifierEcho(int argc, char **argv)
     return app.exec();
 }
 
+// contract-notifier-echo: as notifier-echo, with the calls a socket class keeping BEHAVIOUR.md
+// needs at the least (contractReceive(): recvmsg with SO_TIMESTAMP and room for descriptors).
+int contractNotifierEcho(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    std::vector<char> buffer(SlotSize);
+    setNonBlocking(PeerDataFd, true);
+    prepareContractReceive(PeerDataFd);
+    QSocketNotifier notifier(PeerDataFd, QSocketNotifier::Read);
+    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
+        for (;;) {
+            const ssize_t n = contractReceive(PeerDataFd, buffer.data(), buffer.size());
+            if (n == -1 && errno == EAGAIN)
+                return;
+            if (n == -1 && errno == EINTR)
+                continue;
+            if (n == -1)
+                fail("contract-notifier-echo: recvmsg", errno);
+            if (n == -2) {
+                notifier.setEnabled(false);
+                app.quit();
+                return;
+            }
+            if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
+                fail("contract-notifier-echo: send", errno);
+            return;
+        }
+    });
+    sendControl(PeerControlFd, 'R');
+    return app.exec();
+}
+
 // fd-send COUNT: sends COUNT 8-byte packets, each with one descriptor (of /dev/null).
 int fdSend(int argc, char **argv)
 {
@@ -512,6 +544,8 @@ int peerMain(int argc, char **argv)
         return rawPollEcho(n, a);
     if (mode == "notifier-echo")
         return notifierEcho(n, a);
+    if (mode == "contract-notifier-echo")
+        return contractNotifierEcho(n, a);
     if (mode == "fd-send")
         return fdSend(n, a);
     if (mode == "fd-drain")

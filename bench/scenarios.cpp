@@ -303,6 +303,7 @@ double roundTrip(RoundTrip kind, size_t size, long count)
     const char *peerMode = kind == RoundTrip::RawBlocking ? "raw-echo"
             : kind == RoundTrip::RawPoll                   ? "raw-poll-echo"
             : kind == RoundTrip::Notifier                  ? "notifier-echo"
+            : kind == RoundTrip::ContractNotifier          ? "contract-notifier-echo"
             : kind == RoundTrip::Qt                        ? "qt-echo"
                                                            : "qlocal-echo";
     Peer peer = spawnPeer({ peerMode }, fds[1]);
@@ -353,16 +354,22 @@ double roundTrip(RoundTrip kind, size_t size, long count)
         ::close(fd);
         break;
     }
-    case RoundTrip::Notifier: {
+    case RoundTrip::Notifier:
+    case RoundTrip::ContractNotifier: {
         // The floor of any socket class driven by Qt's event loop: a QSocketNotifier on the
         // descriptor and a non-blocking recv (then send) in its slot, nothing else.
+        // The contract floor receives as a socket class keeping BEHAVIOUR.md must at the least.
+        const bool contract = kind == RoundTrip::ContractNotifier;
         setNonBlocking(fd, true);
+        if (contract)
+            prepareContractReceive(fd);
         QEventLoop loop;
         std::vector<char> buffer(SlotSize);
         QSocketNotifier notifier(fd, QSocketNotifier::Read);
         QObject::connect(&notifier, &QSocketNotifier::activated, &loop, [&] {
             for (;;) {
-                const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+                const ssize_t n = contract ? contractReceive(fd, buffer.data(), buffer.size())
+                                           : ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
                 if (n == -1 && errno == EAGAIN)
                     return;
                 if (n == -1 && errno == EINTR)

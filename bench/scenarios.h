@@ -40,6 +40,8 @@ enum class RoundTrip {
     RawBlocking,     // blocking send/recv here, blocking recv/send echo there
     RawPoll,         // non-blocking send, poll(), recv at both ends: the floor of any event-driven socket
     Notifier,        // a bare QSocketNotifier with non-blocking recv/send in its slot, at both ends
+    ContractNotifier, // the same with the receive BEHAVIOUR.md needs (contractReceive()): the floor
+                      // of any socket class keeping the contract
     Qt,              // QSeqpacketSocket in event loops at both ends
     QLocal           // QLocalSocket with framing in event loops at both ends
 };

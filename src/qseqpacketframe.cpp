@@ -107,8 +107,13 @@ QString decodeEnvelopeFully(const QByteArray &bytes, Envelope *envelope)
     envelope->type = QSeqpacketFrame::Type(type);
     reader.next();
 
-    if (!reader.isUnsignedInteger())
-        return reader.lastError() ? invalid() : tr("the frame's id is not an unsigned integer");
+    if (!reader.isUnsignedInteger()) {
+        if (reader.lastError())
+            return invalid();
+        // A spilled frame's second item is the size of its memfd, every other frame's its id.
+        return envelope->type == QSeqpacketFrame::SpilledFrame ? tr("the spilled frame's size is not an unsigned integer")
+                                                               : tr("the frame's id is not an unsigned integer");
+    }
     envelope->id = reader.toUnsignedInteger();
     reader.next();
 

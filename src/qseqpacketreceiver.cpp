@@ -86,11 +86,13 @@ size_t largestUnprivilegedPacket()
     return largest;
 }
 
+} // namespace
+
 // Per-thread batch buffers, shared by every socket of the thread so that an idle socket holds
 // none. The slotMemory are reserved address space: only the pages that packets touch take memory.
-struct BatchBuffers
+struct QSeqpacketBatchBuffers
 {
-    BatchBuffers()
+    QSeqpacketBatchBuffers()
     {
         const size_t page = QSeqpacketSystem::pageSize();
         slotSize = (largestUnprivilegedPacket() + page - 1) / page * page;
@@ -116,11 +118,11 @@ struct BatchBuffers
             headers[i].msg_hdr.msg_control = control[i];
         }
     }
-    ~BatchBuffers()
+    ~QSeqpacketBatchBuffers()
     {
         QSeqpacketSystem::releaseMemory(slotMemory, reservedBytes());
     }
-    Q_DISABLE_COPY_MOVE(BatchBuffers)
+    Q_DISABLE_COPY_MOVE(QSeqpacketBatchBuffers)
 
     char *slot(int i) { return slotMemory + size_t(i) * slotStride; }
     size_t reservedBytes() const { return slotStride * BatchSize; }
@@ -145,13 +147,15 @@ struct BatchBuffers
     int filled = 0;           // headers the last read filled
 };
 
-BatchBuffers &batchBuffers()
+namespace {
+
+QSeqpacketBatchBuffers &batchBuffers()
 {
     // On the heap, not in the TLS block: a library loaded with dlopen() (a QML plugin) has
     // little static TLS to spare.
-    thread_local std::unique_ptr<BatchBuffers> buffers;
+    thread_local std::unique_ptr<QSeqpacketBatchBuffers> buffers;
     if (!buffers)
-        buffers = std::make_unique<BatchBuffers>();
+        buffers = std::make_unique<QSeqpacketBatchBuffers>();
     return *buffers;
 }
 
@@ -240,10 +244,12 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
 {
     ReadResult total;
     qint64 takenBytes = 0;
+    QSeqpacketBatchBuffers &buffers = batchBuffers();
+    const bool batched = buffers.slotMemory != nullptr; // else each packet is read on its own
     while ((queueLimit < 0 || count() < queueLimit) && (byteLimit < 0 || m_bytes < byteLimit)) {
         // No FIONREAD first: for SOCK_SEQPACKET it walks the whole queue, and a batch slot holds
         // any packet an unprivileged sender can make anyway.
-        const bool large = m_largeHint > 0 && batchBuffers().slotMemory;
+        const bool large = m_largeHint > 0 && batched;
         if (large && byteLimit >= 0 && takenBytes >= LargeReadBytes)
             break; // not drained: the notifier stays on and the next round reads on
         int room = queueLimit < 0 ? BatchSize : int(qMin<qsizetype>(BatchSize, queueLimit - count()));
@@ -255,11 +261,12 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
         // is noticed within 8 rounds. A socket that only receives always reads in batches.
         const bool lone = !large && m_sentSinceRead && m_loneReads >= LoneStreak
                 && m_loneReads % ProbeInterval != 0;
-        if (large || lone || !batchBuffers().slotMemory)
+        if (large || lone || !batched)
             room = 1;
         const qint64 bytesBefore = m_bytes;
-        const ReadResult batch = large ? readLarge(fd)
-                : batchBuffers().slotMemory ? readBatch(fd, room) : readSingle(fd);
+        const ReadResult batch = !batched ? readSingle(fd)
+                : large ? readLarge(buffers, fd)
+                : lone ? readLone(buffers, fd) : readBatch(buffers, fd, room);
         takenBytes += m_bytes - bytesBefore;
         total.packets += batch.packets;
         total.endOfInput = batch.endOfInput;
@@ -285,9 +292,8 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readFromKernel(int fd, int qu
     return total;
 }
 
-QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPackets)
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(QSeqpacketBatchBuffers &buffers, int fd, int maxPackets)
 {
-    BatchBuffers &buffers = batchBuffers();
     // The kernel writes msg_controllen back only into the headers it filled: those of the last
     // read are reset, not all 64 (each header is a cache line of its own).
     const size_t controlSpace = controlBudget();
@@ -356,13 +362,12 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(int fd, int maxPack
     return result;
 }
 
-QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(int fd)
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(QSeqpacketBatchBuffers &buffers, int fd)
 {
     // One packet, into a buffer of the previous packet's size and, where it is larger, on into
     // the first batch slot: no copy for a stream of packets of one size. The buffer comes from
     // the thread's pool where the application has dropped one it had (no allocation, no page
     // faults, and its lines likely still in the cache).
-    BatchBuffers &buffers = batchBuffers();
     LargeBufferPool &pool = buffers.pool;
     const qsizetype expected = m_largeHint;
     const int index = pool.take(expected);
@@ -417,6 +422,70 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(int fd)
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
             std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < size_t(length)) {
+        QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
+        pd->truncated = true;
+        pd->originalSize = qint64(length);
+    }
+    m_bytes += qint64(stored);
+    m_queue.push_back(std::move(packet));
+    result.packets = 1;
+    return result;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLone(QSeqpacketBatchBuffers &buffers, int fd)
+{
+    // One packet of request/response traffic: recvmsg(), which costs the kernel less than
+    // recvmmsg() of one (qseqpacket-syscall-costs), and where the last one was more than a small
+    // packet, straight into a buffer of its size (the first batch slot takes a larger one), which
+    // saves the copy out of the slot.
+    const qsizetype expected = m_loneHint > qsizetype(SmallPacket) ? m_loneHint : 0;
+    QByteArray buffer;
+    if (expected > 0)
+        buffer = QByteArray(expected, Qt::Uninitialized);
+    iovec vectors[2] = { { buffer.data(), size_t(expected) }, { buffers.slot(0), buffers.slotSize } };
+    alignas(cmsghdr) char control[MaxControlSpace];
+    msghdr header;
+    std::memset(&header, 0, sizeof(header));
+    header.msg_iov = expected > 0 ? vectors : vectors + 1;
+    header.msg_iovlen = expected > 0 ? 2 : 1;
+    header.msg_control = control;
+    header.msg_controllen = controlBudget();
+    ReadResult result;
+    const ssize_t length = QSeqpacketSystem::receiveMessage(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    if (length == -1) {
+        if (errno != EAGAIN)
+            result.error = errno;
+        result.call = "recvmsg";
+        return result;
+    }
+    ControlData parsed = parseControl(&header);
+    if (length == 0 && !parsed.any) {
+        result.endOfInput = true;
+        return result;
+    }
+    const size_t stored = qMin(size_t(length), size_t(expected) + buffers.slotSize);
+    QByteArray data;
+    if (stored > size_t(expected)) {
+        // Larger than the last one (or no buffer): the rest is in the slot.
+        data = QByteArray(qsizetype(stored), Qt::Uninitialized);
+        if (expected > 0)
+            std::memcpy(data.data(), buffer.constData(), size_t(expected));
+        std::memcpy(data.data() + expected, buffers.slot(0), stored - size_t(expected));
+        if (stored - size_t(expected) > SlotResidentBytes)
+            buffers.discardTail(0, SlotResidentBytes);
+    } else if (stored < size_t(expected) / 2) {
+        data = QByteArray(buffer.constData(), qsizetype(stored)); // not to hold twice its size
+    } else {
+        buffer.truncate(qsizetype(stored));
+        data = std::move(buffer);
+    }
+    m_loneHint = qsizetype(stored);
+    m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
+    const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
+    QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
+    if (stored < size_t(length)) {
+        // Only a privileged sender (SO_SNDBUFFORCE) can outgrow the buffer and the slot.
         QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
         pd->truncated = true;
         pd->originalSize = qint64(length);

@@ -6,6 +6,8 @@
 
 #include <QtCore/qlist.h>
 
+struct QSeqpacketBatchBuffers;
+
 // The receive side of a socket: takes packets off the kernel in batches (recvmmsg) into a bounded
 // queue that the socket's receive calls read from.
 //
@@ -57,9 +59,12 @@ public:
     bool processDescriptorExpected() const { return m_processDescriptorExpected; }
 
 private:
-    ReadResult readBatch(int fd, int maxPackets);
+    // The readers; those with the thread's batch buffers get them from readFromKernel(), which
+    // looks them up once per call (a thread-local lookup costs a call into the dynamic linker).
+    ReadResult readBatch(QSeqpacketBatchBuffers &buffers, int fd, int maxPackets);
     ReadResult readSingle(int fd);
-    ReadResult readLarge(int fd);
+    ReadResult readLarge(QSeqpacketBatchBuffers &buffers, int fd);
+    ReadResult readLone(QSeqpacketBatchBuffers &buffers, int fd);
     size_t controlBudget() const;
     bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
@@ -70,6 +75,9 @@ private:
     // The size of the last packet where it was large (readLarge() then reads the next one into a
     // buffer of that size), else 0.
     qsizetype m_largeHint = 0;
+    // The size of the last packet readLone() took (it reads the next one into a buffer of that
+    // size where that is more than a small packet).
+    qsizetype m_loneHint = 0;
     // Reads in a row that took exactly one packet, and whether the socket has sent since the
     // last read that took any: request/response traffic. See readFromKernel().
     int m_loneReads = 0;

@@ -303,6 +303,8 @@ void tst_Debug::frameEnvelopeErrors_data()
     QTest::newRow("type a string") << raw("\x84\x60\x00\x60\xf6", 5) << QStringLiteral("the frame's type is not an unsigned integer");
     QTest::newRow("type 5") << raw("\x84\x05\x00\x60\xf6", 5) << QStringLiteral("unknown frame type 5");
     QTest::newRow("id negative") << raw("\x84\x00\x20\x60\xf6", 5) << QStringLiteral("the frame's id is not an unsigned integer");
+    QTest::newRow("spill size negative") << raw("\x84\x04\x20\x60\xf6", 5)
+                                         << QStringLiteral("the spilled frame's size is not an unsigned integer");
     QTest::newRow("name bytes") << raw("\x84\x00\x00\x40\xf6", 5) << QStringLiteral("the frame's name is not a text string");
     QTest::newRow("name with a byte-string chunk")
             << raw("\x84\x00\x00\x7f\x41\x61\xff\xf6", 8) << QStringLiteral("the frame's name is not valid: ");

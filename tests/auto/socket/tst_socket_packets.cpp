@@ -48,6 +48,7 @@ private Q_SLOTS:
     void receivedAtIsTheReceiveTime();
     void packetReadyAgainAfterPartialRead();
     void burstAfterRequestResponseTraffic();
+    void requestResponseOfChangingSizes();
     void packetReadyNotRepeatedWhenNothingRead();
     void receiveQueueIsBoundedAndRefills();
     void unreadSocketDoesNotSpin();
@@ -608,6 +609,51 @@ void tst_SocketPackets::burstAfterRequestResponseTraffic()
     QVERIFY2(oneWay.packetReadyCalls - 20 <= 2,
              qPrintable(QStringLiteral("%1 packetReady() calls for a burst of %2").arg(oneWay.packetReadyCalls - 20).arg(burst)));
     QVERIFY(checkSequence(dataOf(oneWay.packets), 0, 20).isEmpty());
+}
+
+void tst_SocketPackets::requestResponseOfChangingSizes()
+{
+    // In request/response traffic the socket reads one packet at a time into a buffer of the
+    // last one's size: every size after every other (the same, larger, much smaller, empty, large
+    // enough to be read as large packets) comes whole and unchanged, with its descriptor, at
+    // every point of the batch probing; an empty packet is a packet, and end-of-file ends it.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QList<QSeqpacketPacket> received;
+    connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&] {
+        while (socket.hasPendingPackets()) {
+            received << socket.receivePacket();
+            QVERIFY(socket.sendPacket("ack"));
+        }
+    });
+    SignalLog log(&socket);
+    int pipeFds[2];
+    QVERIFY(::pipe(pipeFds) == 0);
+    UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
+    // Nine sizes, eight times: each size meets each of the eight reads between two batch probes.
+    const QList<int> sizes = { 1000, 1000, 3000, 10000, 100, 0, 1000, 20, 500 };
+    const int withDescriptor = 6;
+    for (int round = 0; round < 8 * sizes.size(); ++round) {
+        const int size = sizes.at(round % sizes.size());
+        const QByteArray payload = TestUtil::sequencedPayload(round, size).left(size);
+        const QList<int> fds = round % sizes.size() == withDescriptor ? QList<int>{ readEnd.get() } : QList<int>();
+        QVERIFY(TestUtil::rawSend(raw.get(), payload, fds));
+        QTRY_COMPARE_WITH_TIMEOUT(received.size(), round + 1, LongTimeout);
+        const QSeqpacketPacket &packet = received.constLast();
+        QVERIFY(packet.isValid());
+        QCOMPARE(packet.data(), payload);
+        QVERIFY(!packet.isTruncated());
+        QCOMPARE(packet.fileDescriptors().size(), fds.size());
+        if (!fds.isEmpty())
+            QCOMPARE(TestUtil::fileIdentity(packet.fileDescriptors().first().descriptor()),
+                     TestUtil::fileIdentity(readEnd.get()));
+        QVERIFY(drainRaw(raw.get(), 1).packets == QList<QByteArray>{ QByteArrayLiteral("ack") });
+    }
+    QCOMPARE(log.count(QStringLiteral("disconnected")), 0);
+    raw.reset();
+    QTRY_COMPARE_WITH_TIMEOUT(log.count(QStringLiteral("disconnected")), 1, LongTimeout);
+    QCOMPARE(received.size(), 8 * sizes.size());
 }
 
 void tst_SocketPackets::packetReadyNotRepeatedWhenNothingRead()
