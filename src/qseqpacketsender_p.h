@@ -30,10 +30,15 @@ public:
         bool droppedHadCredentials = false;
     };
 
-    // sendmsg() of one packet, with SCM_CREDENTIALS where \a credentials is not null; 0 on
-    // success, else errno (EAGAIN where the kernel is full).
+    // One packet, with SCM_CREDENTIALS where \a credentials is not null; 0 on success, else errno
+    // (EAGAIN where the kernel is full). sendNowCall() names the system call it makes: send()
+    // for one piece without descriptors or credentials, sendmsg() for anything else.
     static int sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
                        const ucred *credentials);
+    static const char *sendNowCall(int partCount, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials)
+    {
+        return partCount <= 1 && fds.isEmpty() && !credentials ? "send" : "sendmsg";
+    }
 
     void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials);
     // A copy of the \a partCount pieces (\a size bytes in all) to keep in the queue. Small

@@ -627,10 +627,12 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
         }
         // Short of memory in the kernel: like a full buffer, the packet waits in the queue (below),
         // which is written again after a pause. With raw semantics (a limit of 0) it is an error.
+        const QString operation =
+                tr("sendPacket: %1").arg(QLatin1String(QSeqpacketSender::sendNowCall(partCount, fds, credentials)));
         if (isTransient(errorNumber) && sendQueueLimit != 0) {
-            pauseAfterTransientFailure(tr("sendPacket: sendmsg"), errorNumber, false);
+            pauseAfterTransientFailure(operation, errorNumber, false);
         } else if (errorNumber != EAGAIN) {
-            handleSendFailure(errorNumber, tr("sendPacket: sendmsg"));
+            handleSendFailure(errorNumber, operation, !fds.isEmpty());
             return false;
         }
     }
@@ -744,11 +746,11 @@ void QSeqpacketSocketPrivate::reportWritten(qint64 count)
         emit q->packetsWritten(count);
 }
 
-void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &operation)
+void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &operation, bool withDescriptors)
 {
     Q_Q(QSeqpacketSocket);
     QPointer<QSeqpacketSocket> guard(q);
-    if (errorNumber == EINVAL) {
+    if (errorNumber == EINVAL && withDescriptors) {
         // sendmsg() refuses a control message only for its descriptors.
         setErrorAndEmit(QSeqpacketSocket::TooManyDescriptorsError, describe(operation, errorNumber));
         return;
@@ -807,7 +809,7 @@ void QSeqpacketSocketPrivate::flushQueue()
                 return;
             continue; // the packets behind it can still go
         }
-        handleSendFailure(result.error, tr("sendPacket: sendmmsg"));
+        handleSendFailure(result.error, tr("sendPacket: sendmmsg"), true);
         return;
     }
     updateNotifiers();

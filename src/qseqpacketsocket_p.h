@@ -92,7 +92,8 @@ public:
     bool sendParts(const iovec *parts, int partCount, qint64 size, const QList<QSeqpacketFileDescriptor> &fds,
                    const ucred *credentials, const QByteArray *wholeData);
     void flushQueue();
-    void handleSendFailure(int error, const QString &operation);
+    // \a withDescriptors: what was sent may have carried descriptors (EINVAL then means too many).
+    void handleSendFailure(int error, const QString &operation, bool withDescriptors);
     // A send the kernel refused for the packet's own sake (too large, descriptors or credentials
     // refused): an error for that packet alone; the connection goes on.
     void reportRefusedPacket(int errnoValue, qint64 size, bool withDescriptors, bool withCredentials);

@@ -143,6 +143,13 @@ inline ssize_t nextPacketSize(int fd)
     return retryOnEintr([&] { return ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT); });
 }
 
+// send() of one buffer: a packet without descriptors or credentials, for which the kernel need
+// not copy in a msghdr (qseqpacket-syscall-costs: about 150 ns less than sendmsg()).
+inline ssize_t sendBuffer(int fd, const void *data, size_t size, int flags)
+{
+    return retryOnEintr([&] { return ::send(fd, data, size, flags); });
+}
+
 inline ssize_t sendMessage(int fd, const msghdr *header, int flags)
 {
     return retryOnEintr([&] { return ::sendmsg(fd, header, flags); });

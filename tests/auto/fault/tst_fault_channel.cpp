@@ -285,7 +285,8 @@ void tst_FaultChannel::socketShortOfMemoryUnderTheChannel()
     connect(pair.channelB.get(), &QSeqpacketChannel::requestReceived, this, [](const QSeqpacketRequest &request) {
         request.reply(QSeqpacketMessage(request.message().body()));
     });
-    FaultInject::fail(Call::Sendmsg, ENOBUFS, 2);
+    FaultInject::fail(Call::Sendmsg, ENOBUFS, 2); // the spilled frames (a memfd goes with them)
+    FaultInject::fail(Call::Send, ENOBUFS, 2);    // the others
     FaultInject::fail(Call::Recvmmsg, ENOMEM, 2);
     QList<QFuture<QSeqpacketReply>> replies;
     for (int i = 0; i < 10; ++i)
@@ -311,13 +312,13 @@ void tst_FaultChannel::socketRefusesTheFrame_data()
 
 void tst_FaultChannel::socketRefusesTheFrame()
 {
-    // sendmsg() under the channel fails: send() is false with the socket's reason, a request
+    // send() under the channel fails: send() is false with the socket's reason, a request
     // fails at once (the connection's end, or the frame alone where the socket is still
     // connected), and nothing arrives.
     QFETCH(int, error);
     QFETCH(bool, connectionLost);
     ChannelPair pair;
-    FaultInject::fail(Call::Sendmsg, error);
+    FaultInject::fail(Call::Send, error);
     QVERIFY(!pair.channelA->send(QStringLiteral("small"), QSeqpacketMessage(QCborValue(1))));
     QCOMPARE(pair.channelA->errorString(), pair.socketA->errorString());
     QVERIFY2(pair.channelA->errorString().startsWith(QLatin1String("sendPacket: ")), qPrintable(pair.channelA->errorString()));
@@ -325,7 +326,7 @@ void tst_FaultChannel::socketRefusesTheFrame()
     QVERIFY2(connectionLost == (socketError == QSeqpacketSocket::PeerClosedError || socketError == QSeqpacketSocket::ConnectionResetError),
              errorName(socketError));
     {
-        FaultInject::fail(Call::Sendmsg, error);
+        FaultInject::fail(Call::Send, error);
         const QFuture<QSeqpacketReply> reply = pair.channelA->request(QStringLiteral("small"), QSeqpacketMessage(QCborValue(2)), Timeout);
         QVERIFY(reply.isFinished());
         QVERIFY(reply.result().isError());

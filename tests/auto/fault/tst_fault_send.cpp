@@ -23,13 +23,13 @@ private Q_SLOTS:
     void cleanup() { endTest(); }
     void cleanupTestCase() { reportPairs("tst_fault_send"); }
 
-    void sendmsgShortOfMemoryQueuesAndRetries_data();
-    void sendmsgShortOfMemoryQueuesAndRetries();
-    void sendmsgShortOfMemoryWithoutEventLoop();
-    void sendmsgShortOfMemoryWithQueueLimitZeroFails();
-    void sendmsgInterruptedIsTransparent();
-    void sendmsgFinalFailures_data();
-    void sendmsgFinalFailures();
+    void sendShortOfMemoryQueuesAndRetries_data();
+    void sendShortOfMemoryQueuesAndRetries();
+    void sendShortOfMemoryWithoutEventLoop();
+    void sendShortOfMemoryWithQueueLimitZeroFails();
+    void sendInterruptedIsTransparent();
+    void sendFinalFailures_data();
+    void sendFinalFailures();
     void sendmmsgShortOfMemoryKeepsOrder_data();
     void sendmmsgShortOfMemoryKeepsOrder();
     void sendmmsgShortOfMemoryDoesNotSpin();
@@ -45,30 +45,31 @@ namespace {
 
 constexpr int PacketSize = 100;
 
-// Makes the next sendmsg() say EAGAIN, as a full send buffer does: the packet and those after it
-// wait in the send queue, and go out in sendmmsg() batches.
+// Makes the next send() say EAGAIN, as a full send buffer does: the packet and those after it
+// wait in the send queue, and go out in sendmmsg() batches. (A packet without descriptors or
+// credentials goes out with send(), one with them with sendmsg().)
 int queueFromNow()
 {
-    return FaultInject::fail(Call::Sendmsg, EAGAIN);
+    return FaultInject::fail(Call::Send, EAGAIN);
 }
 
 } // namespace
 
-void tst_FaultSend::sendmsgShortOfMemoryQueuesAndRetries_data()
+void tst_FaultSend::sendShortOfMemoryQueuesAndRetries_data()
 {
     QTest::addColumn<int>("error");
     QTest::newRow("ENOBUFS") << ENOBUFS;
     QTest::newRow("ENOMEM") << ENOMEM;
 }
 
-void tst_FaultSend::sendmsgShortOfMemoryQueuesAndRetries()
+void tst_FaultSend::sendShortOfMemoryQueuesAndRetries()
 {
     QFETCH(int, error);
     RawPeered pair;
     QVERIFY(pair.isValid());
     QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
 
-    const int rule = FaultInject::fail(Call::Sendmsg, error);
+    const int rule = FaultInject::fail(Call::Send, error);
     constexpr int Packets = 10;
     for (int i = 0; i < Packets; ++i)
         QVERIFY(pair.socket->sendPacket(sequencedPayload(i, PacketSize)));
@@ -76,7 +77,7 @@ void tst_FaultSend::sendmsgShortOfMemoryQueuesAndRetries()
     // Queued, not lost: the connection is fine, error() says why and when it tries again.
     QCOMPARE(pair.socket->packetsToWrite(), qint64(Packets));
     QCOMPARE(pair.socket->error(), QSeqpacketSocket::ResourceError);
-    QVERIFY2(pair.socket->errorString().contains(QLatin1String("sendPacket: sendmsg: "))
+    QVERIFY2(pair.socket->errorString().contains(QLatin1String("sendPacket: send: "))
                      && pair.socket->errorString().contains(QLatin1String("trying again in 5 ms")),
              qPrintable(pair.socket->errorString()));
     QCOMPARE(errors.count(), 0);
@@ -96,7 +97,7 @@ void tst_FaultSend::sendmsgShortOfMemoryQueuesAndRetries()
     QVERIFY2(after.isEmpty(), after.constData());
 }
 
-void tst_FaultSend::sendmsgShortOfMemoryWithoutEventLoop()
+void tst_FaultSend::sendShortOfMemoryWithoutEventLoop()
 {
     // waitForPacketsWritten() waits out the pause itself (here in a thread without an event loop).
     UniqueFd mine, peer;
@@ -111,7 +112,7 @@ void tst_FaultSend::sendmsgShortOfMemoryWithoutEventLoop()
             return;
         mine.release();
         QSignalSpy errors(&socket, &QSeqpacketSocket::errorOccurred);
-        FaultInject::fail(Call::Sendmsg, ENOBUFS);
+        FaultInject::fail(Call::Send, ENOBUFS);
         FaultInject::fail(Call::Sendmmsg, ENOBUFS, 2);
         for (int i = 0; i < 5; ++i)
             socket.sendPacket(sequencedPayload(i, PacketSize));
@@ -124,24 +125,24 @@ void tst_FaultSend::sendmsgShortOfMemoryWithoutEventLoop()
     QVERIFY2(ok, qPrintable(message));
     QCOMPARE(left, qint64(0));
     QCOMPARE(signalled, 0);
-    QVERIFY2(message.contains(QLatin1String("sendPacket: sendmsg")), qPrintable(message));
+    QVERIFY2(message.contains(QLatin1String("sendPacket: send: ")), qPrintable(message));
     QCOMPARE(FaultInject::calls(Call::Sendmmsg), 3L); // two failures, then the batch
     const QByteArray problem = expectSequence(peer.get(), 0, 5);
     QVERIFY2(problem.isEmpty(), problem.constData());
 }
 
-void tst_FaultSend::sendmsgShortOfMemoryWithQueueLimitZeroFails()
+void tst_FaultSend::sendShortOfMemoryWithQueueLimitZeroFails()
 {
     // With raw semantics (a send queue limit of 0) nothing waits: the failure is the caller's.
     RawPeered pair;
     QVERIFY(pair.isValid());
     pair.socket->setSendQueueLimit(0);
     QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
-    FaultInject::fail(Call::Sendmsg, ENOBUFS);
+    FaultInject::fail(Call::Send, ENOBUFS);
     QVERIFY(!pair.socket->sendPacket(sequencedPayload(0, PacketSize)));
     QCOMPARE(errors.count(), 1);
     QCOMPARE(errors.at(0).at(0).value<QSeqpacketSocket::SocketError>(), QSeqpacketSocket::ResourceError);
-    QVERIFY2(pair.socket->errorString().startsWith(QLatin1String("sendPacket: sendmsg: ")),
+    QVERIFY2(pair.socket->errorString().startsWith(QLatin1String("sendPacket: send: ")),
              qPrintable(pair.socket->errorString()));
     QCOMPARE(pair.socket->packetsToWrite(), qint64(0));
     QCOMPARE(pair.socket->state(), QSeqpacketSocket::ConnectedState);
@@ -151,34 +152,52 @@ void tst_FaultSend::sendmsgShortOfMemoryWithQueueLimitZeroFails()
     QVERIFY2(problem.isEmpty(), problem.constData());
 }
 
-void tst_FaultSend::sendmsgInterruptedIsTransparent()
+void tst_FaultSend::sendInterruptedIsTransparent()
 {
     RawPeered pair;
     QVERIFY(pair.isValid());
     QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
-    const int rule = FaultInject::fail(Call::Sendmsg, EINTR, 3);
+    const int rule = FaultInject::fail(Call::Send, EINTR, 3);
     QVERIFY(pair.socket->sendPacket(sequencedPayload(0, PacketSize)));
     QCOMPARE(FaultInject::injected(rule), 3L);
-    QCOMPARE(FaultInject::calls(Call::Sendmsg), 4L);
+    QCOMPARE(FaultInject::calls(Call::Send), 4L);
     QCOMPARE(pair.socket->packetsToWrite(), qint64(0));
     QCOMPARE(pair.socket->error(), QSeqpacketSocket::NoError);
     QCOMPARE(errors.count(), 0);
     const QByteArray problem = expectSequence(pair.peer.get(), 0, 1);
     QVERIFY2(problem.isEmpty(), problem.constData());
+
+    // The same with a descriptor, which goes with sendmsg().
+    const int withDescriptor = FaultInject::fail(Call::Sendmsg, EINTR, 3);
+    QVERIFY(pair.socket->sendPacket(sequencedPayload(1, PacketSize),
+                                    { QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("interrupted")) }));
+    QCOMPARE(FaultInject::injected(withDescriptor), 3L);
+    QCOMPARE(FaultInject::calls(Call::Sendmsg), 4L);
+    QCOMPARE(pair.socket->packetsToWrite(), qint64(0));
+    QCOMPARE(errors.count(), 0);
+    TestUtil::RawPacket second = TestUtil::rawReceive(pair.peer.get(), Timeout);
+    const qsizetype descriptors = second.fds.size();
+    second.closeFds();
+    QVERIFY(second.ok);
+    QCOMPARE(second.data, sequencedPayload(1, PacketSize));
+    QCOMPARE(descriptors, qsizetype(1));
 }
 
-void tst_FaultSend::sendmsgFinalFailures_data()
+void tst_FaultSend::sendFinalFailures_data()
 {
     QTest::addColumn<int>("error");
     QTest::addColumn<QSeqpacketSocket::SocketError>("expected");
     QTest::addColumn<QString>("message");
-    QTest::newRow("EPIPE") << EPIPE << QSeqpacketSocket::PeerClosedError << QStringLiteral("sendPacket: sendmsg: ");
+    QTest::newRow("EPIPE") << EPIPE << QSeqpacketSocket::PeerClosedError << QStringLiteral("sendPacket: send: ");
+    QTest::newRow("EPIPE with descriptors") << EPIPE << QSeqpacketSocket::PeerClosedError << QStringLiteral("sendPacket: sendmsg: ");
     QTest::newRow("ECONNRESET") << ECONNRESET << QSeqpacketSocket::ConnectionResetError
-                                << QStringLiteral("sendPacket: sendmsg: ");
+                                << QStringLiteral("sendPacket: send: ");
     QTest::newRow("EMSGSIZE") << EMSGSIZE << QSeqpacketSocket::PacketTooLargeError
                               << QStringLiteral("sendPacket: 100 bytes is more than");
-    QTest::newRow("EINVAL") << EINVAL << QSeqpacketSocket::TooManyDescriptorsError
-                            << QStringLiteral("sendPacket: sendmsg: ");
+    QTest::newRow("EINVAL with descriptors") << EINVAL << QSeqpacketSocket::TooManyDescriptorsError
+                                             << QStringLiteral("sendPacket: sendmsg: ");
+    // Without descriptors EINVAL cannot be about them.
+    QTest::newRow("EINVAL") << EINVAL << QSeqpacketSocket::OperationError << QStringLiteral("sendPacket: send: ");
     QTest::newRow("EPERM") << EPERM << QSeqpacketSocket::SocketAccessError
                            << QStringLiteral("sendPacket: the peer refuses descriptors (it turned SO_PASSRIGHTS off)");
     QTest::newRow("EPERM with credentials") << EPERM << QSeqpacketSocket::SocketAccessError
@@ -188,10 +207,10 @@ void tst_FaultSend::sendmsgFinalFailures_data()
             << QStringLiteral("sendPacket: the peer refuses descriptors (SO_PASSRIGHTS), or the kernel the packet's credentials");
     QTest::newRow("ESRCH") << ESRCH << QSeqpacketSocket::OperationError
                            << QStringLiteral("sendPacket: the process id of the packet's credentials");
-    QTest::newRow("EIO") << EIO << QSeqpacketSocket::UnknownSocketError << QStringLiteral("sendPacket: sendmsg: ");
+    QTest::newRow("EIO") << EIO << QSeqpacketSocket::UnknownSocketError << QStringLiteral("sendPacket: send: ");
 }
 
-void tst_FaultSend::sendmsgFinalFailures()
+void tst_FaultSend::sendFinalFailures()
 {
     QFETCH(int, error);
     QFETCH(QSeqpacketSocket::SocketError, expected);
@@ -199,15 +218,16 @@ void tst_FaultSend::sendmsgFinalFailures()
     RawPeered pair;
     QVERIFY(pair.isValid());
     QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
-    FaultInject::fail(Call::Sendmsg, error);
     // A descriptor with the packet, so that EPERM reads as the peer refusing descriptors.
     const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("x"));
     // EPERM: who is refused depends on what the packet carries (descriptors, credentials, both).
     const QByteArray tag(QTest::currentDataTag());
     const bool withCredentials = error == ESRCH || tag.contains("credentials");
     QList<QSeqpacketFileDescriptor> fds;
-    if (error == EPERM && (tag == "EPERM" || tag.contains("descriptors")))
+    if ((error == EPERM && tag == "EPERM") || tag.contains("descriptors"))
         fds << memfd;
+    // A packet with descriptors or credentials goes with sendmsg(), a plain one with send().
+    FaultInject::fail(fds.isEmpty() && !withCredentials ? Call::Send : Call::Sendmsg, error);
     if (withCredentials) {
         QSeqpacketPacket packet(sequencedPayload(0, PacketSize), fds);
         packet.setCredentials(QSeqpacketCredentials::currentProcess());
@@ -356,12 +376,16 @@ void tst_FaultSend::sendmmsgRefusedPacketIsDroppedAlone()
     RawPeered pair;
     QVERIFY(pair.isValid());
     QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
-    queueFromNow();
     FaultInject::fail(Call::Sendmmsg, error);
     const QSeqpacketFileDescriptor memfd = QSeqpacketFileDescriptor::adopt(TestUtil::makeMemfd("x"));
     QList<QSeqpacketFileDescriptor> fds;
     if (error == EPERM)
         fds << memfd;
+    // The first packet waits: it goes with sendmsg() where it carries a descriptor.
+    if (fds.isEmpty())
+        queueFromNow();
+    else
+        FaultInject::fail(Call::Sendmsg, EAGAIN);
     for (int i = 0; i < 5; ++i)
         QVERIFY(pair.socket->sendPacket(sequencedPayload(i, PacketSize), i == 0 ? fds : QList<QSeqpacketFileDescriptor>()));
     QVERIFY(waitUntil([&] { return pair.socket->packetsToWrite() == 0; }));

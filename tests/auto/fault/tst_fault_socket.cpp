@@ -545,7 +545,7 @@ void tst_FaultSocket::queriesFail()
     QCOMPARE(pair.socket->takeError(), QSeqpacketSocket::NoError);
 
     // Sending does not need SO_SNDBUF: a queued packet is not refused because it cannot be read.
-    FaultInject::fail(Call::Sendmsg, EAGAIN);
+    FaultInject::fail(Call::Send, EAGAIN);
     FaultInject::fail(Call::Getsockopt, ENOBUFS, -1, SO_SNDBUF);
     QVERIFY(pair.socket->sendPacket(sequencedPayload(0, 100)));
     QVERIFY(waitUntil([&] { return pair.socket->packetsToWrite() == 0; }));
@@ -711,7 +711,7 @@ void tst_FaultSocket::releaseWithUnwritablePackets()
     // dropped with a warning, and the descriptor is the caller's.
     RawPeered pair;
     QVERIFY(pair.isValid());
-    FaultInject::fail(Call::Sendmsg, EAGAIN);
+    FaultInject::fail(Call::Send, EAGAIN);
     FaultInject::fail(Call::Sendmmsg, EAGAIN, -1);
     QVERIFY(pair.socket->sendPacket(sequencedPayload(0, 10)));
     QVERIFY(pair.socket->sendPacket(sequencedPayload(1, 10)));
