@@ -295,6 +295,11 @@ void tst_SocketPackets::severalPartsMakeOnePacket()
     QCOMPARE(second.fds.size(), 1);
     QCOMPARE(TestUtil::fileIdentity(second.fds.first()), TestUtil::fileIdentity(memfd.get()));
     second.closeFds();
+    // No parts at all: one empty packet.
+    QVERIFY(socket.sendPacket(QList<QByteArrayView>{}));
+    TestUtil::RawPacket empty = TestUtil::rawReceive(raw.get(), LongTimeout);
+    QVERIFY(empty.ok);
+    QVERIFY(empty.data.isEmpty());
     QVERIFY(TestUtil::rawReceive(raw.get(), 0).timedOut);
 }
 
