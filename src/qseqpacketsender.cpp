@@ -71,7 +71,7 @@ char *appendParts(char *at, const iovec *parts, int partCount)
 int QSeqpacketSender::sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
                               const ucred *credentials)
 {
-    if (partCount <= 1 && fds.isEmpty() && !credentials) {
+    if (sendsPlain(partCount, fds, credentials)) {
         const ssize_t sent = partCount == 1 ? QSeqpacketSystem::sendBuffer(fd, parts[0].iov_base, parts[0].iov_len, SendFlags)
                                             : QSeqpacketSystem::sendBuffer(fd, nullptr, 0, SendFlags);
         return sent == -1 ? errno : 0;

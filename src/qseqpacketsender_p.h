@@ -35,9 +35,13 @@ public:
     // for one piece without descriptors or credentials, sendmsg() for anything else.
     static int sendNow(int fd, const iovec *parts, int partCount, const QList<QSeqpacketFileDescriptor> &fds,
                        const ucred *credentials);
+    static bool sendsPlain(int partCount, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials)
+    {
+        return partCount <= 1 && fds.isEmpty() && !credentials;
+    }
     static const char *sendNowCall(int partCount, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials)
     {
-        return partCount <= 1 && fds.isEmpty() && !credentials ? "send" : "sendmsg";
+        return sendsPlain(partCount, fds, credentials) ? "send" : "sendmsg";
     }
 
     void enqueue(const QByteArray &data, const QList<QSeqpacketFileDescriptor> &fds, const ucred *credentials);

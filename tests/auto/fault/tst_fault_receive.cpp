@@ -40,6 +40,7 @@ private Q_SLOTS:
     void recvmmsgFinalFailureEndsTheConnection();
     void deletedInErrorOccurredOfAReadFailure();
     void largePacketPathFailureNamesRecvmsg();
+    void requestResponsePathFailureNamesRecvmsg();
     void pollInterruptedInWaitIsTransparent();
     void pollFailureInWaitForPacket();
     void pollFailureInWaitForDisconnected();
@@ -353,6 +354,47 @@ void tst_FaultReceive::largePacketPathFailureNamesRecvmsg()
     QCOMPARE(FaultInject::injected(rule), 1L);
     QCOMPARE(pair.socket->state(), QSeqpacketSocket::UnconnectedState);
     QCOMPARE(next, 1);
+}
+
+void tst_FaultReceive::requestResponsePathFailureNamesRecvmsg()
+{
+    // A socket that answers each packet it reads is in request/response traffic and reads one
+    // packet at a time with recvmsg(); a final failure there ends the connection like one of
+    // recvmmsg(), and the message names recvmsg. Everything answered before it arrived.
+    RawPeered pair;
+    QVERIFY(pair.isValid());
+    QSignalSpy errors(pair.socket.get(), &QSeqpacketSocket::errorOccurred);
+    QSignalSpy disconnected(pair.socket.get(), &QSeqpacketSocket::disconnected);
+    int next = 0;
+    QByteArray problem;
+    connect(pair.socket.get(), &QSeqpacketSocket::packetReady, this, [&] {
+        const int before = next;
+        if (problem.isEmpty())
+            problem = takeSequence(pair.socket.get(), &next);
+        for (int i = before; i < next; ++i)
+            pair.socket->sendPacket("ack");
+    });
+    constexpr int Answered = 5;
+    for (int i = 0; i < Answered; ++i) {
+        QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(i, PacketSize)));
+        QVERIFY(waitUntil([&] { return next == i + 1 || !problem.isEmpty(); }));
+        QVERIFY2(problem.isEmpty(), problem.constData());
+        const TestUtil::RawPacket ack = TestUtil::rawReceive(pair.peer.get(), Timeout);
+        QVERIFY(ack.ok);
+        QCOMPARE(ack.data, QByteArray("ack"));
+    }
+    QVERIFY(FaultInject::calls(Call::Recvmsg) >= 1); // the reads after the first few
+
+    const int rule = FaultInject::fail(Call::Recvmsg, EINVAL, -1);
+    QVERIFY(TestUtil::rawSend(pair.peer.get(), sequencedPayload(Answered, PacketSize)));
+    QVERIFY(waitUntil([&] { return disconnected.count() > 0; }));
+    QCOMPARE(errors.count(), 1);
+    QCOMPARE(errors.at(0).at(0).value<QSeqpacketSocket::SocketError>(), QSeqpacketSocket::OperationError);
+    QCOMPARE(pair.socket->errorString(),
+             QStringLiteral("receivePacket: recvmsg: %1").arg(QString::fromLocal8Bit(strerror(EINVAL))));
+    QCOMPARE(FaultInject::injected(rule), 1L);
+    QCOMPARE(pair.socket->state(), QSeqpacketSocket::UnconnectedState);
+    QCOMPARE(next, Answered);
 }
 
 void tst_FaultReceive::pollInterruptedInWaitIsTransparent()

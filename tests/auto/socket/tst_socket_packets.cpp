@@ -637,7 +637,7 @@ void tst_SocketPackets::requestResponseOfChangingSizes()
     QVERIFY(::pipe(pipeFds) == 0);
     UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
     // Nine sizes, eight times: each size meets each of the eight reads between two batch probes.
-    const QList<int> sizes = { 1000, 1000, 3000, 10000, 100, 0, 1000, 20, 500 };
+    const QList<int> sizes = { 1000, 1000, 3000, 10000, 100, 0, 1000, 20, 100000 };
     const int withDescriptor = 6;
     for (int round = 0; round < 8 * sizes.size(); ++round) {
         const int size = sizes.at(round % sizes.size());
