@@ -179,6 +179,18 @@ struct ControlData
 ControlData parseControl(msghdr *header)
 {
     ControlData result;
+    // Most packets bring their timestamp alone: read it without walking the list (CMSG_NXTHDR
+    // is a call into the C library).
+    if (header->msg_controllen == TimestampSpace) {
+        const cmsghdr *c = CMSG_FIRSTHDR(header);
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMP && c->cmsg_len == CMSG_LEN(sizeof(timeval))) {
+            timeval stamp;
+            std::memcpy(&stamp, CMSG_DATA(c), sizeof(stamp));
+            result.receivedAt = qint64(stamp.tv_sec) * 1000 + stamp.tv_usec / 1000;
+            result.any = true;
+            return result;
+        }
+    }
     for (cmsghdr *c = CMSG_FIRSTHDR(header); c; c = CMSG_NXTHDR(header, c)) {
         result.any = true;
         if (c->cmsg_level != SOL_SOCKET)

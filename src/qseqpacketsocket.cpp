@@ -491,10 +491,13 @@ void QSeqpacketSocketPrivate::emitPacketReady()
     dispatch.emitting = false;
 }
 
-void QSeqpacketSocketPrivate::packetTaken()
+void QSeqpacketSocketPrivate::packetTaken(bool queueWasFull)
 {
     ++dispatch.packetsTaken;
-    updateNotifiers(); // room in the queue again: resume reading
+    // Reading stops only at the queue's limits: room again resumes it. Below them the read
+    // notifier does not depend on this packet, and asking it again costs every packet a call.
+    if (queueWasFull || !watch)
+        updateNotifiers();
 }
 
 std::optional<QSeqpacketPacket> QSeqpacketSocketPrivate::readHead(ReadMode mode)
@@ -505,8 +508,9 @@ std::optional<QSeqpacketPacket> QSeqpacketSocketPrivate::readHead(ReadMode mode)
         return std::nullopt;
     if (mode == ReadMode::Peek)
         return receiver.head();
+    const bool queueWasFull = receiver.count() >= receiveQueuePackets || receiver.bytes() >= receiveQueueBytes;
     std::optional<QSeqpacketPacket> packet(receiver.takeHead());
-    packetTaken();
+    packetTaken(queueWasFull);
     return packet;
 }
 

@@ -83,7 +83,7 @@ public:
     void handleReadResult(const QSeqpacketReceiver::ReadResult &result);
     void reportReset();
     void processEndOfInput();
-    void packetTaken();
+    void packetTaken(bool queueWasFull);
     // The head of the receive queue for receivePacket() and peekPacket(); none where none waits.
     std::optional<QSeqpacketPacket> readHead(ReadMode mode);
     QSeqpacketPacket packetFromQueue(ReadMode mode, qint64 maxSize);
