@@ -40,6 +40,7 @@ struct Options
     int clients = 1000;
     double scale = 1.0; // multiplies every count
     bool pin = false;   // driver on CPU 0, peers on CPU 1
+    bool pinTogether = false; // driver and peers on CPU 0
     bool inProcess = false; // the channel group's far sides in this thread (for valgrind)
 };
 
@@ -65,6 +66,8 @@ void usage()
         "  --scale X     multiply every packet count by X\n"
         "  --no-warmup   skip the discarded warm-up repetition of the full mode\n"
         "  --pin         pin this process to CPU 0 and the peer processes to CPU 1\n"
+        "  --pin-together  pin this process and the peers to CPU 0: no cross-CPU wake-ups, whose\n"
+        "                latency on a VM can swamp a round trip (steadier CPU-cost comparisons)\n"
         "  --case TEXT   only the cases whose key (see --csv) contains TEXT, e.g. for a profiler\n"
         "  --in-process  the channel group's far sides in this thread, not in peer processes (for\n"
         "                valgrind, which cannot follow the peers); no QtDBus, no Qt Remote Objects\n"
@@ -459,6 +462,8 @@ int main(int argc, char **argv)
             o.caseFilter = value();
         } else if (a == "--pin") {
             o.pin = true;
+        } else if (a == "--pin-together") {
+            o.pinTogether = true;
         } else if (a == "--in-process") {
             o.inProcess = true;
         } else if (a == "--no-warmup") {
@@ -503,8 +508,12 @@ int main(int argc, char **argv)
         o.clients = std::max(1, fit);
     }
 
+    if (o.pin && o.pinTogether)
+        fail("--pin and --pin-together exclude each other");
     if (o.pin)
         pinProcesses(0, 1);
+    if (o.pinTogether)
+        pinProcesses(0, 0);
     setChannelInProcess(o.inProcess);
     QCoreApplication app(argc, argv);
     std::map<std::string, std::string> info;
@@ -521,7 +530,7 @@ int main(int argc, char **argv)
             ? QAbstractEventDispatcher::instance()->metaObject()->className() : "?";
     info["load average at start"] = loadAverage();
     info["RLIMIT_NOFILE"] = std::to_string(fdLimit);
-    info["pinned"] = o.pin ? "driver on CPU 0, peers on CPU 1" : "no";
+    info["pinned"] = o.pin ? "driver on CPU 0, peers on CPU 1" : o.pinTogether ? "driver and peers on CPU 0" : "no";
     info["channel far sides"] = o.inProcess ? "in this process (--in-process)" : "peer processes";
     info["net.core.wmem_default"] = readFirstLine("/proc/sys/net/core/wmem_default");
     info["net.core.wmem_max"] = readFirstLine("/proc/sys/net/core/wmem_max");
