@@ -636,8 +636,11 @@ void tst_SocketPackets::requestResponseOfChangingSizes()
     int pipeFds[2];
     QVERIFY(::pipe(pipeFds) == 0);
     UniqueFd readEnd(pipeFds[0]), writeEnd(pipeFds[1]);
-    // Nine sizes, eight times: each size meets each of the eight reads between two batch probes.
-    const QList<int> sizes = { 1000, 1000, 3000, 10000, 100, 0, 1000, 20, 100000 };
+    // Eleven sizes, eight times: each size meets each of the eight reads between two batch
+    // probes. 600 after 600 fills the buffer made for it; 3000 after 1000 runs on into the slot;
+    // 20 after 1000 is copied out; 100000 after 600 runs far into the slot; 10000 and 100000 make
+    // the next packets go to the large-packet reader.
+    const QList<int> sizes = { 1000, 1000, 3000, 10000, 100, 0, 1000, 20, 600, 600, 100000 };
     const int withDescriptor = 6;
     for (int round = 0; round < 8 * sizes.size(); ++round) {
         const int size = sizes.at(round % sizes.size());
