@@ -374,86 +374,12 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(QSeqpacketBatchBuff
     return result;
 }
 
-QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(QSeqpacketBatchBuffers &buffers, int fd)
+// Inlined into both callers: as a call it cost a request/response round trip ~30 instructions.
+Q_ALWAYS_INLINE QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readOne(QSeqpacketBatchBuffers &buffers, int fd, QByteArray &buffer,
+                                                           qsizetype expected, qsizetype *storedSize)
 {
-    // One packet, into a buffer of the previous packet's size and, where it is larger, on into
-    // the first batch slot: no copy for a stream of packets of one size. The buffer comes from
-    // the thread's pool where the application has dropped one it had (no allocation, no page
-    // faults, and its lines likely still in the cache).
-    LargeBufferPool &pool = buffers.pool;
-    const qsizetype expected = m_largeHint;
-    const int index = pool.take(expected);
-    QByteArray &buffer = pool.buffers[index];
-    buffer.resize(expected); // not shared: in place
-    char *const memory = buffer.data();
-    iovec vectors[2] = { { memory, size_t(expected) }, { buffers.slot(0), buffers.slotSize } };
-    alignas(cmsghdr) char control[MaxControlSpace];
-    msghdr header;
-    std::memset(&header, 0, sizeof(header));
-    header.msg_iov = vectors;
-    header.msg_iovlen = 2;
-    header.msg_control = control;
-    header.msg_controllen = controlBudget();
-    ReadResult result;
-    const ssize_t length = QSeqpacketSystem::receiveMessage(fd, &header, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
-    if (length == -1) {
-        if (errno != EAGAIN)
-            result.error = errno;
-        result.call = "recvmsg";
-        return result;
-    }
-    ControlData parsed = parseControl(&header);
-    if (length == 0 && !parsed.any) {
-        result.endOfInput = true;
-        return result;
-    }
-    const size_t capacity = size_t(expected) + buffers.slotSize;
-    const size_t stored = qMin(size_t(length), capacity);
-    QByteArray data;
-    if (stored > size_t(expected)) {
-        // Larger than the last one: the rest is in the slot.
-        data = QByteArray(qsizetype(stored), Qt::Uninitialized);
-        std::memcpy(data.data(), memory, size_t(expected));
-        std::memcpy(data.data() + expected, buffers.slot(0), stored - size_t(expected));
-        if (stored - size_t(expected) > SlotResidentBytes)
-            buffers.discardTail(0, SlotResidentBytes);
-    } else if (stored < size_t(expected) / 2) {
-        // Much smaller: a buffer of its own size, so that a queued small packet does not hold a
-        // large one.
-        data = QByteArray(memory, qsizetype(stored));
-    } else {
-        buffer.truncate(qsizetype(stored));
-        data = buffer; // shared with the pool until the application drops it
-        if (size_t(expected) > PoolBufferLimit)
-            buffer = QByteArray(); // too large to keep: the packet holds the only reference
-    }
-    m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
-    if (m_largeHint == 0)
-        pool.release(); // the thread keeps no large buffer once packets are small
-    const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
-    QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
-            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
-    if (stored < size_t(length)) {
-        QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
-        pd->truncated = true;
-        pd->originalSize = qint64(length);
-    }
-    m_bytes += qint64(stored);
-    m_queue.push_back(std::move(packet));
-    result.packets = 1;
-    return result;
-}
-
-QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLone(QSeqpacketBatchBuffers &buffers, int fd)
-{
-    // One packet of request/response traffic: recvmsg(), which costs the kernel less than
-    // recvmmsg() of one (qseqpacket-syscall-costs), and where the last one was more than a small
-    // packet, straight into a buffer of its size (the first batch slot takes a larger one), which
-    // saves the copy out of the slot.
-    const qsizetype expected = m_loneHint > qsizetype(SmallPacket) ? m_loneHint : 0;
-    QByteArray buffer;
-    if (expected > 0)
-        buffer = QByteArray(expected, Qt::Uninitialized);
+    // recvmsg() into the buffer and on into the first batch slot, which takes a packet larger
+    // than expected.
     iovec vectors[2] = { { buffer.data(), size_t(expected) }, { buffers.slot(0), buffers.slotSize } };
     alignas(cmsghdr) char control[MaxControlSpace];
     msghdr header;
@@ -486,13 +412,16 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLone(QSeqpacketBatchBuffe
         if (stored - size_t(expected) > SlotResidentBytes)
             buffers.discardTail(0, SlotResidentBytes);
     } else if (stored < size_t(expected) / 2) {
-        data = QByteArray(buffer.constData(), qsizetype(stored)); // not to hold twice its size
+        // Much smaller: a buffer of its own size, so that a queued small packet does not hold a
+        // large one.
+        data = QByteArray(buffer.constData(), qsizetype(stored));
     } else {
         buffer.truncate(qsizetype(stored));
-        data = std::move(buffer);
+        data = buffer; // shared with the caller's buffer (a pool's) until the application drops it
     }
-    m_loneHint = qsizetype(stored);
     m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
+    if (storedSize)
+        *storedSize = qsizetype(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
             std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
@@ -506,6 +435,35 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLone(QSeqpacketBatchBuffe
     m_queue.push_back(std::move(packet));
     result.packets = 1;
     return result;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLarge(QSeqpacketBatchBuffers &buffers, int fd)
+{
+    // Into a buffer of the previous packet's size from the thread's pool, where the application
+    // has dropped one it had (no allocation, no page faults, and its lines likely still in the
+    // cache): no copy for a stream of packets of one size.
+    LargeBufferPool &pool = buffers.pool;
+    const qsizetype expected = m_largeHint;
+    QByteArray &buffer = pool.buffers[pool.take(expected)];
+    buffer.resize(expected); // not shared: in place
+    const ReadResult result = readOne(buffers, fd, buffer, expected, nullptr);
+    if (!buffer.isDetached() && size_t(expected) > PoolBufferLimit)
+        buffer = QByteArray(); // the packet took it, too large to keep: it holds the only reference
+    if (result.packets > 0 && m_largeHint == 0)
+        pool.release(); // the thread keeps no large buffer once packets are small
+    return result;
+}
+
+QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readLone(QSeqpacketBatchBuffers &buffers, int fd)
+{
+    // One packet of request/response traffic: recvmsg(), which costs the kernel less than
+    // recvmmsg() of one (qseqpacket-syscall-costs), and where the last one was more than a small
+    // packet, into a new buffer of its size, which saves the copy out of the slot.
+    const qsizetype expected = m_loneHint > qsizetype(SmallPacket) ? m_loneHint : 0;
+    QByteArray buffer;
+    if (expected > 0)
+        buffer = QByteArray(expected, Qt::Uninitialized);
+    return readOne(buffers, fd, buffer, expected, &m_loneHint);
 }
 
 QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)

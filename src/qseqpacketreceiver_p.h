@@ -65,6 +65,11 @@ private:
     ReadResult readSingle(int fd);
     ReadResult readLarge(QSeqpacketBatchBuffers &buffers, int fd);
     ReadResult readLone(QSeqpacketBatchBuffers &buffers, int fd);
+    // What readLarge() and readLone() share: one packet with recvmsg() into \a buffer (\a expected
+    // bytes; none where 0) and on into the first batch slot, queued; \a buffer shares its bytes
+    // with the packet where they fit it. Sets m_largeHint, and *\a storedSize where not null.
+    ReadResult readOne(QSeqpacketBatchBuffers &buffers, int fd, QByteArray &buffer, qsizetype expected,
+                       qsizetype *storedSize);
     size_t controlBudget() const;
     bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
