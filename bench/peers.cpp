@@ -160,62 +160,36 @@ int rawPollEcho(int, char **)
 
 // notifier-echo: a QSocketNotifier in an event loop; its slot echoes one packet with non-blocking
 // recv/send (the notifier is level-triggered: it fires again while more is there); quits at
-// end-of-file.
-int notifierEcho(int argc, char **argv)
+// end-of-file. contract-notifier-echo (\a contract): the same with the calls a socket class
+// keeping BEHAVIOUR.md needs at the least (contractReceive(): recvmsg with SO_TIMESTAMP and room
+// for descriptors, which tells an empty packet from end-of-file).
+int notifierEcho(int argc, char **argv, bool contract)
 {
     QCoreApplication app(argc, argv);
     std::vector<char> buffer(SlotSize);
     setNonBlocking(PeerDataFd, true);
+    if (contract)
+        prepareContractReceive(PeerDataFd);
+    const std::string mode = contract ? "contract-notifier-echo" : "notifier-echo";
     QSocketNotifier notifier(PeerDataFd, QSocketNotifier::Read);
     QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
         for (;;) {
-            const ssize_t n = ::recv(PeerDataFd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+            const ssize_t n = contract ? contractReceive(PeerDataFd, buffer.data(), buffer.size())
+                                       : ::recv(PeerDataFd, buffer.data(), buffer.size(), MSG_DONTWAIT);
             if (n == -1 && errno == EAGAIN)
                 return;
             if (n == -1 && errno == EINTR)
                 continue;
             if (n == -1)
-                fail("notifier-echo: recv", errno);
-            if (n == 0) {
+                fail(mode + (contract ? ": recvmsg" : ": recv"), errno);
+            if (n == (contract ? -2 : 0)) { // end-of-file
                 notifier.setEnabled(false);
                 app.quit();
                 return;
             }
             if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
-                fail("notifier-echo: send", errno);
+                fail(mode + ": send", errno);
             return; // one recv per activation: the notifier fires again while more is there
-        }
-    });
-    sendControl(PeerControlFd, 'R');
-    return app.exec();
-}
-
-// contract-notifier-echo: as notifier-echo, with the calls a socket class keeping BEHAVIOUR.md
-// needs at the least (contractReceive(): recvmsg with SO_TIMESTAMP and room for descriptors).
-int contractNotifierEcho(int argc, char **argv)
-{
-    QCoreApplication app(argc, argv);
-    std::vector<char> buffer(SlotSize);
-    setNonBlocking(PeerDataFd, true);
-    prepareContractReceive(PeerDataFd);
-    QSocketNotifier notifier(PeerDataFd, QSocketNotifier::Read);
-    QObject::connect(&notifier, &QSocketNotifier::activated, &app, [&] {
-        for (;;) {
-            const ssize_t n = contractReceive(PeerDataFd, buffer.data(), buffer.size());
-            if (n == -1 && errno == EAGAIN)
-                return;
-            if (n == -1 && errno == EINTR)
-                continue;
-            if (n == -1)
-                fail("contract-notifier-echo: recvmsg", errno);
-            if (n == -2) {
-                notifier.setEnabled(false);
-                app.quit();
-                return;
-            }
-            if (::send(PeerDataFd, buffer.data(), size_t(n), MSG_NOSIGNAL | MSG_DONTWAIT) == -1)
-                fail("contract-notifier-echo: send", errno);
-            return;
         }
     });
     sendControl(PeerControlFd, 'R');
@@ -543,9 +517,9 @@ int peerMain(int argc, char **argv)
     if (mode == "raw-poll-echo")
         return rawPollEcho(n, a);
     if (mode == "notifier-echo")
-        return notifierEcho(n, a);
+        return notifierEcho(n, a, false);
     if (mode == "contract-notifier-echo")
-        return contractNotifierEcho(n, a);
+        return notifierEcho(n, a, true);
     if (mode == "fd-send")
         return fdSend(n, a);
     if (mode == "fd-drain")
