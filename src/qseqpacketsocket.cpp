@@ -629,15 +629,17 @@ bool QSeqpacketSocketPrivate::sendParts(const iovec *parts, int partCount, qint6
             reportRefusedPacket(errorNumber, size, !fds.isEmpty(), credentials != nullptr);
             return false;
         }
-        // Short of memory in the kernel: like a full buffer, the packet waits in the queue (below),
-        // which is written again after a pause. With raw semantics (a limit of 0) it is an error.
-        const QString operation =
-                tr("sendPacket: %1").arg(QLatin1String(QSeqpacketSender::sendNowCall(partCount, fds, credentials)));
-        if (isTransient(errorNumber) && sendQueueLimit != 0) {
+        // A full buffer (EAGAIN): the packet waits in the queue (below). Short of memory in the
+        // kernel: the same, and the queue is written again after a pause. With raw semantics (a
+        // limit of 0) that is an error.
+        if (errorNumber != EAGAIN) {
+            const QString operation =
+                    tr("sendPacket: %1").arg(QLatin1String(QSeqpacketSender::sendNowCall(partCount, fds, credentials)));
+            if (!isTransient(errorNumber) || sendQueueLimit == 0) {
+                handleSendFailure(errorNumber, operation, !fds.isEmpty());
+                return false;
+            }
             pauseAfterTransientFailure(operation, errorNumber, false);
-        } else if (errorNumber != EAGAIN) {
-            handleSendFailure(errorNumber, operation, !fds.isEmpty());
-            return false;
         }
     }
 
