@@ -324,12 +324,14 @@ public:
             const ScaleResult raw64 = runScale("scale/raw-echo64", [&] { return serverScaleRaw(64, 64, c.echoes, 0); });
             const ScaleResult perFd = runScale("scale/floor-notifiers", [&] { return serverScaleFloor(QtFloor::PerDescriptor, n, 64, c.echoes); });
             const ScaleResult oneEpoll = runScale("scale/floor-epoll", [&] { return serverScaleFloor(QtFloor::OneEpoll, n, 64, c.echoes); });
+            const ScaleResult contract = runScale("scale/contract-epoll", [&] { return serverScaleFloor(QtFloor::OneEpollContract, n, 64, c.echoes); });
             if (!record)
                 return;
             r.row(s, "scale/raw-accept", "accept rate: raw accept4() loop", "accepts/s", true, "scale/raw-accept").add(raw.acceptRate);
             r.row(s, "scale/qseqpacket-accept", "accept rate: QSeqpacketServer", "accepts/s", true, "scale/raw-accept").add(qt.acceptRate);
             r.row(s, "scale/floor-notifiers-accept", "accept rate: Qt loop, a QSocketNotifier per connection", "accepts/s", true, "scale/raw-accept").add(perFd.acceptRate);
             r.row(s, "scale/floor-epoll-accept", "accept rate: Qt loop, one notifier on an epoll set", "accepts/s", true, "scale/raw-accept").add(oneEpoll.acceptRate);
+            r.row(s, "scale/contract-epoll-accept", "accept rate: the same, SO_TIMESTAMP on (contract floor)", "accepts/s", true, "scale/raw-accept").add(contract.acceptRate);
             r.row(s, "scale/qseqpacket-heap", "heap per connection: QSeqpacketServer", "B/conn", false).add(qt.heapPerConnection);
             r.row(s, "scale/raw-fds", "descriptors per connection: raw", "fd/conn", false).add(raw.fdsPerConnection);
             r.row(s, "scale/qseqpacket-fds", "descriptors per connection: QSeqpacketServer", "fd/conn", false).add(qt.fdsPerConnection);
@@ -341,6 +343,7 @@ public:
             r.row(s, "scale/qseqpacket-echo", "echo (64 active of all): QSeqpacketServer", "echo/s", true, "scale/raw-echo").add(qt.echoRate);
             r.row(s, "scale/floor-notifiers-echo", "echo (64 active of all): Qt loop, a QSocketNotifier per connection", "echo/s", true, "scale/raw-echo").add(perFd.echoRate);
             r.row(s, "scale/floor-epoll-echo", "echo (64 active of all): Qt loop, one notifier on an epoll set", "echo/s", true, "scale/raw-echo").add(oneEpoll.echoRate);
+            r.row(s, "scale/contract-epoll-echo", "echo (64 active of all): the same, contract's recvmsg (contract floor)", "echo/s", true, "scale/raw-echo").add(contract.echoRate);
             r.row(s, "scale/raw-echo64", "echo (64 clients only): raw epoll server", "echo/s", true, "scale/raw-echo64").add(raw64.echoRate);
             r.row(s, "scale/qseqpacket-echo64", "echo (64 clients only): QSeqpacketServer", "echo/s", true, "scale/raw-echo64").add(qt64.echoRate);
         });

@@ -684,12 +684,15 @@ ScaleResult serverScaleQt(int clients, int active, long echoes, int idleMs)
 
 namespace {
 
-// Answers every packet waiting on \a fd; false once the peer has gone.
-bool echoAll(int fd)
+// Answers every packet waiting on \a fd; false once the peer has gone. With \a contract, each
+// packet is received as BEHAVIOUR.md requires (contractReceive(): its timestamp, room for
+// descriptors) and not with a bare recv().
+bool echoAll(int fd, bool contract)
 {
     char buffer[256];
     for (;;) {
-        const ssize_t got = ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
+        const ssize_t got = contract ? contractReceive(fd, buffer, sizeof(buffer))
+                                     : ::recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT);
         if (got == -1) {
             if (errno == EAGAIN)
                 return true;
@@ -697,7 +700,9 @@ bool echoAll(int fd)
                 continue;
             fail("floor server: recv", errno);
         }
-        if (got == 0)
+        if (got == 0 && !contract)
+            return false;
+        if (got == -2)
             return false;
         if (::send(fd, buffer, size_t(got), MSG_NOSIGNAL) == -1)
             fail("floor server: send", errno);
@@ -723,13 +728,15 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
     std::vector<int> fds;
     fds.reserve(size_t(clients));
     std::vector<std::unique_ptr<QSocketNotifier>> notifiers;
-    const int ep = design == QtFloor::OneEpoll ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
+    const bool contract = design == QtFloor::OneEpollContract;
+    const bool oneEpoll = design == QtFloor::OneEpoll || contract;
+    const int ep = oneEpoll ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
     std::unique_ptr<QSocketNotifier> epollNotifier;
-    if (design == QtFloor::OneEpoll) {
+    if (oneEpoll) {
         if (ep == -1)
             fail("floor server: epoll_create1", errno);
         epollNotifier = std::make_unique<QSocketNotifier>(ep, QSocketNotifier::Read);
-        QObject::connect(epollNotifier.get(), &QSocketNotifier::activated, [ep] {
+        QObject::connect(epollNotifier.get(), &QSocketNotifier::activated, [ep, contract] {
             epoll_event events[256];
             int n;
             do
@@ -738,7 +745,7 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
             if (n == -1)
                 fail("floor server: epoll_wait", errno);
             for (int e = 0; e < n; ++e) {
-                if (!echoAll(events[e].data.fd))
+                if (!echoAll(events[e].data.fd, contract))
                     ::epoll_ctl(ep, EPOLL_CTL_DEL, events[e].data.fd, nullptr);
             }
         });
@@ -757,7 +764,9 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
                 fail("floor server: accept4", errno);
             }
             fds.push_back(fd);
-            if (design == QtFloor::OneEpoll) {
+            if (contract)
+                prepareContractReceive(fd);
+            if (oneEpoll) {
                 epoll_event event = {};
                 event.events = EPOLLIN;
                 event.data.fd = fd;
@@ -767,7 +776,7 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
                 auto notifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
                 QSocketNotifier *n = notifier.get();
                 QObject::connect(n, &QSocketNotifier::activated, n, [n, fd] {
-                    if (!echoAll(fd))
+                    if (!echoAll(fd, false))
                         n->setEnabled(false);
                 });
                 notifiers.push_back(std::move(notifier));

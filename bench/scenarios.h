@@ -74,7 +74,9 @@ ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs);
 // reach. PerDescriptor registers a QSocketNotifier per connection (as QSeqpacketSocket does, and
 // as the glib dispatcher then polls every one on each wake-up); OneEpoll puts the connections in
 // an epoll set and registers one notifier for it.
-enum class QtFloor { PerDescriptor, OneEpoll };
+// PerDescriptor and OneEpoll receive with a bare recv(); OneEpollContract is OneEpoll with what
+// BEHAVIOUR.md asks of the kernel (SO_TIMESTAMP on each accepted socket, contractReceive()).
+enum class QtFloor { PerDescriptor, OneEpoll, OneEpollContract };
 ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoes);
 
 } // namespace bench

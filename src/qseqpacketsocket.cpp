@@ -449,8 +449,10 @@ void QSeqpacketSocketPrivate::fillIfEmpty()
     const QSeqpacketReceiver::ReadResult result = receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
     handleReadResult(result);
     // Called from inside a receive or query: packetReady() and the end of the connection wait
-    // for the event loop (or a waitFor...() call).
-    if (result.packets > 1 || input.endPending)
+    // for the event loop (or a waitFor...() call). Inside packetReady() the emitting loop itself
+    // announces what this read brought (it emits again while packets wait and the slot takes
+    // some); a posted call there would cost every refill an event and a wake-up write.
+    if ((result.packets > 1 && !dispatch.emitting) || input.endPending)
         schedulePendingWork();
 }
 

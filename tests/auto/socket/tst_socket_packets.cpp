@@ -51,6 +51,7 @@ private Q_SLOTS:
     void requestResponseOfChangingSizes();
     void packetReadyNotRepeatedWhenNothingRead();
     void receiveQueueIsBoundedAndRefills();
+    void drainingSlotCostsNoPostedEvent();
     void unreadSocketDoesNotSpin();
 
 private:
@@ -720,6 +721,56 @@ void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
     QVERIFY2(problem.isEmpty(), problem.constData());
     QCOMPARE(::ioctl(raw.get(), SIOCOUTQ, &unread), 0);
     QCOMPARE(unread, 0);
+}
+
+namespace {
+
+// Counts the queued calls (QEvent::MetaCall) posted to an object.
+class MetaCallCounter : public QObject
+{
+public:
+    explicit MetaCallCounter(QObject *watched) { watched->installEventFilter(this); }
+    int calls = 0;
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override
+    {
+        if (event->type() == QEvent::MetaCall)
+            ++calls;
+        return false;
+    }
+};
+
+} // namespace
+
+void tst_SocketPackets::drainingSlotCostsNoPostedEvent()
+{
+    // 300 packets wait: the first read takes a queue's worth (256), and the slot, draining,
+    // makes the socket read the rest from inside packetReady(). The emitting loop delivers those
+    // itself: no queued call (an event and an event-loop wake-up) is posted for them.
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const int sndbuf = 4 * 1024 * 1024;
+    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+    const int count = 300;
+    for (int i = 0; i < count; ++i)
+        QVERIFY2(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)), qPrintable(QString::number(i)));
+
+    MetaCallCounter posted(&socket);
+    QList<QSeqpacketPacket> all;
+    int emissions = 0;
+    connect(&socket, &QSeqpacketSocket::packetReady, &socket, [&] {
+        ++emissions;
+        for (QSeqpacketPacket packet = socket.receivePacket(); packet.isValid(); packet = socket.receivePacket())
+            all << packet;
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(all.size(), count, LongTimeout);
+    QCoreApplication::processEvents();
+    QCOMPARE(emissions, 1);
+    QCOMPARE(posted.calls, 0);
+    const QByteArray problem = checkSequence(dataOf(all), 0, 13);
+    QVERIFY2(problem.isEmpty(), problem.constData());
 }
 
 namespace {
