@@ -138,8 +138,20 @@ QSeqpacketAddress QSeqpacketAddressPrivate::make(QSeqpacketAddress::Kind kind, c
     return address;
 }
 
+namespace {
+
+// Every unnamed address made by the default constructor shares one private: each socket holds
+// one until it connects, and an allocation for it would cost every accepted connection one.
+QSharedDataPointer<QSeqpacketAddressPrivate> unnamedAddress()
+{
+    static const QSharedDataPointer<QSeqpacketAddressPrivate> shared(new QSeqpacketAddressPrivate);
+    return shared;
+}
+
+} // namespace
+
 QSeqpacketAddress::QSeqpacketAddress()
-    : d(new QSeqpacketAddressPrivate)
+    : d(unnamedAddress())
 {
 }
 

@@ -122,11 +122,13 @@ bool QSeqpacketEventHub::isCurrent() const
 
 quint64 QSeqpacketEventHub::add(QSeqpacketWatch *watch, int fd, quint32 events, int *error)
 {
-    const quint64 registration = nextRegistration++;
+    quint32 serial = nextSerial++;
+    if (serial == 0) // wrapped: 0 is "no registration" to the watch
+        serial = nextSerial++;
+    const quint64 registration = (quint64(serial) << 32) | quint32(fd);
     if (!controlEventSet(set, EPOLL_CTL_ADD, fd, events, registration, error))
         return 0;
-    watches.insert(registration, watch);
-    registrationOfDescriptor.insert(fd, registration);
+    registrations.insert(fd, Registration { registration, watch });
     return registration;
 }
 
@@ -137,16 +139,21 @@ bool QSeqpacketEventHub::modify(quint64 registration, int fd, quint32 events, in
 
 void QSeqpacketEventHub::remove(quint64 registration, int fd)
 {
-    watches.remove(registration);
-    const auto it = registrationOfDescriptor.constFind(fd);
-    if (it == registrationOfDescriptor.cend() || it.value() != registration)
+    const auto it = registrations.constFind(fd);
+    if (it == registrations.cend() || it->id != registration)
         return; // that descriptor was closed and has been registered anew since
-    registrationOfDescriptor.erase(it);
+    registrations.erase(it);
     if (!isCurrent())
         return;
     int errorNumber = 0;
     if (!controlEventSet(set, EPOLL_CTL_DEL, fd, 0, 0, &errorNumber))
         qCDebug(lcSeqpacket) << "epoll_ctl(EPOLL_CTL_DEL) of descriptor" << fd << "failed:" << errorNumber;
+}
+
+QSeqpacketWatch *QSeqpacketEventHub::watchOf(quint64 registration) const
+{
+    const auto it = registrations.constFind(int(quint32(registration)));
+    return it != registrations.cend() && it->id == registration ? it->watch : nullptr;
 }
 
 void QSeqpacketEventHub::dispatch()
@@ -168,10 +175,10 @@ void QSeqpacketEventHub::dispatch()
         const quint64 registration = events[i].data.u64;
         const quint32 happened = events[i].events;
         // Each handler may delete any watch, this one included: look it up again each time.
-        QSeqpacketWatch *watch = watches.value(registration);
+        QSeqpacketWatch *watch = watchOf(registration);
         if (watch && watch->wantsRead() && (happened & (EPOLLIN | EPOLLHUP | EPOLLERR)))
             watch->readyRead();
-        watch = watches.value(registration);
+        watch = watchOf(registration);
         // A hang-up with only writing asked for goes to the writer, who learns of it from send.
         if (watch && watch->wantsWrite() && (happened & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
             watch->readyWrite();

@@ -52,9 +52,17 @@ private:
     int set;
     unsigned generation; // of fork(): see isCurrent()
     QSeqpacketNotifier *notifier = nullptr;
-    QHash<quint64, QSeqpacketWatch *> watches;
-    QHash<int, quint64> registrationOfDescriptor; // so that a stale remove() cannot undo a newer add()
-    quint64 nextRegistration = 1;
+    // A registration is its descriptor (low 32 bits) and a serial number (high 32 bits): events
+    // and remove() calls of an earlier registration of the same descriptor number (closed and
+    // reused since) do not match the newer one. One map by descriptor serves both.
+    struct Registration
+    {
+        quint64 id;
+        QSeqpacketWatch *watch;
+    };
+    QHash<int, Registration> registrations;
+    quint32 nextSerial = 1;
+    QSeqpacketWatch *watchOf(quint64 registration) const;
     int users = 0;
     int dispatching = 0; // depth: a handler may run a nested event loop
 };

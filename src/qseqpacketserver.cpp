@@ -489,11 +489,12 @@ void QSeqpacketServer::close()
         removeIfSameFile(d->address.nativePath(), d->file, &ignored);
         d->ownsFile = false;
     }
-    for (const QPointer<QSeqpacketSocket> &socket : std::as_const(d->pending)) {
-        if (socket && socket->parent() == this)
-            delete socket.data();
+    const QList<QSeqpacketSocket *> notTaken = std::exchange(d->pending, {});
+    for (QSeqpacketSocket *socket : notTaken) {
+        QSeqpacketSocketPrivate::get(socket)->pendingIn = nullptr;
+        if (socket->parent() == this)
+            delete socket;
     }
-    d->pending.clear();
 }
 
 bool QSeqpacketServer::isListening() const
@@ -557,19 +558,17 @@ int QSeqpacketServer::maxPendingConnections() const
 bool QSeqpacketServer::hasPendingConnections() const
 {
     Q_D(const QSeqpacketServer);
-    for (const QPointer<QSeqpacketSocket> &socket : d->pending) {
-        if (socket)
-            return true;
-    }
-    return false;
+    return !d->pending.isEmpty();
 }
 
 QSeqpacketSocket *QSeqpacketServer::nextPendingConnection()
 {
     Q_D(QSeqpacketServer);
     QSeqpacketSocket *next = nullptr;
-    while (!next && !d->pending.isEmpty())
-        next = d->pending.takeFirst().data(); // skips any the application deleted already
+    if (!d->pending.isEmpty()) {
+        next = d->pending.takeFirst();
+        QSeqpacketSocketPrivate::get(next)->pendingIn = nullptr;
+    }
     d->updateNotifier(); // room again: accept those waiting in the backlog
     return next;
 }
@@ -728,5 +727,19 @@ void QSeqpacketServer::addPendingConnection(QSeqpacketSocket *socket)
         d->countConnection(socket, *d->acceptingUser);
         d->acceptingUser.reset(); // one connection per accept
     }
+    if (!socket)
+        return;
+    QSeqpacketServer *&pendingIn = QSeqpacketSocketPrivate::get(socket)->pendingIn;
+    if (pendingIn == this)
+        return;
+    if (pendingIn)
+        QSeqpacketServerPrivate::forgetPending(pendingIn, socket);
+    pendingIn = this;
     d->pending.append(socket);
+}
+
+void QSeqpacketServerPrivate::forgetPending(QSeqpacketServer *server, QSeqpacketSocket *socket)
+{
+    QSeqpacketSocketPrivate::get(socket)->pendingIn = nullptr;
+    get(server)->pending.removeOne(socket);
 }

@@ -48,7 +48,12 @@ public:
     QSeqpacketServer::SocketOptions options = QSeqpacketServer::NoOptions;
     int backlog = 128;
     int maxPending = 30;
-    QList<QPointer<QSeqpacketSocket>> pending;
+    // Sockets accepted and not yet taken. Each knows it is here (its pendingIn), so that one the
+    // application deletes meanwhile leaves the list (forgetPending()) without the QPointer that
+    // would cost every connection an allocation of its shared reference count.
+    QList<QSeqpacketSocket *> pending;
+    static void forgetPending(QSeqpacketServer *server, QSeqpacketSocket *socket);
+    static QSeqpacketServerPrivate *get(QSeqpacketServer *server) { return server->d_func(); }
     // Whether the peer of the accepted \a fd may connect: the filters and the per-user limit.
     // False where it may not, or where a filter deleted the server (then *serverGone is set).
     bool admit(int fd, bool *serverGone);

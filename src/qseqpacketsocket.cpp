@@ -3,13 +3,13 @@
 #include "qseqpacketsocket_p.h"
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketpacket_p.h"
+#include "qseqpacketserver_p.h"
 #include "qseqpacketsystem_p.h"
 #include "qseqpacketwatch_p.h"
 
 #include <QtCore/qabstracteventdispatcher.h>
 #include <QtCore/qdebug.h>
 #include <QtCore/qmetaobject.h>
-#include <QtCore/qpointer.h>
 #include <QtCore/qthread.h>
 #include <QtCore/qtimer.h>
 
@@ -107,7 +107,7 @@ void QSeqpacketSocketPrivate::ensureWatch()
     Q_Q(QSeqpacketSocket);
     if (watch || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
-    watch = std::make_unique<QSeqpacketWatch>([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
+    watch.emplace([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
 }
 
 void QSeqpacketSocketPrivate::updateNotifiers()
@@ -238,7 +238,7 @@ void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, c
     fd = newFd;
     connectAddress = server;
     connectRetryInterval = 1;
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     setState(S::ConnectingState);
     if (!guard)
         return;
@@ -267,7 +267,7 @@ void QSeqpacketSocketPrivate::failConnecting(const QString &operation, int errno
     closeDescriptor(fd);
     fd = -1;
     updateNotifiers();
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     setErrorAndEmit(operation, errnoValue);
     if (guard)
         setState(QSeqpacketSocket::UnconnectedState);
@@ -288,7 +288,7 @@ void QSeqpacketSocketPrivate::attemptConnect()
     }
     if (connectRetryTimer)
         connectRetryTimer->stop();
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     const bool adopted = adoptConnected(fd, QStringLiteral("connectToServer"));
     if (!guard)
         return;
@@ -336,7 +336,7 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
     Q_Q(QSeqpacketSocket);
     // A slot of errorOccurred() may delete the socket: nothing of it is touched after that (the
     // callers check their own guard).
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     if (result.endOfInput) {
         input.ended = true;
         input.endPending = true;
@@ -396,7 +396,7 @@ void QSeqpacketSocketPrivate::resumeAfterTransientFailure()
     const bool wasWriting = output.paused;
     const bool wasReading = input.paused;
     input.paused = output.paused = false;
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     if (wasWriting)
         flushQueue();
     if (guard && wasReading)
@@ -412,7 +412,7 @@ void QSeqpacketSocketPrivate::readAndDispatch(ReadLimit limit)
         updateNotifiers();
         return;
     }
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     const QSeqpacketReceiver::ReadResult result = limit == ReadLimit::Unlimited
             ? receiver.readFromKernel(fd, -1, -1)
             : receiver.readFromKernel(fd, receiveQueuePackets, receiveQueueBytes);
@@ -465,7 +465,7 @@ void QSeqpacketSocketPrivate::schedulePendingWork()
     QMetaObject::invokeMethod(q, [this] {
         Q_Q(QSeqpacketSocket);
         dispatch.workScheduled = false;
-        QPointer<QSeqpacketSocket> guard(q);
+        QSeqpacketDeletionGuard guard(guards);
         if (!receiver.isEmpty())
             emitPacketReady();
         if (guard && input.endPending)
@@ -478,7 +478,7 @@ void QSeqpacketSocketPrivate::emitPacketReady()
     Q_Q(QSeqpacketSocket);
     if (dispatch.emitting)
         return; // a slot that waits for packets gets them through its own loop
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     dispatch.emitting = true;
     dispatch.refilled = false;
     while (!receiver.isEmpty()) {
@@ -564,7 +564,7 @@ void QSeqpacketSocketPrivate::processEndOfInput()
     if (input.shutdownByUs && !peerGone)
         return; // our own shutdown(ShutdownRead): the connection goes on for sending
 
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     int errorNumber = 0;
     if (intOption(fd, SOL_SOCKET, SO_ERROR, &errorNumber) == ECONNRESET) {
         reportReset();
@@ -757,7 +757,7 @@ void QSeqpacketSocketPrivate::reportWritten(qint64 count)
 void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &operation, bool withDescriptors)
 {
     Q_Q(QSeqpacketSocket);
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     if (errorNumber == EINVAL && withDescriptors) {
         // sendmsg() refuses a control message only for its descriptors.
         setErrorAndEmit(QSeqpacketSocket::TooManyDescriptorsError, describe(operation, errorNumber));
@@ -789,7 +789,7 @@ void QSeqpacketSocketPrivate::flushQueue()
     Q_Q(QSeqpacketSocket);
     if (fd < 0)
         return;
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     while (!sender.isEmpty()) {
         const QSeqpacketSender::FlushResult result = sender.flush(fd);
         if (result.written > 0 || unreportedWritten > 0) {
@@ -860,7 +860,7 @@ void QSeqpacketSocketPrivate::closeConnection()
     sender.clear();
     input.ended = true;
     input.endPending = false;
-    QPointer<QSeqpacketSocket> guard(q);
+    QSeqpacketDeletionGuard guard(guards);
     setState(QSeqpacketSocket::UnconnectedState);
     if (guard && wasConnected)
         emit q->disconnected();
@@ -921,6 +921,8 @@ QSeqpacketSocket::QSeqpacketSocket(QObject *parent)
 QSeqpacketSocket::~QSeqpacketSocket()
 {
     Q_D(QSeqpacketSocket);
+    if (d->pendingIn) // deleted before the server's nextPendingConnection() handed it out
+        QSeqpacketServerPrivate::forgetPending(d->pendingIn, this);
     // No signals from a destructor: just let everything go.
     if (d->fd >= 0) {
         if (d->watch)
@@ -1386,7 +1388,7 @@ void QSeqpacketSocket::disconnectFromServer()
     case ConnectedState:
         break;
     }
-    QPointer<QSeqpacketSocket> guard(this);
+    QSeqpacketDeletionGuard guard(d->guards);
     d->setState(ClosingState);
     if (!guard)
         return;
@@ -1485,7 +1487,7 @@ bool QSeqpacketSocket::waitForPacket(QDeadlineTimer deadline)
 bool QSeqpacketSocket::waitForPacketsWritten(QDeadlineTimer deadline)
 {
     Q_D(QSeqpacketSocket);
-    QPointer<QSeqpacketSocket> guard(this);
+    QSeqpacketDeletionGuard guard(d->guards);
     // Packets sendPacket() handed to the kernel at once count as written now.
     d->reportWritten(0);
     if (!guard)

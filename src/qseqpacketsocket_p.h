@@ -3,6 +3,7 @@
 #define QSEQPACKETSOCKET_P_H
 
 #include "qseqpacketsocket.h"
+#include "qseqpacketdeletionguard_p.h"
 #include "qseqpacketreceiver_p.h"
 #include "qseqpacketsender_p.h"
 #include "qseqpacketwatch_p.h"
@@ -16,6 +17,7 @@
 #include <memory>
 #include <optional>
 
+class QSeqpacketServer;
 class QTimer;
 struct iovec;
 struct ucred;
@@ -35,6 +37,7 @@ public:
     enum class WaitInterest { WritesOnly, ReadsAndWrites };
 
     explicit QSeqpacketSocketPrivate(QSeqpacketSocket *q) : q_ptr(q) {}
+    ~QSeqpacketSocketPrivate() { QSeqpacketDeletionGuard::ownerDestroyed(guards); }
 
     static QSeqpacketSocketPrivate *get(QSeqpacketSocket *socket) { return socket->d_func(); }
 
@@ -133,7 +136,9 @@ public:
     QSeqpacketSocket::SocketError error = QSeqpacketSocket::NoError;
     QString errorString;
 
-    std::unique_ptr<QSeqpacketWatch> watch; // where the thread has an event loop
+    // Where the thread has an event loop. Held here, not allocated: one allocation less per
+    // accepted connection.
+    std::optional<QSeqpacketWatch> watch;
 
     QTimer *connectRetryTimer = nullptr;
     QSeqpacketAddress connectAddress;
@@ -174,6 +179,11 @@ public:
         bool refilled = false;     // the kernel was read for a packetReady() slot, see fillIfEmpty()
         bool workScheduled = false; // schedulePendingWork() has a call in the event queue
     } dispatch;
+
+    // The guards of the calls in progress that emit signals: a slot may delete the socket.
+    QSeqpacketDeletionGuard *guards = nullptr;
+    // The server whose pending connections hold this socket, if any (see QSeqpacketServerPrivate).
+    QSeqpacketServer *pendingIn = nullptr;
 
     // ECONNRESET is reported once a connection, by whichever direction meets it first.
     bool resetReported = false;

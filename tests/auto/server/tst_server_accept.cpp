@@ -89,6 +89,7 @@ private Q_SLOTS:
     void negativeSettingsRefused();
     void burstTakenFromNewConnection();
     void deletedInNewConnectionBetweenRounds();
+    void pendingSocketsDeletedBeforeTaken();
     void waitForNewConnection();
     void waitForNewConnectionInThreadWithoutEventLoop();
 
@@ -280,6 +281,72 @@ void tst_ServerAccept::negativeSettingsRefused()
     server.setMaxConnectionsPerUser(0);
     QCOMPARE(server.maxConnectionsPerUser(), 0);
     QVERIFY2(server.listen(QSeqpacketAddress()), qPrintable(server.errorString()));
+}
+
+void tst_ServerAccept::pendingSocketsDeletedBeforeTaken()
+{
+    // Three connections wait; the application deletes the second (a child of the server, as
+    // every accepted socket is) before taking any. nextPendingConnection() hands out the other
+    // two, in order, and nothing else.
+    QSeqpacketServer server;
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("deleted-pending"))),
+             qPrintable(server.errorString()));
+    const QByteArray address = '@' + server.serverAddress().abstractName();
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < 3; ++i) {
+        clients.emplace_back(rawConnect(address));
+        QVERIFY(clients.back().isValid());
+        QVERIFY(TestUtil::rawSend(clients.back().get(), "client-" + QByteArray::number(i)));
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(server.findChildren<QSeqpacketSocket *>().size(), 3, WaitMs);
+    const QList<QSeqpacketSocket *> accepted = server.findChildren<QSeqpacketSocket *>();
+    QSeqpacketSocket *second = nullptr;
+    for (QSeqpacketSocket *socket : accepted) {
+        QVERIFY(socket->waitForPacket(WaitMs));
+        if (socket->peekPacket().data() == "client-1")
+            second = socket;
+    }
+    QVERIFY(second);
+    delete second;
+
+    QVERIFY(server.hasPendingConnections());
+    QList<QByteArray> taken;
+    while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+        taken << socket->receivePacket().data();
+        delete socket;
+    }
+    QCOMPARE(taken, (QList<QByteArray>{"client-0", "client-2"}));
+    QVERIFY(!server.hasPendingConnections());
+
+    // A socket that is not the server's child, queued by a reimplementation of
+    // incomingConnection() (here: by hand), outlives the server that never handed it out, and
+    // goes later without touching it.
+    struct QueueingServer : QSeqpacketServer
+    {
+        using QSeqpacketServer::addPendingConnection;
+    };
+    auto *queued = new QSeqpacketSocket;
+    QueueingServer first;
+    {
+        QueueingServer other;
+        other.addPendingConnection(queued);
+        other.addPendingConnection(queued); // once only
+        QVERIFY(other.hasPendingConnections());
+        // Queued with a second server, it leaves the first one's list.
+        first.addPendingConnection(queued);
+        QVERIFY(!other.hasPendingConnections());
+        QVERIFY(other.nextPendingConnection() == nullptr);
+    }
+    QCOMPARE(first.nextPendingConnection(), queued);
+    QVERIFY(first.nextPendingConnection() == nullptr);
+    first.addPendingConnection(queued);
+    first.close(); // not its child: close() lets it go from the list, not from memory
+    QVERIFY(!first.hasPendingConnections());
+    {
+        QueueingServer gone;
+        gone.addPendingConnection(queued);
+    }
+    delete queued; // after its server: nothing to tell
 }
 
 void tst_ServerAccept::maxPendingConnections()
