@@ -302,12 +302,14 @@ public:
                 const double raw = run(tag + "/raw", [&] { return oneWay(Receiver::RawRecvmmsg, Sender::RawSendmmsg, size_t(size), n); });
                 const double qt = run(tag + "/qseqpacket", [&] { return oneWay(Receiver::QtPacket, Sender::QtSend, size_t(size), n); });
                 const double qlocal = run(tag + "/qlocalsocket", [&] { return oneWay(Receiver::QLocal, Sender::QLocalSend, size_t(size), n); });
+                const double contract = run(tag + "/contract", [&] { return oneWay(Receiver::ContractNotifier, Sender::ContractSendEach, size_t(size), n); });
                 if (!record)
                     return;
                 const std::string l = sizeLabel(size);
                 r.row(s, tag + "/raw", l + ": raw sendmmsg -> recvmmsg", "pkt/s", true, tag + "/raw", size).add(raw);
                 r.row(s, tag + "/qseqpacket", l + ": QSeqpacketSocket -> QSeqpacketSocket", "pkt/s", true, tag + "/raw", size).add(qt);
                 r.row(s, tag + "/qlocalsocket", l + ": QLocalSocket -> QLocalSocket (framed)", "pkt/s", true, tag + "/raw", size).add(qlocal);
+                r.row(s, tag + "/contract", l + ": send() each -> notifier, contract recvmmsg (contract floor)", "pkt/s", true, tag + "/raw", size).add(contract);
             });
             r.addCheck({ "sweep " + sizeLabel(size) + ": QSeqpacket -> QSeqpacket >= 0.8 x raw", tag + "/qseqpacket", tag + "/raw", Check::RatioAtLeast, 0.8 });
         }

@@ -67,6 +67,43 @@ int mmsgSend(int argc, char **argv)
     return 0;
 }
 
+// contract-send SIZE COUNT: the sending half of the sweep's contract floor. A non-blocking send()
+// per packet, as QSeqpacketSocket::sendPacket() hands each packet to the kernel at once; where the
+// kernel is full, a QSocketNotifier says when to go on. Closes when all are sent.
+int contractSend(int argc, char **argv)
+{
+    const size_t size = size_t(argNumber(argc, argv, 1));
+    const long count = argNumber(argc, argv, 2);
+    QCoreApplication app(argc, argv);
+    const std::vector<char> data = pattern(size);
+    setNonBlocking(PeerDataFd, true);
+    QSocketNotifier writable(PeerDataFd, QSocketNotifier::Write);
+    writable.setEnabled(false);
+    long sent = 0;
+    auto pump = [&] {
+        writable.setEnabled(false);
+        while (sent < count) {
+            if (::send(PeerDataFd, data.data(), size, MSG_NOSIGNAL) == -1) {
+                if (errno == EINTR)
+                    continue;
+                if (errno == EAGAIN) {
+                    writable.setEnabled(true);
+                    return;
+                }
+                fail("contract-send: send", errno);
+            }
+            ++sent;
+        }
+        ::close(PeerDataFd);
+        app.quit();
+    };
+    QObject::connect(&writable, &QSocketNotifier::activated, &app, pump);
+    sendControl(PeerControlFd, 'R');
+    readControl(PeerControlFd, 'G');
+    QMetaObject::invokeMethod(&app, pump, Qt::QueuedConnection);
+    return app.exec();
+}
+
 // stream-send SIZE COUNT [PER-WRITE]: writes 4-byte length-prefixed frames, PER-WRITE (default
 // 64) to a write(), then closes.
 int streamSend(int argc, char **argv)
@@ -510,6 +547,8 @@ int peerMain(int argc, char **argv)
         return mmsgSend(n, a);
     if (mode == "stream-send")
         return streamSend(n, a);
+    if (mode == "contract-send")
+        return contractSend(n, a);
     if (mode == "drain")
         return drain(n, a);
     if (mode == "raw-echo")

@@ -89,6 +89,9 @@ double oneWay(Receiver receiver, Sender sender, size_t size, long count)
     case Sender::QLocalSend:
         args = { "qlocal-send", std::to_string(size), std::to_string(count), std::to_string(PeerWatermark) };
         break;
+    case Sender::ContractSendEach:
+        args = { "contract-send", std::to_string(size), std::to_string(count) };
+        break;
     }
     Peer peer = spawnPeer(args, fds[1]);
     ::close(fds[1]);
@@ -188,6 +191,48 @@ double oneWay(Receiver receiver, Sender sender, size_t size, long count)
         peerGo(peer);
         runLoop(loop, "receive (QSeqpacketSocket)");
         elapsed = secondsSince(start);
+        break;
+    }
+    case Receiver::ContractNotifier: {
+        setNonBlocking(fd, true);
+        prepareContractReceive(fd);
+        constexpr size_t ControlSize = CMSG_SPACE(sizeof(timeval)) + CMSG_SPACE(sizeof(int) * 253);
+        RecvBatch batch;
+        std::vector<char> control(ControlSize * Batch);
+        QEventLoop loop;
+        QSocketNotifier notifier(fd, QSocketNotifier::Read);
+        QObject::connect(&notifier, &QSocketNotifier::activated, &loop, [&] {
+            while (got < count) {
+                for (int i = 0; i < Batch; ++i) {
+                    batch.headers[i].msg_hdr.msg_control = control.data() + size_t(i) * ControlSize;
+                    batch.headers[i].msg_hdr.msg_controllen = ControlSize;
+                }
+                int n;
+                do
+                    n = ::recvmmsg(fd, batch.headers, unsigned(std::min<long>(Batch, count - got)),
+                                   MSG_DONTWAIT | MSG_CMSG_CLOEXEC, nullptr);
+                while (n == -1 && errno == EINTR);
+                if (n == -1 && errno == EAGAIN)
+                    return;
+                if (n <= 0)
+                    fail("receive: recvmmsg", n == 0 ? EPIPE : errno);
+                for (int i = 0; i < n; ++i) {
+                    // What the contract's reader looks at in every packet: its control data.
+                    msghdr *header = &batch.headers[i].msg_hdr;
+                    if (!CMSG_FIRSTHDR(header))
+                        fail("receive: a packet without its timestamp");
+                    bytes += batch.headers[i].msg_len;
+                }
+                got += n;
+            }
+            loop.quit();
+        });
+        const Clock::time_point start = Clock::now();
+        peerGo(peer);
+        runLoop(loop, "receive (contract floor)");
+        elapsed = secondsSince(start);
+        notifier.setEnabled(false);
+        ::close(fd);
         break;
     }
     case Receiver::QLocal: {

@@ -15,13 +15,17 @@ enum class Receiver {
     RawRecvFresh,    // blocking recv loop, each packet into a newly allocated QByteArray of its size
     QtPacket,        // QSeqpacketSocket in an event loop, receivePacket()
     QtBuffer,        // QSeqpacketSocket in an event loop, receivePacket(char *, ...)
-    QLocal           // QLocalSocket in an event loop parsing 4-byte length-prefixed frames
+    QLocal,          // QLocalSocket in an event loop parsing 4-byte length-prefixed frames
+    ContractNotifier // the contract floor: a QSocketNotifier, SO_TIMESTAMP on, non-blocking recvmmsg
+                     // with room for each packet's timestamp and 253 descriptors, until EAGAIN
 };
 enum class Sender {
     RawSendmmsg,     // peer: sendmmsg batches of 64 (stream-send for QLocal: 64 frames to a write())
     RawSendEach,     // peer (QLocal only): one frame to a write()
     QtSend,          // peer: QSeqpacketSocket::sendPacket(), at most 256 KiB queued
-    QLocalSend       // peer: QLocalSocket::write() of frames, at most 256 KiB buffered
+    QLocalSend,      // peer: QLocalSocket::write() of frames, at most 256 KiB buffered
+    ContractSendEach // peer: the contract floor: a non-blocking send() per packet, as sendPacket()
+                     // must hand each to the kernel at once; a QSocketNotifier when it is full
 };
 double oneWay(Receiver receiver, Sender sender, size_t size, long count);
 

@@ -3,6 +3,7 @@
 #define QSEQPACKETPACKET_P_H
 
 #include "qseqpacketpacket.h"
+#include "qseqpacketpacketpool_p.h"
 
 #include <QtCore/qshareddata.h>
 
@@ -19,6 +20,10 @@ public:
     bool truncated = false;
     bool fdsTruncated = false;
     bool sendCredentials = false; // setCredentials(): credentials go out with the packet
+
+    // One per packet received: from the thread's pool, see QSeqpacketPacketPool.
+    static void *operator new(std::size_t size) { return QSeqpacketPacketPool::allocate(size); }
+    static void operator delete(void *block, std::size_t size) noexcept { QSeqpacketPacketPool::release(block, size); }
 
     // A packet as it came off the socket.
     // Moves data and descriptors in: no reference counts touched on the way (each an atomic

@@ -2,8 +2,11 @@
 #include <QSeqpacketPacket>
 
 #include <QtCore/QDebug>
+#include <QtCore/QThread>
 #include <QtCore/QVariant>
 #include <QtTest/QtTest>
+
+#include <malloc.h>
 
 #include "testutil.h"
 
@@ -25,6 +28,7 @@ private Q_SLOTS:
     void copyMoveSwap();
     void variant();
     void debugOutput();
+    void packetsOfEndedThreadsLeaveNoMemory();
 
 private:
     QMap<int, QByteArray> m_fdsAtStart;
@@ -179,6 +183,49 @@ void tst_QSeqpacketPacket::debugOutput()
     QDebug(&invalid) << QSeqpacketPacket();
     QVERIFY(!invalid.trimmed().isEmpty());
     QVERIFY(invalid != out);
+}
+
+namespace {
+
+long long heapInUse()
+{
+    const struct mallinfo2 info = ::mallinfo2();
+    return (long long)(info.uordblks + info.hblkhd);
+}
+
+// A thread that makes packets and drops them, some of them made in the thread that started it.
+void packetsInAThread(QList<QSeqpacketPacket> fromOutside)
+{
+    std::unique_ptr<QThread> thread(QThread::create([outside = std::move(fromOutside)]() mutable {
+        QList<QSeqpacketPacket> own;
+        for (int i = 0; i < 300; ++i)
+            own << QSeqpacketPacket(QByteArray(16, char('a' + i % 26)));
+        own.clear();
+        outside.clear(); // made in another thread, let go here
+    }));
+    thread->start();
+    thread->wait();
+}
+
+} // namespace
+
+void tst_QSeqpacketPacket::packetsOfEndedThreadsLeaveNoMemory()
+{
+    // Packet privates are kept per thread for reuse (QSeqpacketPacketPool); a thread's keep is
+    // freed when it ends, blocks it frees that another thread made included. Forty threads that
+    // each kept a few hundred would hold more than a megabyte.
+    const auto made = [] {
+        QList<QSeqpacketPacket> list;
+        for (int i = 0; i < 300; ++i)
+            list << QSeqpacketPacket(QByteArray(16, 'x'));
+        return list;
+    };
+    packetsInAThread(made()); // the first thread's one-time costs before the count
+    const long long before = heapInUse();
+    for (int i = 0; i < 40; ++i)
+        packetsInAThread(made());
+    const long long grown = heapInUse() - before;
+    QVERIFY2(grown < 256 * 1024, qPrintable(QStringLiteral("%1 bytes more after 40 threads").arg(grown)));
 }
 
 QTEST_GUILESS_MAIN(tst_QSeqpacketPacket)
