@@ -327,6 +327,8 @@ void tst_ServerAccept::pendingSocketsDeletedBeforeTaken()
     };
     auto *queued = new QSeqpacketSocket;
     QueueingServer first;
+    first.addPendingConnection(nullptr); // nothing to queue
+    QVERIFY(!first.hasPendingConnections());
     {
         QueueingServer other;
         other.addPendingConnection(queued);
