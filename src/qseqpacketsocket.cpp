@@ -732,11 +732,15 @@ void QSeqpacketSocketPrivate::countWrittenLater(qint64 count)
 {
     Q_Q(QSeqpacketSocket);
     unreportedWritten += count;
+    // A report already waiting in the event queue takes these too: asked first, as it is the
+    // common case of a burst (whether the signal is connected costs ~50 instructions to ask).
+    if (writtenReportScheduled)
+        return;
     // Nobody listens: no event to post on every send; the first connection hears of these
     // packets (connectNotify()).
     if (!packetsWrittenIsConnected())
         return;
-    if (writtenReportScheduled || !QAbstractEventDispatcher::instance(q->thread()))
+    if (!QAbstractEventDispatcher::instance(q->thread()))
         return; // without an event loop the next waitFor...() call reports them
     writtenReportScheduled = true;
     QMetaObject::invokeMethod(q, [this] {
