@@ -686,6 +686,29 @@ void tst_SocketPackets::packetReadyNotRepeatedWhenNothingRead()
     QVERIFY(checkSequence(dataOf(all), 0, 20).isEmpty());
 }
 
+namespace {
+
+// Room in the raw peer's send buffer for a burst of a few hundred small packets, more than the
+// default buffer holds.
+bool roomForBurst(int fd)
+{
+    const int sndbuf = 4 * 1024 * 1024;
+    return ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf) == 0;
+}
+
+// Sends the sequenced 13-byte packets from..to-1 (checkSequence(..., 13) checks them); the index
+// of the first that could not be sent, or -1.
+int sendSequence(int fd, int from, int to)
+{
+    for (int i = from; i < to; ++i) {
+        if (!TestUtil::rawSend(fd, TestUtil::sequencedPayload(i, 13)))
+            return i;
+    }
+    return -1;
+}
+
+} // namespace
+
 void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
 {
     // 300 packets wait in the kernel before the socket first reads: it takes a bounded number
@@ -693,12 +716,11 @@ void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
     QSeqpacketSocket socket;
     UniqueFd raw;
     QVERIFY(adoptRawPair(&socket, &raw));
-    const int sndbuf = 4 * 1024 * 1024;
-    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+    QVERIFY(roomForBurst(raw.get()));
     QVERIFY(::fcntl(raw.get(), F_SETFL, ::fcntl(raw.get(), F_GETFL) | O_NONBLOCK) == 0);
     const int count = 300;
-    for (int i = 0; i < count; ++i)
-        QVERIFY2(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)), qPrintable(QString::number(i)));
+    const int notSent = sendSequence(raw.get(), 0, count);
+    QVERIFY2(notSent == -1, qPrintable(QString::number(notSent)));
 
     SignalLog log(&socket); // reads nothing
     QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 1, LongTimeout);
@@ -751,11 +773,10 @@ void tst_SocketPackets::drainingSlotCostsNoPostedEvent()
     QSeqpacketSocket socket;
     UniqueFd raw;
     QVERIFY(adoptRawPair(&socket, &raw));
-    const int sndbuf = 4 * 1024 * 1024;
-    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
+    QVERIFY(roomForBurst(raw.get()));
     const int count = 300;
-    for (int i = 0; i < count; ++i)
-        QVERIFY2(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)), qPrintable(QString::number(i)));
+    const int notSent = sendSequence(raw.get(), 0, count);
+    QVERIFY2(notSent == -1, qPrintable(QString::number(notSent)));
 
     MetaCallCounter posted(&socket);
     QList<QSeqpacketPacket> all;
@@ -800,16 +821,13 @@ void tst_SocketPackets::unreadSocketDoesNotSpin()
     UniqueFd raw;
     QVERIFY(adoptRawPair(&socket, &raw));
     SignalLog log(&socket); // reads nothing
-    const int sndbuf = 4 * 1024 * 1024;
-    QCOMPARE(::setsockopt(raw.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
-    for (int i = 0; i < 3; ++i)
-        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)));
+    QVERIFY(roomForBurst(raw.get()));
+    QCOMPARE(sendSequence(raw.get(), 0, 3), -1);
     QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 1, LongTimeout);
     int wakeUps = wakeUpsDuring(300);
     QVERIFY2(wakeUps < 100, qPrintable(QStringLiteral("%1 wake-ups with 3 unread packets").arg(wakeUps)));
 
-    for (int i = 3; i < 300; ++i)
-        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(i, 13)));
+    QCOMPARE(sendSequence(raw.get(), 3, 300), -1);
     QTRY_COMPARE_WITH_TIMEOUT(log.packetReadyCalls, 2, LongTimeout);
     wakeUps = wakeUpsDuring(300);
     QVERIFY2(wakeUps < 100, qPrintable(QStringLiteral("%1 wake-ups with a full receive queue").arg(wakeUps)));
