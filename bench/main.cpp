@@ -303,6 +303,9 @@ public:
                 const double qt = run(tag + "/qseqpacket", [&] { return oneWay(Receiver::QtPacket, Sender::QtSend, size_t(size), n); });
                 const double qlocal = run(tag + "/qlocalsocket", [&] { return oneWay(Receiver::QLocal, Sender::QLocalSend, size_t(size), n); });
                 const double contract = run(tag + "/contract", [&] { return oneWay(Receiver::ContractNotifier, Sender::ContractSendEach, size_t(size), n); });
+                // Each end alone against the contract floor's other end: which side sets the rate.
+                const double receiving = run(tag + "/qseqpacket-receiver", [&] { return oneWay(Receiver::QtPacket, Sender::ContractSendEach, size_t(size), n); });
+                const double sending = run(tag + "/qseqpacket-sender", [&] { return oneWay(Receiver::ContractNotifier, Sender::QtSend, size_t(size), n); });
                 if (!record)
                     return;
                 const std::string l = sizeLabel(size);
@@ -310,6 +313,8 @@ public:
                 r.row(s, tag + "/qseqpacket", l + ": QSeqpacketSocket -> QSeqpacketSocket", "pkt/s", true, tag + "/raw", size).add(qt);
                 r.row(s, tag + "/qlocalsocket", l + ": QLocalSocket -> QLocalSocket (framed)", "pkt/s", true, tag + "/raw", size).add(qlocal);
                 r.row(s, tag + "/contract", l + ": send() each -> notifier, contract recvmmsg (contract floor)", "pkt/s", true, tag + "/raw", size).add(contract);
+                r.row(s, tag + "/qseqpacket-receiver", l + ": send() each -> QSeqpacketSocket (its receiving alone)", "pkt/s", true, tag + "/raw", size).add(receiving);
+                r.row(s, tag + "/qseqpacket-sender", l + ": QSeqpacketSocket -> contract receiver (its sending alone)", "pkt/s", true, tag + "/raw", size).add(sending);
             });
             r.addCheck({ "sweep " + sizeLabel(size) + ": QSeqpacket -> QSeqpacket >= 0.8 x raw", tag + "/qseqpacket", tag + "/raw", Check::RatioAtLeast, 0.8 });
         }

@@ -103,7 +103,7 @@ public:
 
 private:
     friend class QSeqpacketPacketPrivate;
-    explicit QSeqpacketPacket(QSeqpacketPacketPrivate *dd);
+    explicit QSeqpacketPacket(QSeqpacketPacketPrivate *dd); // adopts dd, its count already 1
     QSharedDataPointer<QSeqpacketPacketPrivate> d;
 };
 

@@ -51,7 +51,7 @@ echo "== fuzz: building in $FUZZ_DIR with clang"
 CC=clang CXX=clang++ cmake -S "$REPO_ROOT" -B "$FUZZ_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DQSEQPACKET_BUILD_FUZZERS=ON -DQSEQPACKET_SANITIZE="address;undefined" \
     -DQSEQPACKET_BUILD_TESTS=OFF -DQSEQPACKET_BUILD_EXAMPLES=OFF -DQSEQPACKET_BUILD_BENCHMARKS=OFF \
-    -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_INSTALL=OFF >/dev/null
+    -DQSEQPACKET_BUILD_QML=OFF -DQSEQPACKET_INSTALL=OFF -DQSEQPACKET_LTO=OFF >/dev/null
 cmake --build "$FUZZ_DIR" -j2 --target "${targets[@]}"
 
 export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=1"

@@ -34,15 +34,29 @@ public:
     // The \a length bytes written at next(), as a QByteArray sharing the chunk.
     QByteArray take(qsizetype length)
     {
-        char *const at = base + used;
-        at[length] = '\0';
-        used += length + 1;
         QByteArray::DataPointer &shared = chunk.data_ptr();
         shared.d_ptr()->ref();
-        return QByteArray(QByteArray::DataPointer(shared.d_ptr(), at, length));
+        return slice(length);
+    }
+    // The same, for a caller whose slices all stay in this thread until it lets go of the chunk
+    // (a batch being read): the count rises without an atomic operation, as no other thread can
+    // hold a reference that it could drop meanwhile.
+    QByteArray takeWhileLocal(qsizetype length)
+    {
+        QByteArray::DataPointer &shared = chunk.data_ptr();
+        shared.d_ptr()->ref_.storeRelaxed(shared.d_ptr()->ref_.loadRelaxed() + 1);
+        return slice(length);
     }
 
 private:
+    QByteArray slice(qsizetype length)
+    {
+        char *const at = base + used;
+        at[length] = '\0';
+        used += length + 1;
+        return QByteArray(QByteArray::DataPointer(chunk.data_ptr().d_ptr(), at, length));
+    }
+
     QByteArray chunk;
     char *base = nullptr;
     qsizetype used = 0;

@@ -24,7 +24,7 @@ QSeqpacketPacket::QSeqpacketPacket(const QByteArray &data, const QList<QSeqpacke
 }
 
 QSeqpacketPacket::QSeqpacketPacket(QSeqpacketPacketPrivate *dd)
-    : d(dd)
+    : d(dd, QAdoptSharedDataTag())
 {
 }
 
@@ -32,16 +32,21 @@ QSeqpacketPacket::QSeqpacketPacket(const QSeqpacketPacket &other) = default;
 QSeqpacketPacket::QSeqpacketPacket(QSeqpacketPacket &&other) noexcept = default;
 QSeqpacketPacket &QSeqpacketPacket::operator=(const QSeqpacketPacket &other) = default;
 QSeqpacketPacket &QSeqpacketPacket::operator=(QSeqpacketPacket &&other) noexcept = default;
-QSeqpacketPacket::~QSeqpacketPacket() = default;
+QSeqpacketPacket::~QSeqpacketPacket()
+{
+    if (QSeqpacketPacketPrivate *p = d.take())
+        QSeqpacketPacketPrivate::release(p);
+}
 
-QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(QByteArray &&data,
-                                                       QList<QSeqpacketFileDescriptor> &&fds,
-                                                       bool fdsTruncated,
-                                                       const QSeqpacketCredentials &credentials,
-                                                       const QSeqpacketFileDescriptor &processFd,
-                                                       qint64 receivedAt)
+QSeqpacketPacketPrivate *QSeqpacketPacketPrivate::newReceived(QByteArray &&data,
+                                                              QList<QSeqpacketFileDescriptor> &&fds,
+                                                              bool fdsTruncated,
+                                                              const QSeqpacketCredentials &credentials,
+                                                              const QSeqpacketFileDescriptor &processFd,
+                                                              qint64 receivedAt)
 {
     auto *d = new QSeqpacketPacketPrivate;
+    d->ref.storeRelaxed(1); // this thread's alone until the queue gives it out
     d->data = std::move(data);
     d->fds = std::move(fds);
     d->received = true;
@@ -51,7 +56,7 @@ QSeqpacketPacket QSeqpacketPacketPrivate::makeReceived(QByteArray &&data,
     if (processFd.isValid())
         d->processFd = processFd;
     d->receivedAt = receivedAt;
-    return QSeqpacketPacket(d);
+    return d;
 }
 
 QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(QSeqpacketPacket packet, qint64 maxSize)
@@ -81,7 +86,7 @@ bool QSeqpacketPacket::isTruncated() const { return d->truncated; }
 
 qint64 QSeqpacketPacket::originalSize() const
 {
-    return d->originalSize >= 0 ? d->originalSize : d->data.size();
+    return d->sizeBeforeTruncation();
 }
 
 bool QSeqpacketPacket::areFileDescriptorsTruncated() const { return d->fdsTruncated; }

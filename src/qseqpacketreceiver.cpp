@@ -3,6 +3,7 @@
 #include "qseqpacketchunk_p.h"
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketpacket_p.h"
+#include "qseqpacketsmallcopy_p.h"
 #include "qseqpacketsystem_p.h"
 
 #include <atomic>
@@ -351,24 +352,22 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(QSeqpacketBatchBuff
                 }
                 chunk.start(qsizetype(qMin(qMax(wanted, stored + 1), ChunkBytes)));
             }
-            std::memcpy(chunk.next(), buffers.slot(i), stored);
-            data = chunk.take(qsizetype(stored));
+            qseqpacketCopySmall(chunk.next(), buffers.slot(i), stored);
+            data = chunk.takeWhileLocal(qsizetype(stored)); // the batch's packets are in m_queue until it returns
         } else {
             data = QByteArray(buffers.slot(i), qsizetype(stored));
         }
-        QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+        QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
                 std::move(data), std::move(control.fds), fdsTruncated, control.credentials, control.processFd, control.receivedAt);
         if (stored < length) {
             // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
-            QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
-            pd->truncated = true;
-            pd->originalSize = qint64(length);
+            packet->truncated = true;
+            packet->originalSize = qint64(length);
         }
         if (stored > SlotResidentBytes)
             buffers.discardTail(i, SlotResidentBytes);
         m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
-        m_bytes += qint64(stored);
-        m_queue.push_back(std::move(packet));
+        enqueue(packet, qint64(stored));
         ++result.packets;
     }
     return result;
@@ -423,16 +422,14 @@ Q_ALWAYS_INLINE QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readOne(QSeqp
     if (storedSize)
         *storedSize = qsizetype(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
-    QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+    QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
             std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < size_t(length)) {
         // Only a privileged sender (SO_SNDBUFFORCE) can outgrow the buffer and the slot.
-        QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
-        pd->truncated = true;
-        pd->originalSize = qint64(length);
+        packet->truncated = true;
+        packet->originalSize = qint64(length);
     }
-    m_bytes += qint64(stored);
-    m_queue.push_back(std::move(packet));
+    enqueue(packet, qint64(stored));
     result.packets = 1;
     return result;
 }
@@ -500,29 +497,45 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     const qsizetype stored = qMin<qsizetype>(qsizetype(length), data.size());
     data.truncate(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
-    QSeqpacketPacket packet = QSeqpacketPacketPrivate::makeReceived(
+    QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
             std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
     if (stored < length) {
         // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
-        QSeqpacketPacketPrivate *pd = QSeqpacketPacketPrivate::get(packet);
-        pd->truncated = true;
-        pd->originalSize = qint64(length);
+        packet->truncated = true;
+        packet->originalSize = qint64(length);
     }
-    m_bytes += stored;
-    m_queue.push_back(std::move(packet));
+    enqueue(packet, stored);
     result.packets = 1;
     return result;
 }
 
+void QSeqpacketReceiver::enqueue(QSeqpacketPacketPrivate *packet, qint64 bytes)
+{
+    m_bytes += bytes;
+    m_queue.push_back(packet);
+}
+
+QSeqpacketPacket QSeqpacketReceiver::peekHead() const
+{
+    return QSeqpacketPacketPrivate::share(m_queue.constFirst());
+}
+
+qint64 QSeqpacketReceiver::headSize() const
+{
+    return m_queue.constFirst()->sizeBeforeTruncation();
+}
+
 QSeqpacketPacket QSeqpacketReceiver::takeHead()
 {
-    QSeqpacketPacket packet = m_queue.takeFirst();
-    m_bytes -= packet.data().size();
-    return packet;
+    QSeqpacketPacketPrivate *packet = m_queue.takeFirst();
+    m_bytes -= packet->data.size();
+    return QSeqpacketPacketPrivate::adopt(packet);
 }
 
 void QSeqpacketReceiver::clear()
 {
+    for (QSeqpacketPacketPrivate *packet : std::as_const(m_queue))
+        QSeqpacketPacketPrivate::release(packet);
     m_queue.clear();
     m_bytes = 0;
 }

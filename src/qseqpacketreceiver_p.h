@@ -19,9 +19,15 @@ struct QSeqpacketBatchBuffers;
 // larger than that (twice net.core.wmem_max; reserved address space, only touched pages cost
 // memory). A larger one, from a sender with CAP_NET_ADMIN (SO_SNDBUFFORCE), is reported truncated.
 // Where the batch buffer cannot be had, each packet is read on its own into a buffer of its size.
+class QSeqpacketPacketPrivate;
+
 class QSeqpacketReceiver
 {
 public:
+    QSeqpacketReceiver() = default;
+    ~QSeqpacketReceiver() { clear(); }
+    Q_DISABLE_COPY_MOVE(QSeqpacketReceiver)
+
     struct ReadResult
     {
         int packets = 0;          // packets added to the queue
@@ -45,7 +51,10 @@ public:
     bool isEmpty() const { return m_queue.isEmpty(); }
     qsizetype count() const { return m_queue.size(); }
     qint64 bytes() const { return m_bytes; }
-    const QSeqpacketPacket &head() const { return m_queue.constFirst(); }
+    // The first packet, still queued; its size before any truncation.
+    QSeqpacketPacket peekHead() const;
+    const QSeqpacketPacketPrivate *head() const { return m_queue.constFirst(); }
+    qint64 headSize() const;
     QSeqpacketPacket takeHead();
     void clear();
 
@@ -73,9 +82,13 @@ private:
     size_t controlBudget() const;
     bool enforceDescriptorLimit(QList<QSeqpacketFileDescriptor> *fds) const;
 
+    void enqueue(QSeqpacketPacketPrivate *packet, qint64 bytes);
+
     // QList, not std::deque: an empty one allocates nothing (an idle connection's queues cost
-    // no heap), and taking the first element is O(1) in Qt 6.
-    QList<QSeqpacketPacket> m_queue;
+    // no heap), and taking the first element is O(1) in Qt 6. Privates, not packets: each entry
+    // is the queue's reference, handed to the packet that takes it (no packet moved or
+    // destroyed on the way in and out).
+    QList<QSeqpacketPacketPrivate *> m_queue;
     qint64 m_bytes = 0;
     // The size of the last packet where it was large (readLarge() then reads the next one into a
     // buffer of that size), else 0.

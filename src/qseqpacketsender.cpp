@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "qseqpacketsender_p.h"
+#include "qseqpacketsmallcopy_p.h"
 #include "qseqpacketsystem_p.h"
 
 #include <cstring>
@@ -60,7 +61,7 @@ char *appendParts(char *at, const iovec *parts, int partCount)
     for (int i = 0; i < partCount; ++i) {
         if (parts[i].iov_len == 0)
             continue; // its base may be null
-        std::memcpy(at, parts[i].iov_base, parts[i].iov_len);
+        qseqpacketCopy(at, static_cast<const char *>(parts[i].iov_base), parts[i].iov_len);
         at += parts[i].iov_len;
     }
     return at;

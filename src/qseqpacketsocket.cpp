@@ -4,6 +4,7 @@
 #include "qseqpacketlogging_p.h"
 #include "qseqpacketpacket_p.h"
 #include "qseqpacketserver_p.h"
+#include "qseqpacketsmallcopy_p.h"
 #include "qseqpacketsystem_p.h"
 #include "qseqpacketwatch_p.h"
 
@@ -116,8 +117,7 @@ void QSeqpacketSocketPrivate::updateNotifiers()
         ensureWatch();
     if (!watch)
         return;
-    const bool wantRead = fd >= 0 && !input.ended && !input.paused && receiver.count() < receiveQueuePackets
-            && receiver.bytes() < receiveQueueBytes;
+    const bool wantRead = fd >= 0 && !input.ended && !input.paused && !(input.readerBehind && queueFull());
     const bool wantWrite = fd >= 0 && !sender.isEmpty() && !output.paused;
     watch->watch(fd, wantRead, wantWrite);
 }
@@ -412,6 +412,11 @@ void QSeqpacketSocketPrivate::readAndDispatch(ReadLimit limit)
         updateNotifiers();
         return;
     }
+    if (limit == ReadLimit::QueueLimits && queueFull()) {
+        input.readerBehind = true;
+        updateNotifiers();
+        return;
+    }
     QSeqpacketDeletionGuard guard(guards);
     const QSeqpacketReceiver::ReadResult result = limit == ReadLimit::Unlimited
             ? receiver.readFromKernel(fd, -1, -1)
@@ -498,20 +503,22 @@ void QSeqpacketSocketPrivate::packetTaken(bool queueWasFull)
     ++dispatch.packetsTaken;
     // Reading stops only at the queue's limits: room again resumes it. Below them the read
     // notifier does not depend on this packet, and asking it again costs every packet a call.
-    if (queueWasFull || !watch)
+    if (queueWasFull || !watch) {
+        input.readerBehind = false;
         updateNotifiers();
+    }
 }
 
-std::optional<QSeqpacketPacket> QSeqpacketSocketPrivate::readHead(ReadMode mode)
+bool QSeqpacketSocketPrivate::queueHasPacket()
 {
-    // std::optional, not an out parameter: a default QSeqpacketPacket would allocate per packet.
     fillIfEmpty();
-    if (receiver.isEmpty())
-        return std::nullopt;
-    if (mode == ReadMode::Peek)
-        return receiver.head();
-    const bool queueWasFull = receiver.count() >= receiveQueuePackets || receiver.bytes() >= receiveQueueBytes;
-    std::optional<QSeqpacketPacket> packet(receiver.takeHead());
+    return !receiver.isEmpty();
+}
+
+QSeqpacketPacket QSeqpacketSocketPrivate::takeFromQueue()
+{
+    const bool queueWasFull = queueFull();
+    QSeqpacketPacket packet = receiver.takeHead();
     packetTaken(queueWasFull);
     return packet;
 }
@@ -523,10 +530,12 @@ QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 
                         tr("%1: the size %2 is negative").arg(readOperation(mode)).arg(maxSize));
         return QSeqpacketPacket(); // invalid: nothing received
     }
-    std::optional<QSeqpacketPacket> packet = readHead(mode);
-    if (!packet)
+    if (!queueHasPacket())
         return QSeqpacketPacket();
-    return QSeqpacketPacketPrivate::truncatedTo(std::move(*packet), maxSize);
+    QSeqpacketPacket packet = mode == ReadMode::Peek ? receiver.peekHead() : takeFromQueue();
+    if (maxSize >= 0 && QSeqpacketPacketPrivate::get(std::as_const(packet))->data.size() > maxSize)
+        packet = QSeqpacketPacketPrivate::truncatedTo(std::move(packet), maxSize);
+    return packet;
 }
 
 qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated)
@@ -537,16 +546,19 @@ qint64 QSeqpacketSocketPrivate::copyFromQueue(ReadMode mode, char *data, qint64 
                                 : tr("%1: no buffer for %2 bytes").arg(readOperation(mode)).arg(maxSize));
         return -1;
     }
-    const std::optional<QSeqpacketPacket> packet = readHead(mode); // a packet taken closes its descriptors when it goes
-    if (!packet)
+    if (!queueHasPacket())
         return -1;
-    const QByteArray bytes = packet->data();
-    const qint64 stored = qMin<qint64>(bytes.size(), maxSize);
-    if (stored > 0)
-        std::memcpy(data, bytes.constData(), size_t(stored));
-    if (truncated)
-        *truncated = packet->isTruncated() || bytes.size() > maxSize;
-    return stored;
+    auto copy = [&](const QSeqpacketPacketPrivate *packet) {
+        const qint64 stored = qMin<qint64>(packet->data.size(), maxSize);
+        qseqpacketCopy(data, packet->data.constData(), size_t(stored));
+        if (truncated)
+            *truncated = packet->truncated || packet->data.size() > maxSize;
+        return stored;
+    };
+    if (mode == ReadMode::Peek)
+        return copy(receiver.head());
+    const QSeqpacketPacket packet = takeFromQueue(); // closes its descriptors when it goes
+    return copy(QSeqpacketPacketPrivate::get(packet));
 }
 
 void QSeqpacketSocketPrivate::processEndOfInput()
@@ -1259,7 +1271,7 @@ qint64 QSeqpacketSocket::pendingPacketSize()
 {
     Q_D(QSeqpacketSocket);
     d->fillIfEmpty();
-    return d->receiver.isEmpty() ? -1 : d->receiver.head().originalSize();
+    return d->receiver.isEmpty() ? -1 : d->receiver.headSize();
 }
 
 QSeqpacketPacket QSeqpacketSocket::receivePacket(qint64 maxSize)
@@ -1499,7 +1511,7 @@ bool QSeqpacketSocket::waitForPacketsWritten(QDeadlineTimer deadline)
     while (!d->sender.isEmpty()) {
         if (d->fd < 0)
             return false;
-        const bool roomToRead = d->receiver.count() < d->receiveQueuePackets;
+        const bool roomToRead = !d->queueFull();
         if (!d->waitOnce(deadline, roomToRead ? QSeqpacketSocketPrivate::WaitInterest::ReadsAndWrites
                                               : QSeqpacketSocketPrivate::WaitInterest::WritesOnly)) {
             if (deadline.hasExpired())

@@ -88,7 +88,10 @@ public:
     void processEndOfInput();
     void packetTaken(bool queueWasFull);
     // The head of the receive queue for receivePacket() and peekPacket(); none where none waits.
-    std::optional<QSeqpacketPacket> readHead(ReadMode mode);
+    // Whether a packet is queued, after reading the kernel where none is (see fillIfEmpty()).
+    bool queueHasPacket();
+    // The first queued packet, taken out (there is one).
+    QSeqpacketPacket takeFromQueue();
     QSeqpacketPacket packetFromQueue(ReadMode mode, qint64 maxSize);
     qint64 copyFromQueue(ReadMode mode, char *data, qint64 maxSize, bool *truncated);
 
@@ -149,6 +152,8 @@ public:
     qint64 sendQueueLimit = -1;
     int receiveQueuePackets = 256;
     qint64 receiveQueueBytes = 4 * 1024 * 1024;
+    // At the queue's limits the kernel is not read until the reader takes a packet.
+    bool queueFull() const { return receiver.count() >= receiveQueuePackets || receiver.bytes() >= receiveQueueBytes; }
 
     // The receive side of the connection; reset when a descriptor is adopted.
     struct InputState
@@ -161,6 +166,11 @@ public:
         // only say EAGAIN; a request/response exchange saves two system calls a packet).
         bool kernelDrained = false;
         bool paused = false;       // the kernel was short of memory: read again after a while
+        // The read notifier fired while the queue was at its limits: the reader is behind, and
+        // the notifier rests until a packet is taken. Until it fires so, a full queue leaves it
+        // on: a reader that keeps up empties the queue before the event loop's next round, and
+        // switching the notifier off and on again costs the event loop a wake-up each time.
+        bool readerBehind = false;
     } input;
 
     // The send side of the connection; reset when a descriptor is adopted.

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void crossProcessZeroLengthPackets();
     void boundariesToRawPeer();
     void boundariesFromRawPeer();
+    void everySmallSizeIntact();
     void largePacketsOfChangingSizes();
     void severalPartsMakeOnePacket();
     void packetOverload();
@@ -708,6 +709,58 @@ int sendSequence(int fd, int from, int to)
 }
 
 } // namespace
+
+// Small packets are copied out of the batch buffer word by word, not with memcpy() (see
+// src/qseqpacketsmallcopy_p.h): every size from 0 to past the small-copy limit, in one batch
+// (each starting at a different alignment of the shared chunk), taken as packets, peeked and
+// copied into buffers at an odd address.
+void tst_SocketPackets::everySmallSizeIntact()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    QVERIFY(roomForBurst(raw.get()));
+    constexpr int Sizes = 300;
+    for (int size = 0; size < Sizes; ++size)
+        QVERIFY(TestUtil::rawSend(raw.get(), TestUtil::sequencedPayload(size, size).left(size)));
+    QVERIFY(socket.waitForPacket(LongTimeout));
+    QByteArray buffer(Sizes + 2, '\xee');
+    char *const odd = buffer.data() + 1;
+    for (int size = 0; size < Sizes; ++size) {
+        const QByteArray expected = TestUtil::sequencedPayload(size, size).left(size);
+        switch (size % 3) {
+        case 0:
+            QCOMPARE(takePacket(&socket).data(), expected);
+            break;
+        case 1: {
+            bool truncated = true;
+            QCOMPARE(socket.peekPacket(odd, Sizes, &truncated), qint64(size));
+            QVERIFY(!truncated);
+            QCOMPARE(QByteArray(odd, size), expected);
+            QCOMPARE(socket.receivePacket(odd, Sizes, &truncated), qint64(size));
+            QCOMPARE(QByteArray(odd, size), expected);
+            QVERIFY(!truncated);
+            break;
+        }
+        default:
+            // Into a buffer one byte short: the copy stops there and says so.
+            if (size > 0) {
+                buffer.fill('\xee');
+                bool truncated = false;
+                QCOMPARE(socket.receivePacket(odd, size - 1, &truncated), qint64(size - 1));
+                QVERIFY(truncated);
+                QCOMPARE(QByteArray(odd, size - 1), expected.left(size - 1));
+                QCOMPARE(odd[size - 1], '\xee'); // nothing past what was asked for
+            } else {
+                QCOMPARE(socket.receivePacket(odd, 0, nullptr), qint64(0));
+            }
+            break;
+        }
+        QCOMPARE(buffer.front(), '\xee'); // nothing written before the buffer
+        QCOMPARE(buffer.back(), '\xee');  // nor after it
+    }
+    QVERIFY(!socket.hasPendingPackets());
+}
 
 void tst_SocketPackets::receiveQueueIsBoundedAndRefills()
 {

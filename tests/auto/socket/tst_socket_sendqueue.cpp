@@ -27,6 +27,7 @@ private Q_SLOTS:
     void fullKernelBufferQueuesInOrder();
     void queuedPacketsAreCopies();
     void manySmallQueuedPackets();
+    void everySmallSizeQueuedIntact();
     void descriptorOnlyPacketQueued();
     void sendQueueLimit();
     void limitZeroIsRawNonBlocking();
@@ -236,6 +237,38 @@ void tst_SocketSendQueue::manySmallQueuedPackets()
         QCOMPARE(socket.bytesToWrite(), qint64(0));
     }
     QCOMPARE(socket.error(), QSeqpacketSocket::NoError);
+}
+
+// Queued small packets are copied into the queue's chunks word by word, not with memcpy() (see
+// src/qseqpacketsmallcopy_p.h): every size from 0 to past the small-copy limit, from one part
+// and from several (sendPacket(QList<QByteArrayView>)), arrives as it was.
+void tst_SocketSendQueue::everySmallSizeQueuedIntact()
+{
+    QSeqpacketSocket socket;
+    UniqueFd raw;
+    QVERIFY(adoptRawPair(&socket, &raw));
+    const int inKernel = fillKernelBuffer(&socket, 1000);
+    QVERIFY(inKernel > 0);
+    constexpr int Sizes = 300;
+    for (int size = 0; size < Sizes; ++size) {
+        const QByteArray payload = TestUtil::sequencedPayload(size, size).left(size);
+        if (size % 2 == 0) {
+            QVERIFY2(socket.sendPacket(payload), qPrintable(socket.errorString()));
+        } else {
+            // Three parts of uneven sizes (the first may be empty).
+            const int first = size / 3, second = size / 2;
+            const QByteArrayView view(payload);
+            const QList<QByteArrayView> parts = { view.first(first), view.sliced(first, second - first), view.sliced(second) };
+            QVERIFY2(socket.sendPacket(parts), qPrintable(socket.errorString()));
+        }
+    }
+    QCOMPARE(socket.packetsToWrite(), qint64(1 + Sizes));
+
+    const RawDrain drained = drainRaw(raw.get(), inKernel + Sizes);
+    QCOMPARE(drained.packets.size(), inKernel + Sizes);
+    for (int size = 0; size < Sizes; ++size)
+        QCOMPARE(drained.packets.at(inKernel + size), TestUtil::sequencedPayload(size, size).left(size));
+    QTRY_COMPARE(socket.packetsToWrite(), qint64(0));
 }
 
 void tst_SocketSendQueue::descriptorOnlyPacketQueued()
