@@ -332,6 +332,7 @@ public:
             const ScaleResult perFd = runScale("scale/floor-notifiers", [&] { return serverScaleFloor(QtFloor::PerDescriptor, n, 64, c.echoes); });
             const ScaleResult oneEpoll = runScale("scale/floor-epoll", [&] { return serverScaleFloor(QtFloor::OneEpoll, n, 64, c.echoes); });
             const ScaleResult contract = runScale("scale/contract-epoll", [&] { return serverScaleFloor(QtFloor::OneEpollContract, n, 64, c.echoes); });
+            const ScaleResult withObjects = runScale("scale/contract-object", [&] { return serverScaleFloor(QtFloor::OneEpollContractObject, n, 64, 0); });
             if (!record)
                 return;
             r.row(s, "scale/raw-accept", "accept rate: raw accept4() loop", "accepts/s", true, "scale/raw-accept").add(raw.acceptRate);
@@ -339,6 +340,7 @@ public:
             r.row(s, "scale/floor-notifiers-accept", "accept rate: Qt loop, a QSocketNotifier per connection", "accepts/s", true, "scale/raw-accept").add(perFd.acceptRate);
             r.row(s, "scale/floor-epoll-accept", "accept rate: Qt loop, one notifier on an epoll set", "accepts/s", true, "scale/raw-accept").add(oneEpoll.acceptRate);
             r.row(s, "scale/contract-epoll-accept", "accept rate: the same, SO_TIMESTAMP on (contract floor)", "accepts/s", true, "scale/raw-accept").add(contract.acceptRate);
+            r.row(s, "scale/contract-object-accept", "accept rate: the same, a QObject per connection, one connect()", "accepts/s", true, "scale/raw-accept").add(withObjects.acceptRate);
             r.row(s, "scale/qseqpacket-heap", "heap per connection: QSeqpacketServer", "B/conn", false).add(qt.heapPerConnection);
             r.row(s, "scale/raw-fds", "descriptors per connection: raw", "fd/conn", false).add(raw.fdsPerConnection);
             r.row(s, "scale/qseqpacket-fds", "descriptors per connection: QSeqpacketServer", "fd/conn", false).add(qt.fdsPerConnection);

@@ -773,7 +773,9 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
     std::vector<int> fds;
     fds.reserve(size_t(clients));
     std::vector<std::unique_ptr<QSocketNotifier>> notifiers;
-    const bool contract = design == QtFloor::OneEpollContract;
+    const bool objects = design == QtFloor::OneEpollContractObject;
+    const bool contract = design == QtFloor::OneEpollContract || objects;
+    QObject server; // the connections' objects are its children
     const bool oneEpoll = design == QtFloor::OneEpoll || contract;
     const int ep = oneEpoll ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
     std::unique_ptr<QSocketNotifier> epollNotifier;
@@ -811,6 +813,10 @@ ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoe
             fds.push_back(fd);
             if (contract)
                 prepareContractReceive(fd);
+            if (objects) {
+                auto *connection = new QObject(&server);
+                QObject::connect(connection, &QObject::objectNameChanged, connection, [fd] { echoAll(fd, true); });
+            }
             if (oneEpoll) {
                 epoll_event event = {};
                 event.events = EPOLLIN;

@@ -80,7 +80,12 @@ ScaleResult serverScaleRaw(int clients, int active, long echoes, int idleMs);
 // an epoll set and registers one notifier for it.
 // PerDescriptor and OneEpoll receive with a bare recv(); OneEpollContract is OneEpoll with what
 // BEHAVIOUR.md asks of the kernel (SO_TIMESTAMP on each accepted socket, contractReceive()).
-enum class QtFloor { PerDescriptor, OneEpoll, OneEpollContract };
+// PerDescriptor: a QSocketNotifier per connection. OneEpoll: one notifier on an epoll set.
+// OneEpollContract: the same, each connection set up and read as BEHAVIOUR.md requires.
+// OneEpollContractObject: the same, and a QObject per connection (a child of the server's object)
+// with one connection of its signal to a lambda: what an API that hands out a QObject per
+// connection, and an application that connects to it, cost at the least.
+enum class QtFloor { PerDescriptor, OneEpoll, OneEpollContract, OneEpollContractObject };
 ScaleResult serverScaleFloor(QtFloor design, int clients, int active, long echoes);
 
 } // namespace bench

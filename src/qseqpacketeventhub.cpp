@@ -7,6 +7,7 @@
 
 #include <QtCore/qabstracteventdispatcher.h>
 
+#include <algorithm>
 #include <atomic>
 #include <pthread.h>
 #include <utility>
@@ -128,7 +129,9 @@ quint64 QSeqpacketEventHub::add(QSeqpacketWatch *watch, int fd, quint32 events, 
     const quint64 registration = (quint64(serial) << 32) | quint32(fd);
     if (!controlEventSet(set, EPOLL_CTL_ADD, fd, events, registration, error))
         return 0;
-    registrations.insert(fd, Registration { registration, watch });
+    if (size_t(fd) >= registrations.size())
+        registrations.resize(std::max(size_t(fd) + 1, registrations.size() * 2));
+    registrations[size_t(fd)] = Registration { registration, watch };
     return registration;
 }
 
@@ -139,10 +142,9 @@ bool QSeqpacketEventHub::modify(quint64 registration, int fd, quint32 events, in
 
 void QSeqpacketEventHub::remove(quint64 registration, int fd)
 {
-    const auto it = registrations.constFind(fd);
-    if (it == registrations.cend() || it->id != registration)
+    if (size_t(fd) >= registrations.size() || registrations[size_t(fd)].id != registration)
         return; // that descriptor was closed and has been registered anew since
-    registrations.erase(it);
+    registrations[size_t(fd)] = Registration();
     if (!isCurrent())
         return;
     int errorNumber = 0;
@@ -152,8 +154,8 @@ void QSeqpacketEventHub::remove(quint64 registration, int fd)
 
 QSeqpacketWatch *QSeqpacketEventHub::watchOf(quint64 registration) const
 {
-    const auto it = registrations.constFind(int(quint32(registration)));
-    return it != registrations.cend() && it->id == registration ? it->watch : nullptr;
+    const size_t fd = quint32(registration);
+    return fd < registrations.size() && registrations[fd].id == registration ? registrations[fd].watch : nullptr;
 }
 
 void QSeqpacketEventHub::dispatch()

@@ -512,17 +512,17 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
 void QSeqpacketReceiver::enqueue(QSeqpacketPacketPrivate *packet, qint64 bytes)
 {
     m_bytes += bytes;
-    m_queue.push_back(packet);
+    m_queue.append(packet);
 }
 
 QSeqpacketPacket QSeqpacketReceiver::peekHead() const
 {
-    return QSeqpacketPacketPrivate::share(m_queue.constFirst());
+    return QSeqpacketPacketPrivate::share(m_queue.first());
 }
 
 qint64 QSeqpacketReceiver::headSize() const
 {
-    return m_queue.constFirst()->sizeBeforeTruncation();
+    return m_queue.first()->sizeBeforeTruncation();
 }
 
 QSeqpacketPacket QSeqpacketReceiver::takeHead()
@@ -534,8 +534,8 @@ QSeqpacketPacket QSeqpacketReceiver::takeHead()
 
 void QSeqpacketReceiver::clear()
 {
-    for (QSeqpacketPacketPrivate *packet : std::as_const(m_queue))
-        QSeqpacketPacketPrivate::release(packet);
+    while (!m_queue.isEmpty())
+        QSeqpacketPacketPrivate::release(m_queue.takeFirst());
     m_queue.clear();
     m_bytes = 0;
 }

@@ -3,6 +3,7 @@
 #define QSEQPACKETRECEIVER_P_H
 
 #include "qseqpacketpacket.h"
+#include "qseqpacketpacketqueue_p.h"
 
 #include <QtCore/qlist.h>
 
@@ -53,7 +54,7 @@ public:
     qint64 bytes() const { return m_bytes; }
     // The first packet, still queued; its size before any truncation.
     QSeqpacketPacket peekHead() const;
-    const QSeqpacketPacketPrivate *head() const { return m_queue.constFirst(); }
+    const QSeqpacketPacketPrivate *head() const { return m_queue.first(); }
     qint64 headSize() const;
     QSeqpacketPacket takeHead();
     void clear();
@@ -84,11 +85,9 @@ private:
 
     void enqueue(QSeqpacketPacketPrivate *packet, qint64 bytes);
 
-    // QList, not std::deque: an empty one allocates nothing (an idle connection's queues cost
-    // no heap), and taking the first element is O(1) in Qt 6. Privates, not packets: each entry
-    // is the queue's reference, handed to the packet that takes it (no packet moved or
-    // destroyed on the way in and out).
-    QList<QSeqpacketPacketPrivate *> m_queue;
+    // Privates, not packets: each entry is the queue's reference, handed to the packet that
+    // takes it (no packet moved or destroyed on the way in and out).
+    QSeqpacketPacketQueue m_queue;
     qint64 m_bytes = 0;
     // The size of the last packet where it was large (readLarge() then reads the next one into a
     // buffer of that size), else 0.

@@ -276,14 +276,14 @@ void QSeqpacketSocketPrivate::failConnecting(const QString &operation, int errno
 void QSeqpacketSocketPrivate::attemptConnect()
 {
     Q_Q(QSeqpacketSocket);
-    const int errorNumber = connectTo(fd, connectAddress);
+    const int errorNumber = connectTo(fd, *connectAddress);
     if (errorNumber == EAGAIN) {
         // The server's backlog is full: it has not accepted earlier clients yet.
         scheduleConnectRetry();
         return;
     }
     if (errorNumber) {
-        failConnecting(tr("connectToServer: connect(%1)").arg(describeAddress(connectAddress)), errorNumber);
+        failConnecting(tr("connectToServer: connect(%1)").arg(describeAddress(*connectAddress)), errorNumber);
         return;
     }
     if (connectRetryTimer)
@@ -298,7 +298,7 @@ void QSeqpacketSocketPrivate::attemptConnect()
         setState(QSeqpacketSocket::UnconnectedState);
         return;
     }
-    qCDebug(lcSeqpacketSocket) << q << "connected to" << connectAddress;
+    qCDebug(lcSeqpacketSocket) << q << "connected to" << *connectAddress;
     emit q->connected();
 }
 

@@ -144,7 +144,9 @@ public:
     std::optional<QSeqpacketWatch> watch;
 
     QTimer *connectRetryTimer = nullptr;
-    QSeqpacketAddress connectAddress;
+    // Where connectToServer() connects; empty otherwise (an accepted socket has none, and an
+    // address held would cost each one a reference count, twice).
+    std::optional<QSeqpacketAddress> connectAddress;
     int connectRetryInterval = 1;
 
     QSeqpacketReceiver receiver;
