@@ -406,14 +406,15 @@ Q_ALWAYS_INLINE QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readOne(QSeqp
         // Larger than the last one (or no buffer): the rest is in the slot.
         data = QByteArray(qsizetype(stored), Qt::Uninitialized);
         if (expected > 0)
-            std::memcpy(data.data(), buffer.constData(), size_t(expected));
-        std::memcpy(data.data() + expected, buffers.slot(0), stored - size_t(expected));
+            qseqpacketCopy(data.data(), buffer.constData(), size_t(expected));
+        qseqpacketCopy(data.data() + expected, buffers.slot(0), stored - size_t(expected));
         if (stored - size_t(expected) > SlotResidentBytes)
             buffers.discardTail(0, SlotResidentBytes);
     } else if (stored < size_t(expected) / 2) {
         // Much smaller: a buffer of its own size, so that a queued small packet does not hold a
         // large one.
-        data = QByteArray(buffer.constData(), qsizetype(stored));
+        data = QByteArray(qsizetype(stored), Qt::Uninitialized);
+        qseqpacketCopy(data.data(), buffer.constData(), stored);
     } else {
         buffer.truncate(qsizetype(stored));
         data = buffer; // shared with the caller's buffer (a pool's) until the application drops it
