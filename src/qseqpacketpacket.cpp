@@ -61,10 +61,6 @@ QSeqpacketPacketPrivate *QSeqpacketPacketPrivate::newReceived(QByteArray &&data,
 
 QSeqpacketPacket QSeqpacketPacketPrivate::truncatedTo(QSeqpacketPacket packet, qint64 maxSize)
 {
-    // Read through constData(): a peeked packet shares its private with the queue, and only a
-    // packet that is cut may detach from it.
-    if (maxSize < 0 || packet.d.constData()->data.size() <= maxSize)
-        return packet;
     const qint64 originalSize = packet.originalSize();
     QSeqpacketPacketPrivate *d = packet.d.data(); // a copy of its own where it is shared
     d->originalSize = originalSize;

@@ -51,9 +51,9 @@ public:
     {
         return packet.d->sendCredentials ? packet.d->credentials : QSeqpacketCredentials();
     }
-    // The same packet cut to maxSize bytes (the rest is gone, as the kernel would do).
+    // The same packet cut to maxSize bytes, fewer than it has (the rest is gone, as the kernel
+    // would do). A peeked packet shares its private with the queue: the cut one gets its own.
     static QSeqpacketPacket truncatedTo(QSeqpacketPacket packet, qint64 maxSize);
-    static QSeqpacketPacketPrivate *get(QSeqpacketPacket &packet) { return packet.d.data(); }
     static const QSeqpacketPacketPrivate *get(const QSeqpacketPacket &packet) { return packet.d.constData(); }
 };
 

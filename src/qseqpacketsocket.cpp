@@ -533,6 +533,8 @@ QSeqpacketPacket QSeqpacketSocketPrivate::packetFromQueue(ReadMode mode, qint64 
     if (!queueHasPacket())
         return QSeqpacketPacket();
     QSeqpacketPacket packet = mode == ReadMode::Peek ? receiver.peekHead() : takeFromQueue();
+    // Read through the const private: a peeked packet shares it with the queue, and only a packet
+    // that is cut may detach from it.
     if (maxSize >= 0 && QSeqpacketPacketPrivate::get(std::as_const(packet))->data.size() > maxSize)
         packet = QSeqpacketPacketPrivate::truncatedTo(std::move(packet), maxSize);
     return packet;
