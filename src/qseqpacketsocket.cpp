@@ -205,7 +205,6 @@ bool QSeqpacketSocketPrivate::applyBufferSize(int descriptor, int option, qint64
 
 void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, const QSeqpacketAddress *bindAddress)
 {
-    Q_Q(QSeqpacketSocket);
     using S = QSeqpacketSocket;
     if (state != S::UnconnectedState) {
         setErrorAndEmit(S::OperationError, state == S::ConnectingState
@@ -263,7 +262,6 @@ void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, c
 
 void QSeqpacketSocketPrivate::failConnecting(const QString &operation, int errnoValue)
 {
-    Q_Q(QSeqpacketSocket);
     closeDescriptor(fd);
     fd = -1;
     updateNotifiers();
@@ -333,7 +331,6 @@ void QSeqpacketSocketPrivate::reportReset()
 
 void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadResult &result)
 {
-    Q_Q(QSeqpacketSocket);
     // A slot of errorOccurred() may delete the socket: nothing of it is touched after that (the
     // callers check their own guard).
     QSeqpacketDeletionGuard guard(guards);
@@ -392,7 +389,6 @@ void QSeqpacketSocketPrivate::pauseAfterTransientFailure(const QString &operatio
 
 void QSeqpacketSocketPrivate::resumeAfterTransientFailure()
 {
-    Q_Q(QSeqpacketSocket);
     const bool wasWriting = output.paused;
     const bool wasReading = input.paused;
     input.paused = output.paused = false;
@@ -407,7 +403,6 @@ void QSeqpacketSocketPrivate::resumeAfterTransientFailure()
 
 void QSeqpacketSocketPrivate::readAndDispatch(ReadLimit limit)
 {
-    Q_Q(QSeqpacketSocket);
     if (fd < 0 || input.ended) {
         updateNotifiers();
         return;
@@ -468,7 +463,6 @@ void QSeqpacketSocketPrivate::schedulePendingWork()
         return;
     dispatch.workScheduled = true;
     QMetaObject::invokeMethod(q, [this] {
-        Q_Q(QSeqpacketSocket);
         dispatch.workScheduled = false;
         QSeqpacketDeletionGuard guard(guards);
         if (!receiver.isEmpty())
@@ -774,7 +768,6 @@ void QSeqpacketSocketPrivate::reportWritten(qint64 count)
 
 void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &operation, bool withDescriptors)
 {
-    Q_Q(QSeqpacketSocket);
     QSeqpacketDeletionGuard guard(guards);
     if (errorNumber == EINVAL && withDescriptors) {
         // sendmsg() refuses a control message only for its descriptors.
@@ -804,7 +797,6 @@ void QSeqpacketSocketPrivate::handleSendFailure(int errorNumber, const QString &
 
 void QSeqpacketSocketPrivate::flushQueue()
 {
-    Q_Q(QSeqpacketSocket);
     if (fd < 0)
         return;
     QSeqpacketDeletionGuard guard(guards);
