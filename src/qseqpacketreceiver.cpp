@@ -521,11 +521,6 @@ QSeqpacketPacket QSeqpacketReceiver::peekHead() const
     return QSeqpacketPacketPrivate::share(m_queue.first());
 }
 
-qint64 QSeqpacketReceiver::headSize() const
-{
-    return m_queue.first()->sizeBeforeTruncation();
-}
-
 QSeqpacketPacket QSeqpacketReceiver::takeHead()
 {
     QSeqpacketPacketPrivate *packet = m_queue.takeFirst();

@@ -52,10 +52,9 @@ public:
     bool isEmpty() const { return m_queue.isEmpty(); }
     qsizetype count() const { return m_queue.size(); }
     qint64 bytes() const { return m_bytes; }
-    // The first packet, still queued; its size before any truncation.
+    // The first packet, still queued: shared with the queue, or its private to read from.
     QSeqpacketPacket peekHead() const;
     const QSeqpacketPacketPrivate *head() const { return m_queue.first(); }
-    qint64 headSize() const;
     QSeqpacketPacket takeHead();
     void clear();
 

@@ -1265,7 +1265,7 @@ qint64 QSeqpacketSocket::pendingPacketSize()
 {
     Q_D(QSeqpacketSocket);
     d->fillIfEmpty();
-    return d->receiver.isEmpty() ? -1 : d->receiver.headSize();
+    return d->receiver.isEmpty() ? -1 : d->receiver.head()->sizeBeforeTruncation();
 }
 
 QSeqpacketPacket QSeqpacketSocket::receivePacket(qint64 maxSize)
