@@ -208,8 +208,6 @@ void attachDataStreamCounter(QLocalSocket *socket, long count, const Done &done)
     });
 }
 
-// channel-blob: reads every byte (checksum) of messages whose body is a byte string of \a size,
-// checks them, acknowledges each with a message.
 // A sealed memfd holding \a data (the raw baseline's way, and the caller's own in ChannelFd).
 int sealedMemfd(const QByteArray &data)
 {
@@ -241,13 +239,16 @@ quint64 checksumOfMemfd(int memfd, long size)
     return sum;
 }
 
-void attachChannelBlob(QSeqpacketSocket *socket, long size)
+// channel-blob: reads every byte (checksum) of messages whose body is a byte string of \a size
+// (through bodyBytes() where \a asBytes, else body().toByteArray()), checks them, acknowledges
+// each with a message.
+void attachChannelBlob(QSeqpacketSocket *socket, long size, bool asBytes)
 {
     const QByteArray expected = filler(size);
     const quint64 expectedSum = checksum(expected.constData(), size_t(size));
     auto *channel = new QSeqpacketChannel(socket, socket);
     QObject::connect(channel, &QSeqpacketChannel::messageReceived, channel,
-                     [channel, size, expectedSum](const QString &, const QSeqpacketMessage &message) {
+                     [channel, size, expectedSum, asBytes](const QString &, const QSeqpacketMessage &message) {
                          quint64 sum = 0;
                          const QList<QSeqpacketFileDescriptor> fds = message.fileDescriptors();
                          if (!fds.isEmpty()) { // ChannelFd: the bytes are in the memfd; the body says how many
@@ -255,7 +256,7 @@ void attachChannelBlob(QSeqpacketSocket *socket, long size)
                                  fail("channel-blob: wrong size");
                              sum = checksumOfMemfd(fds.constFirst().descriptor(), size);
                          } else {
-                             const QByteArray bytes = message.body().toByteArray();
+                             const QByteArray bytes = asBytes ? message.bodyBytes() : message.body().toByteArray();
                              if (bytes.size() != size)
                                  fail("channel-blob: wrong size");
                              sum = checksum(bytes.constData(), size_t(size));
@@ -526,8 +527,10 @@ double bigMessage(BigMessage kind, long size, long count)
         else
             reapPeer(peer);
     } else {
-        FarSide far = FarSide::start<QSeqpacketSocket>({ "channel-blob", std::to_string(size) }, fds[1],
-                                                       [size](QSeqpacketSocket *socket) { attachChannelBlob(socket, size); });
+        const bool asBytes = kind == BigMessage::ChannelBytes;
+        FarSide far = FarSide::start<QSeqpacketSocket>(
+                { "channel-blob", std::to_string(size), asBytes ? "bytes" : "value" }, fds[1],
+                [size, asBytes](QSeqpacketSocket *socket) { attachChannelBlob(socket, size, asBytes); });
         {
             QSeqpacketSocket socket;
             adopt(socket, fds[0]);
@@ -536,10 +539,15 @@ double bigMessage(BigMessage kind, long size, long count)
             long acknowledged = 0;
             auto sendOne = [&] {
                 // From the application's bytes to the message, as a user does it: a byte string body
-                // (a copy), or the bytes in a sealed memfd of the caller's own sent as the descriptor.
-                const QSeqpacketMessage message = kind == BigMessage::Channel
-                        ? QSeqpacketMessage(QCborValue(data))
-                        : QSeqpacketMessage(QCborValue(qint64(size)), { QSeqpacketFileDescriptor::adopt(sealedMemfd(data)) });
+                // (a copy into the QCborValue), the bytes themselves (setBodyBytes(), shared), or
+                // the bytes in a sealed memfd of the caller's own sent as the descriptor.
+                QSeqpacketMessage message;
+                if (kind == BigMessage::Channel)
+                    message.setBody(QCborValue(data));
+                else if (kind == BigMessage::ChannelBytes)
+                    message.setBodyBytes(data);
+                else
+                    message = QSeqpacketMessage(QCborValue(qint64(size)), { QSeqpacketFileDescriptor::adopt(sealedMemfd(data)) });
                 if (!channel.send(QStringLiteral("blob"), message))
                     fail("channel: send: " + channel.errorString().toStdString());
             };
@@ -619,7 +627,8 @@ bool channelPeer(const std::string &mode, int argc, char **argv, int *status)
         *status = memfdRawRead(argc, argv);
     } else if (mode == "channel-blob") {
         const long size = numberArgument(argc, argv);
-        *status = runPeer<QSeqpacketSocket>(argc, argv, [&](QSeqpacketSocket *socket) { attachChannelBlob(socket, size); });
+        const bool asBytes = argc > 2 && std::string(argv[2]) == "bytes";
+        *status = runPeer<QSeqpacketSocket>(argc, argv, [&](QSeqpacketSocket *socket) { attachChannelBlob(socket, size, asBytes); });
     } else if (mode == "dbus-echo") {
         *status = dbusEchoPeer(argc, argv);
     } else if (mode == "ro-echo") {

@@ -49,7 +49,9 @@ double channelStream(ChannelStream kind, long count);
 // packet or message before the next is sent). MiB per second.
 enum class BigMessage {
     RawMemfd,  // memfd_create, write, seal, sendmsg the descriptor; peer mmap + read
-    Channel,   // QSeqpacketChannel::send() of a QCborValue byte string (spilled to a sealed memfd)
+    Channel,   // QSeqpacketChannel::send() of a QCborValue byte string (spilled to a sealed memfd);
+               // the peer reads message.body().toByteArray()
+    ChannelBytes, // the same bytes as setBodyBytes() (no QCborValue); the peer reads bodyBytes()
     ChannelFd  // QSeqpacketChannel::send() of a small body with the bytes in the caller's own sealed
                // memfd as the message's descriptor (made as RawMemfd does); peer mmap + read
 };

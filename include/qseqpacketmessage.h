@@ -57,6 +57,19 @@ public:
     QCborValue body() const;
     /*! Sets the body to \a body. */
     void setBody(const QCborValue &body);
+    /*!
+     * The bytes of a body that is a byte string (QCborValue::ByteArray); an empty QByteArray for
+     * any other body. A received byte string comes as bytes of its own, shared by every call
+     * without a copy, where body() makes a QCborValue of them (a copy) each time: the way to
+     * read a large payload.
+     */
+    QByteArray bodyBytes() const;
+    /*!
+     * Sets the body to a byte string of \a bytes: on the wire the same as
+     * setBody(QCborValue(bytes)), without copying the bytes into a QCborValue (the message shares
+     * \a bytes; a large one is written from them straight into the memfd it travels in).
+     */
+    void setBodyBytes(const QByteArray &bytes);
     /*! The descriptors that go, or came, with the message, in order. */
     QList<QSeqpacketFileDescriptor> fileDescriptors() const;
     /*! Sets the descriptors that go with the message to \a fds. */

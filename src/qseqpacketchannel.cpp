@@ -70,7 +70,8 @@ void QSeqpacketChannelPrivate::handlePacket(const QSeqpacketPacket &packet)
         return;
     }
     const QSeqpacketMessage message = QSeqpacketMessagePrivate::makeReceived(
-            frame.body(), frame.fileDescriptors(), packet.credentials(), packet.processFileDescriptor());
+            QSeqpacketFramePrivate::bodyOf(frame), frame.fileDescriptors(), packet.credentials(),
+            packet.processFileDescriptor());
     switch (frame.type()) {
     case QSeqpacketFrame::MessageFrame:
         emit q->messageReceived(frame.name(), message);
@@ -145,7 +146,8 @@ QSeqpacketChannelPrivate::SendFailure QSeqpacketChannelPrivate::sendFrame(QSeqpa
         return SendFailure::Frame;
     }
     QString why;
-    const QSeqpacketPacket packet = encoder.toPacket(type, id, name, message.body(), fds, currentSpillThreshold(), &why);
+    const QSeqpacketPacket packet = encoder.toPacket(type, id, name, QSeqpacketMessagePrivate::bodyOf(message), fds,
+                                                     currentSpillThreshold(), &why);
     if (!packet.isValid()) {
         errorString = why;
         return SendFailure::Frame;

@@ -26,7 +26,7 @@ struct Envelope
     QSeqpacketFrame::Type type = QSeqpacketFrame::MessageFrame;
     quint64 id = 0;
     QString name;
-    QCborValue body;
+    QSeqpacketBody body;
 };
 
 // Walks the one CBOR item at \a reader, without recursion, and leaves the reader after it.
@@ -146,8 +146,8 @@ QString decodeEnvelopeFully(const QByteArray &bytes, Envelope *envelope)
     }
 
     QCborParserError error;
-    envelope->body = QCborValue::fromCbor(QByteArray::fromRawData(bytes.constData() + bodyStart,
-                                                                  qsizetype(bodyEnd - bodyStart)), &error);
+    envelope->body = QSeqpacketBody(QCborValue::fromCbor(QByteArray::fromRawData(bytes.constData() + bodyStart,
+                                                                                 qsizetype(bodyEnd - bodyStart)), &error));
     if (error.error != QCborError::NoError)
         return tr("the frame's body is not valid CBOR: %1").arg(error.errorString());
     return QString();
@@ -290,11 +290,20 @@ bool decodeUsualEnvelope(const QByteArray &bytes, Envelope *envelope)
     const uchar *const bodyStart = p;
     if (!walkBody(p, end) || p != end)
         return false;
-    QCborParserError error;
-    QCborValue body = QCborValue::fromCbor(QByteArray::fromRawData(reinterpret_cast<const char *>(bodyStart),
-                                                                   qsizetype(end - bodyStart)), &error);
-    if (error.error != QCborError::NoError)
-        return false;
+    QSeqpacketBody body;
+    const uchar *bytesStart = bodyStart;
+    quint64 bytesSize;
+    if ((*bodyStart >> 5) == 2 && readHead(bytesStart, end, &major, &bytesSize)) {
+        // A byte string (definite: walkBody() took it), the whole body: its bytes alone, in a
+        // buffer of their size.
+        body = QSeqpacketBody::fromBytes(QByteArray(reinterpret_cast<const char *>(bytesStart), qsizetype(bytesSize)));
+    } else {
+        QCborParserError error;
+        body = QSeqpacketBody(QCborValue::fromCbor(
+                QByteArray::fromRawData(reinterpret_cast<const char *>(bodyStart), qsizetype(end - bodyStart)), &error));
+        if (error.error != QCborError::NoError)
+            return false;
+    }
     envelope->type = QSeqpacketFrame::Type(type);
     envelope->id = id;
     envelope->name = nameSize ? QString::fromLatin1(name, qsizetype(nameSize)) : QString();
@@ -339,7 +348,7 @@ QSeqpacketFrame::QSeqpacketFrame(Type type, quint64 id, const QString &name, con
     d->type = type;
     d->id = id;
     d->name = name;
-    d->body = body;
+    d->body = QSeqpacketBody(body);
     d->fds = fds;
     d->valid = true;
 }
@@ -579,19 +588,24 @@ int QSeqpacketFrameSink::takeMemfd()
     return fd;
 }
 
-void QSeqpacketFrameEncoder::write(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body)
+void QSeqpacketFrameEncoder::write(QSeqpacketFrame::Type type, quint64 id, const QString &name,
+                                   const QSeqpacketBody &body)
 {
     QVarLengthArray<char, 64> head;
     appendEnvelopeHead(head, type, id, name);
     if (body.isUndefined())
         head.append(char(0xf6)); // null
+    else if (body.isBytes())
+        appendHead(head, 2, quint64(body.bytes().size()));
     sink.append(head.constData(), head.size());
-    if (!body.isUndefined())
-        body.toCbor(writer);
+    if (body.isBytes())
+        sink.append(body.bytes().constData(), body.bytes().size()); // a large one straight into the memfd
+    else if (!body.isUndefined())
+        body.cborValue().toCbor(writer);
 }
 
 QByteArray QSeqpacketFrameEncoder::encode(QSeqpacketFrame::Type type, quint64 id, const QString &name,
-                                          const QCborValue &body)
+                                          const QSeqpacketBody &body)
 {
     sink.begin(std::numeric_limits<qint64>::max());
     write(type, id, name, body);
@@ -599,7 +613,7 @@ QByteArray QSeqpacketFrameEncoder::encode(QSeqpacketFrame::Type type, quint64 id
 }
 
 QSeqpacketPacket QSeqpacketFrameEncoder::toPacket(QSeqpacketFrame::Type type, quint64 id, const QString &name,
-                                                  const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds,
+                                                  const QSeqpacketBody &body, const QList<QSeqpacketFileDescriptor> &fds,
                                                   qint64 spillThreshold, QString *error)
 {
     // A frame that will spill needs room for the memfd next to its descriptors: made no memfd for
@@ -635,7 +649,7 @@ QSeqpacketPacket QSeqpacketFrameEncoder::toPacket(QSeqpacketFrame::Type type, qu
 }
 
 QByteArray QSeqpacketFramePrivate::encode(QSeqpacketFrame::Type type, quint64 id, const QString &name,
-                                          const QCborValue &body)
+                                          const QSeqpacketBody &body)
 {
     QSeqpacketFrameEncoder encoder;
     return encoder.encode(type, id, name, body);
@@ -651,7 +665,7 @@ QString QSeqpacketFrame::errorString() const { return d->errorString; }
 QSeqpacketFrame::Type QSeqpacketFrame::type() const { return d->type; }
 quint64 QSeqpacketFrame::id() const { return d->id; }
 QString QSeqpacketFrame::name() const { return d->name; }
-QCborValue QSeqpacketFrame::body() const { return d->body; }
+QCborValue QSeqpacketFrame::body() const { return d->body.toCborValue(); }
 QList<QSeqpacketFileDescriptor> QSeqpacketFrame::fileDescriptors() const { return d->fds; }
 bool QSeqpacketFrame::isSpilled() const { return d->spilledSize >= 0; }
 qint64 QSeqpacketFrame::spilledSize() const { return d->spilledSize; }
@@ -662,11 +676,8 @@ QDebug operator<<(QDebug debug, const QSeqpacketFrame &frame)
     debug.nospace().noquote() << "QSeqpacketFrame(";
     if (!frame.isValid())
         return debug << "invalid: " << frame.errorString() << ')';
-    constexpr qsizetype preview = 80;
-    QString body = frame.body().toDiagnosticNotation(QCborValue::Compact);
-    if (body.size() > preview)
-        body = body.left(preview) + QStringLiteral("...");
-    debug << frame.type() << ", id " << frame.id() << ", \"" << frame.name() << "\", " << body;
+    debug << frame.type() << ", id " << frame.id() << ", \"" << frame.name() << "\", "
+          << QSeqpacketFramePrivate::bodyOf(frame).diagnosticPreview(80);
     if (!frame.fileDescriptors().isEmpty())
         debug << ", " << frame.fileDescriptors().size() << " descriptors";
     if (frame.isSpilled())

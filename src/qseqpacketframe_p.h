@@ -3,6 +3,7 @@
 #define QSEQPACKETFRAME_P_H
 
 #include "qseqpacketframe.h"
+#include "qseqpacketbody_p.h"
 
 #include <QtCore/qcborstreamwriter.h>
 #include <QtCore/qiodevice.h>
@@ -15,14 +16,15 @@ public:
     QSeqpacketFrame::Type type = QSeqpacketFrame::MessageFrame;
     quint64 id = 0;
     QString name;
-    QCborValue body;
+    QSeqpacketBody body;
     QList<QSeqpacketFileDescriptor> fds;
     QString errorString;
     qint64 spilledSize = -1;
     bool valid = false;
 
     // Encodes [type, id, name, body] (an undefined body as null) into \a out.
-    static QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body);
+    static QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QSeqpacketBody &body);
+    static const QSeqpacketBody &bodyOf(const QSeqpacketFrame &frame) { return frame.d->body; }
 };
 
 // Where a frame's encoding goes: memory up to the spill threshold, past it a memfd, into which the
@@ -77,12 +79,12 @@ public:
     // longer than \a spillThreshold bytes, a spill packet with the encoding in a sealed memfd
     // (written as it is encoded). Returns an invalid packet and says why in \a error where it
     // cannot be made (too many descriptors, no memfd).
-    QSeqpacketPacket toPacket(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body,
+    QSeqpacketPacket toPacket(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QSeqpacketBody &body,
                               const QList<QSeqpacketFileDescriptor> &fds, qint64 spillThreshold, QString *error);
-    QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body);
+    QByteArray encode(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QSeqpacketBody &body);
 
 private:
-    void write(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QCborValue &body);
+    void write(QSeqpacketFrame::Type type, quint64 id, const QString &name, const QSeqpacketBody &body);
     QSeqpacketFrameSink sink;
     QCborStreamWriter writer;
 };

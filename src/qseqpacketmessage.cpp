@@ -22,7 +22,7 @@ QSeqpacketMessagePrivate *emptyMessage()
 } // namespace
 
 QSeqpacketMessage::QSeqpacketMessage(const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds)
-    : d(body.isUndefined() && fds.isEmpty() ? emptyMessage() : new QSeqpacketMessagePrivate(body, fds))
+    : d(body.isUndefined() && fds.isEmpty() ? emptyMessage() : new QSeqpacketMessagePrivate(QSeqpacketBody(body), fds))
 {
 }
 
@@ -32,8 +32,10 @@ QSeqpacketMessage &QSeqpacketMessage::operator=(const QSeqpacketMessage &other) 
 QSeqpacketMessage &QSeqpacketMessage::operator=(QSeqpacketMessage &&other) noexcept = default;
 QSeqpacketMessage::~QSeqpacketMessage() = default;
 
-QCborValue QSeqpacketMessage::body() const { return d->body; }
-void QSeqpacketMessage::setBody(const QCborValue &body) { d->body = body; }
+QCborValue QSeqpacketMessage::body() const { return d->body.toCborValue(); }
+void QSeqpacketMessage::setBody(const QCborValue &body) { d->body = QSeqpacketBody(body); }
+QByteArray QSeqpacketMessage::bodyBytes() const { return d->body.toBytes(); }
+void QSeqpacketMessage::setBodyBytes(const QByteArray &bytes) { d->body = QSeqpacketBody::fromBytes(bytes); }
 QList<QSeqpacketFileDescriptor> QSeqpacketMessage::fileDescriptors() const { return d->fds; }
 void QSeqpacketMessage::setFileDescriptors(const QList<QSeqpacketFileDescriptor> &fds) { d->fds = fds; }
 QSeqpacketCredentials QSeqpacketMessage::credentials() const { return d->credentials; }
@@ -42,10 +44,7 @@ QSeqpacketFileDescriptor QSeqpacketMessage::processFileDescriptor() const { retu
 QDebug operator<<(QDebug debug, const QSeqpacketMessage &message)
 {
     QDebugStateSaver saver(debug);
-    constexpr qsizetype preview = 80;
-    QString body = message.body().toDiagnosticNotation(QCborValue::Compact);
-    if (body.size() > preview)
-        body = body.left(preview) + QStringLiteral("...");
+    const QString body = QSeqpacketMessagePrivate::bodyOf(message).diagnosticPreview(80);
     debug.nospace().noquote() << "QSeqpacketMessage(" << body;
     if (!message.fileDescriptors().isEmpty())
         debug << ", " << message.fileDescriptors().size() << " descriptors";

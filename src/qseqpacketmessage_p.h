@@ -3,6 +3,7 @@
 #define QSEQPACKETMESSAGE_P_H
 
 #include "qseqpacketmessage.h"
+#include "qseqpacketbody_p.h"
 
 #include <QtCore/qshareddata.h>
 
@@ -10,18 +11,20 @@ class QSeqpacketMessagePrivate : public QSharedData
 {
 public:
     QSeqpacketMessagePrivate() = default;
-    QSeqpacketMessagePrivate(const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds)
+    QSeqpacketMessagePrivate(const QSeqpacketBody &body, const QList<QSeqpacketFileDescriptor> &fds)
         : body(body), fds(fds)
     {
     }
 
-    QCborValue body;
+    static const QSeqpacketBody &bodyOf(const QSeqpacketMessage &message) { return message.d->body; }
+
+    QSeqpacketBody body;
     QList<QSeqpacketFileDescriptor> fds;
     QSeqpacketCredentials credentials;
     QSeqpacketFileDescriptor processFd;
 
     // A message as it came off the channel, with what the kernel said about its packet.
-    static QSeqpacketMessage makeReceived(const QCborValue &body, const QList<QSeqpacketFileDescriptor> &fds,
+    static QSeqpacketMessage makeReceived(const QSeqpacketBody &body, const QList<QSeqpacketFileDescriptor> &fds,
                                           const QSeqpacketCredentials &credentials,
                                           const QSeqpacketFileDescriptor &processFd)
     {

@@ -52,6 +52,17 @@ struct ChannelPair
     QSeqpacketChannel *a() const { return a_.get(); }
     QSeqpacketChannel *b() const { return b_.get(); }
 
+    // Collects b()'s messages into \a received; b() answers every request with its message.
+    void collectAndEcho(QList<ReceivedMessage> *received) const
+    {
+        QObject::connect(b(), &QSeqpacketChannel::messageReceived, b(),
+                         [received](const QString &name, const QSeqpacketMessage &message) {
+                             received->append({name, message});
+                         });
+        QObject::connect(b(), &QSeqpacketChannel::requestReceived, b(),
+                         [](QSeqpacketRequest request) { request.reply(request.message()); });
+    }
+
     std::unique_ptr<QSeqpacketSocket> socketA;
     std::unique_ptr<QSeqpacketSocket> socketB;
     std::unique_ptr<QSeqpacketChannel> a_;
@@ -72,6 +83,8 @@ private Q_SLOTS:
     void messagesBothWays();
     void bodies_data();
     void bodies();
+    void bodyBytes_data();
+    void bodyBytes();
     void descriptorsWithMessages();
     void credentialsOfMessages();
     void requestAndReply();
@@ -197,10 +210,7 @@ void tst_Channel::bodies()
     QFETCH(QCborValue, body);
     ChannelPair pair;
     QList<ReceivedMessage> received;
-    connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
-            [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
-    connect(pair.b(), &QSeqpacketChannel::requestReceived, this,
-            [](QSeqpacketRequest request) { request.reply(request.message()); }); // echoes the body
+    pair.collectAndEcho(&received);
     QVERIFY(pair.a()->send(QStringLiteral("body"), QSeqpacketMessage(body)));
     QTRY_COMPARE_WITH_TIMEOUT(received.size(), 1, Timeout);
     QCOMPARE(received.at(0).message.body(), body);
@@ -208,6 +218,71 @@ void tst_Channel::bodies()
     QVERIFY(waitFor(reply));
     QVERIFY(!reply.result().isError());
     QCOMPARE(reply.result().message().body(), body);
+}
+
+void tst_Channel::bodyBytes_data()
+{
+    QTest::addColumn<int>("size");
+    QTest::newRow("empty") << 0;
+    QTest::newRow("small") << 100;
+    QTest::newRow("spilled") << (3 << 20); // more than one packet of the default buffers
+}
+
+void tst_Channel::bodyBytes()
+{
+    QFETCH(int, size);
+    const QByteArray bytes = TestUtil::sequencedPayload(5, size);
+
+    // As a value: the same body as QCborValue(bytes), sharing the bytes.
+    QSeqpacketMessage message;
+    message.setBodyBytes(bytes);
+    QCOMPARE(message.body(), QCborValue(bytes));
+    QCOMPARE(message.bodyBytes(), bytes);
+    if (size > 0)
+        QCOMPARE(message.bodyBytes().constData(), bytes.constData());
+    QCOMPARE(QSeqpacketMessage(QCborValue(bytes)).bodyBytes(), bytes);
+    QVERIFY(QSeqpacketMessage(QCborMap{{1, bytes}}).bodyBytes().isEmpty());
+    QVERIFY(QSeqpacketMessage(QStringLiteral("text")).bodyBytes().isEmpty());
+    QSeqpacketMessage replaced = message;
+    replaced.setBody(QStringLiteral("text"));
+    QVERIFY(replaced.bodyBytes().isEmpty());
+    QCOMPARE(message.bodyBytes(), bytes); // the copy detached
+
+    // On the wire: exactly the frame of QCborValue(bytes), in the packet or in its memfd.
+    const QByteArray expected = QSeqpacketFrame(QSeqpacketFrame::MessageFrame, 0, QStringLiteral("bytes"),
+                                                QCborValue(bytes)).encode();
+    {
+        auto [a, b] = QSeqpacketSocket::createPair();
+        std::unique_ptr<QSeqpacketSocket> sender(a), reader(b);
+        QSeqpacketChannel channel(sender.get());
+        QVERIFY2(channel.send(QStringLiteral("bytes"), message), qPrintable(channel.errorString()));
+        QVERIFY(reader->waitForPacket(Timeout));
+        const QSeqpacketPacket packet = reader->receivePacket();
+        const QSeqpacketFrame frame = QSeqpacketFrame::fromPacket(packet);
+        QVERIFY2(frame.isValid(), qPrintable(frame.errorString()));
+        QCOMPARE(frame.isSpilled(), size > (1 << 20));
+        if (frame.isSpilled())
+            QCOMPARE(contentOf(packet.fileDescriptors().at(0)), expected);
+        else
+            QCOMPARE(packet.data(), expected);
+    }
+
+    // Received, both ways of sending: the bytes, and the same as a QCborValue.
+    ChannelPair pair;
+    QList<ReceivedMessage> received;
+    pair.collectAndEcho(&received);
+    QVERIFY(pair.a()->send(QStringLiteral("bytes"), message));
+    QVERIFY(pair.a()->send(QStringLiteral("value"), QSeqpacketMessage(QCborValue(bytes))));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, Timeout);
+    for (const ReceivedMessage &r : std::as_const(received)) {
+        QCOMPARE(r.message.bodyBytes(), bytes);
+        QCOMPARE(r.message.body(), QCborValue(bytes));
+        QCOMPARE(r.message.bodyBytes().constData(), r.message.bodyBytes().constData()); // shared, not copied
+    }
+    const QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("echo"), message);
+    QVERIFY(waitFor(reply));
+    QVERIFY(!reply.result().isError());
+    QCOMPARE(reply.result().message().bodyBytes(), bytes);
 }
 
 void tst_Channel::descriptorsWithMessages()
@@ -563,10 +638,7 @@ void tst_Channel::largeMessagesSpill()
     QFETCH(int, size);
     ChannelPair pair;
     QList<ReceivedMessage> received;
-    connect(pair.b(), &QSeqpacketChannel::messageReceived, this,
-            [&received](const QString &name, const QSeqpacketMessage &message) { received.append({name, message}); });
-    connect(pair.b(), &QSeqpacketChannel::requestReceived, this,
-            [](QSeqpacketRequest request) { request.reply(request.message()); });
+    pair.collectAndEcho(&received);
     const QByteArray big = TestUtil::sequencedPayload(7, size);
     const QSeqpacketFileDescriptor file = memfdWith("with the big one");
     QVERIFY2(pair.a()->send(QStringLiteral("big"), QSeqpacketMessage(big, {file})), qPrintable(pair.a()->errorString()));
