@@ -108,7 +108,7 @@ void QSeqpacketSocketPrivate::ensureWatch()
     Q_Q(QSeqpacketSocket);
     if (watch || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
-    watch.emplace([this] { readAndDispatch(ReadLimit::QueueLimits); }, [this] { flushQueue(); }, q);
+    watch.emplace(this, q);
 }
 
 void QSeqpacketSocketPrivate::updateNotifiers()
@@ -235,8 +235,8 @@ void QSeqpacketSocketPrivate::connectToServer(const QSeqpacketAddress &server, c
         return;
     }
     fd = newFd;
-    connectAddress = server;
-    connectRetryInterval = 1;
+    retry().connectAddress = server;
+    retries->connectInterval = 1;
     QSeqpacketDeletionGuard guard(guards);
     setState(S::ConnectingState);
     if (!guard)
@@ -274,18 +274,19 @@ void QSeqpacketSocketPrivate::failConnecting(const QString &operation, int errno
 void QSeqpacketSocketPrivate::attemptConnect()
 {
     Q_Q(QSeqpacketSocket);
-    const int errorNumber = connectTo(fd, *connectAddress);
+    const QSeqpacketAddress &server = *retries->connectAddress; // connectToServer() set it
+    const int errorNumber = connectTo(fd, server);
     if (errorNumber == EAGAIN) {
         // The server's backlog is full: it has not accepted earlier clients yet.
         scheduleConnectRetry();
         return;
     }
     if (errorNumber) {
-        failConnecting(tr("connectToServer: connect(%1)").arg(describeAddress(*connectAddress)), errorNumber);
+        failConnecting(tr("connectToServer: connect(%1)").arg(describeAddress(server)), errorNumber);
         return;
     }
-    if (connectRetryTimer)
-        connectRetryTimer->stop();
+    if (retries->connectTimer)
+        retries->connectTimer->stop();
     QSeqpacketDeletionGuard guard(guards);
     const bool adopted = adoptConnected(fd, QStringLiteral("connectToServer"));
     if (!guard)
@@ -296,23 +297,24 @@ void QSeqpacketSocketPrivate::attemptConnect()
         setState(QSeqpacketSocket::UnconnectedState);
         return;
     }
-    qCDebug(lcSeqpacketSocket) << q << "connected to" << *connectAddress;
+    qCDebug(lcSeqpacketSocket) << q << "connected to" << *retries->connectAddress;
     emit q->connected();
 }
 
 void QSeqpacketSocketPrivate::scheduleConnectRetry()
 {
     Q_Q(QSeqpacketSocket);
-    if (!connectRetryTimer) {
-        connectRetryTimer = new QTimer(q);
-        connectRetryTimer->setSingleShot(true);
-        QObject::connect(connectRetryTimer, &QTimer::timeout, q, [this] {
+    Retries &r = retry();
+    if (!r.connectTimer) {
+        r.connectTimer = new QTimer(q);
+        r.connectTimer->setSingleShot(true);
+        QObject::connect(r.connectTimer, &QTimer::timeout, q, [this] {
             if (state == QSeqpacketSocket::ConnectingState && fd >= 0)
                 attemptConnect();
         });
     }
-    connectRetryTimer->start(connectRetryInterval);
-    connectRetryInterval = qMin(connectRetryInterval * 2, MaxConnectRetryInterval);
+    r.connectTimer->start(r.connectInterval);
+    r.connectInterval = qMin(r.connectInterval * 2, MaxConnectRetryInterval);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -357,8 +359,8 @@ void QSeqpacketSocketPrivate::handleReadResult(const QSeqpacketReceiver::ReadRes
             if (!guard)
                 return;
         }
-    } else if (result.packets > 0 && !output.paused) {
-        transientRetryInterval = 0;
+    } else if (result.packets > 0 && !output.paused && retries) {
+        retries->transientInterval = 0;
     }
     updateNotifiers();
 }
@@ -369,22 +371,22 @@ void QSeqpacketSocketPrivate::pauseAfterTransientFailure(const QString &operatio
     constexpr int FirstRetryInterval = 5;
     constexpr int MaxRetryInterval = 1000;
     (reading ? input.paused : output.paused) = true;
-    transientRetryInterval = transientRetryInterval == 0 ? FirstRetryInterval
-                                                         : qMin(transientRetryInterval * 2, MaxRetryInterval);
-    transientRetryAt = QDeadlineTimer(transientRetryInterval);
+    Retries &r = retry();
+    r.transientInterval = r.transientInterval == 0 ? FirstRetryInterval : qMin(r.transientInterval * 2, MaxRetryInterval);
+    r.transientAt = QDeadlineTimer(r.transientInterval);
     setError(QSeqpacketSocket::ResourceError,
              tr("%1: %2; trying again in %3 ms").arg(operation, QString::fromLocal8Bit(strerror(errnoValue)))
-                     .arg(transientRetryInterval));
+                     .arg(r.transientInterval));
     qCWarning(lcSeqpacketSocket, "%s", qPrintable(errorString));
     updateNotifiers();
     if (!QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
-        return; // no event loop: waitOnce() waits for transientRetryAt
-    if (!transientRetryTimer) {
-        transientRetryTimer = new QTimer(q);
-        transientRetryTimer->setSingleShot(true);
-        QObject::connect(transientRetryTimer, &QTimer::timeout, q, [this] { resumeAfterTransientFailure(); });
+        return; // no event loop: waitOnce() waits for transientAt
+    if (!r.transientTimer) {
+        r.transientTimer = new QTimer(q);
+        r.transientTimer->setSingleShot(true);
+        QObject::connect(r.transientTimer, &QTimer::timeout, q, [this] { resumeAfterTransientFailure(); });
     }
-    transientRetryTimer->start(transientRetryInterval);
+    r.transientTimer->start(r.transientInterval);
 }
 
 void QSeqpacketSocketPrivate::resumeAfterTransientFailure()
@@ -808,8 +810,8 @@ void QSeqpacketSocketPrivate::flushQueue()
                 return;
         }
         if (!result.error) {
-            if (result.written > 0)
-                transientRetryInterval = 0;
+            if (result.written > 0 && retries)
+                retries->transientInterval = 0;
             break;
         }
         if (isTransient(result.error)) {
@@ -856,8 +858,8 @@ bool QSeqpacketSocketPrivate::finishWriteShutdown()
 void QSeqpacketSocketPrivate::closeConnection()
 {
     Q_Q(QSeqpacketSocket);
-    if (connectRetryTimer)
-        connectRetryTimer->stop();
+    if (retries && retries->connectTimer)
+        retries->connectTimer->stop();
     const bool wasConnected = state == QSeqpacketSocket::ConnectedState || state == QSeqpacketSocket::ClosingState;
     if (fd >= 0) {
         const int closing = fd;
@@ -889,13 +891,14 @@ bool QSeqpacketSocketPrivate::waitOnce(const QDeadlineTimer &deadline, WaitInter
         return false;
     if (input.paused || output.paused) {
         // Without an event loop nothing else resumes: wait out the pause here (not past the deadline).
-        const qint64 pause = transientRetryAt.remainingTime();
+        const Retries &r = retry(); // made by the pause
+        const qint64 pause = r.transientAt.remainingTime();
         const qint64 remaining = deadline.remainingTime();
         pollUntil(-1, 0, QDeadlineTimer(remaining < 0 ? pause : qMin(pause, remaining)));
-        if (!transientRetryAt.hasExpired())
+        if (!r.transientAt.hasExpired())
             return false; // the deadline came first
-        if (transientRetryTimer)
-            transientRetryTimer->stop();
+        if (r.transientTimer)
+            r.transientTimer->stop();
         resumeAfterTransientFailure();
         return fd >= 0;
     }
@@ -1029,8 +1032,8 @@ int QSeqpacketSocket::releaseSocketDescriptor()
                                          << "packets the kernel could not take";
         d->sender.clear();
     }
-    if (d->connectRetryTimer)
-        d->connectRetryTimer->stop();
+    if (d->retries && d->retries->connectTimer)
+        d->retries->connectTimer->stop();
     const int fd = d->fd;
     d->fd = -1;
     d->input.ended = true;

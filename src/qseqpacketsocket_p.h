@@ -143,12 +143,6 @@ public:
     // accepted connection.
     std::optional<QSeqpacketWatch> watch;
 
-    QTimer *connectRetryTimer = nullptr;
-    // Where connectToServer() connects; empty otherwise (an accepted socket has none, and an
-    // address held would cost each one a reference count, twice).
-    std::optional<QSeqpacketAddress> connectAddress;
-    int connectRetryInterval = 1;
-
     QSeqpacketReceiver receiver;
     QSeqpacketSender sender;
     qint64 sendQueueLimit = -1;
@@ -208,9 +202,24 @@ public:
     qint64 requestedReceiveBuffer = -1; // setReceiveBufferSize(), -1 where not asked
     int sendBufferSize = 0; // SO_SNDBUF as last read; 0 until knownSendBufferSize() reads it
 
-    QTimer *transientRetryTimer = nullptr;
-    QDeadlineTimer transientRetryAt;   // when paused reading or writing is tried again
-    int transientRetryInterval = 0;    // ms; grows while the failures go on, 0 after a success
+    // Retrying: connecting to a server whose backlog is full, reading or writing again after the
+    // kernel was short of memory. Made when first needed: most sockets never retry.
+    struct Retries
+    {
+        QTimer *connectTimer = nullptr;
+        std::optional<QSeqpacketAddress> connectAddress; // where connectToServer() connects
+        int connectInterval = 1;
+        QTimer *transientTimer = nullptr;
+        QDeadlineTimer transientAt; // when paused reading or writing is tried again
+        int transientInterval = 0;  // ms; grows while the failures go on, 0 after a success
+    };
+    std::unique_ptr<Retries> retries;
+    Retries &retry()
+    {
+        if (!retries)
+            retries = std::make_unique<Retries>();
+        return *retries;
+    }
 
     qint64 unreportedWritten = 0;      // packets sendPacket() handed over, for packetsWritten()
     bool writtenReportScheduled = false;

@@ -18,10 +18,20 @@ namespace {
 thread_local int watchesInThread = 0;
 } // namespace
 
-QSeqpacketWatch::QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *owner)
-    : owner(owner), onReadable(std::move(onReadable)), onWritable(std::move(onWritable))
+QSeqpacketWatch::QSeqpacketWatch(QSeqpacketSocketPrivate *socket, QObject *owner)
+    : owner(owner), socket(socket)
 {
     countInThread(true);
+}
+
+void QSeqpacketWatch::readyRead()
+{
+    socket->readAndDispatch(QSeqpacketSocketPrivate::ReadLimit::QueueLimits);
+}
+
+void QSeqpacketWatch::readyWrite()
+{
+    socket->flushQueue();
 }
 
 QSeqpacketWatch::~QSeqpacketWatch()
@@ -145,9 +155,9 @@ void QSeqpacketWatch::applyWithNotifiers()
     // Made when first needed: most connections never fill the kernel's buffer, and an idle
     // connection should cost as little as possible.
     if (wantRead && !readNotifier)
-        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { onReadable(); }, owner);
+        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { readyRead(); }, owner);
     if (wantWrite && !writeNotifier)
-        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { onWritable(); }, owner);
+        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { readyWrite(); }, owner);
     for (QSeqpacketNotifier *notifier : { readNotifier, writeNotifier }) {
         if (!notifier)
             continue;

@@ -5,27 +5,26 @@
 #include <QtCore/qglobal.h>
 
 #include <atomic>
-#include <functional>
 
 class QObject;
 class QSeqpacketEventHub;
 class QSeqpacketNotifier;
+class QSeqpacketSocketPrivate;
 
 // What a socket wants to hear of its descriptor: readable, writable, or neither.
 //
 // It registers with the thread's QSeqpacketEventHub (one epoll set per thread); where the thread
 // has none, it uses a QSocketNotifier for each direction instead, made a child of the owner (the
-// socket) so that they move to another thread with it. The handlers may delete the socket, and
-// with it the watch.
+// socket) so that they move to another thread with it. What it hears goes straight to the socket
+// (a read, or writing out its queue), which may delete the socket, and with it the watch.
 //
 // Not a QObject of its own: a QObject per connection was a fifth of the library's work for each
 // accepted connection. The owner tells it of a move to another thread (threadChanged()).
 class QSeqpacketWatch final
 {
 public:
-    using Handler = std::function<void()>;
 
-    QSeqpacketWatch(Handler onReadable, Handler onWritable, QObject *owner);
+    QSeqpacketWatch(QSeqpacketSocketPrivate *socket, QObject *owner);
     ~QSeqpacketWatch();
     Q_DISABLE_COPY_MOVE(QSeqpacketWatch)
 
@@ -38,8 +37,8 @@ public:
     bool wantsWrite() const { return wantWrite; }
 
     // From the hub: what epoll reported.
-    void readyRead() { onReadable(); }
-    void readyWrite() { onWritable(); }
+    void readyRead();
+    void readyWrite();
 
     // The owner is moving to another thread (its QEvent::ThreadChange, sent in the old thread).
     void threadChanged();
@@ -52,8 +51,7 @@ private:
     void countInThread(bool counted);
 
     QObject *owner;
-    Handler onReadable;
-    Handler onWritable;
+    QSeqpacketSocketPrivate *socket;
     int fd = -1;
     bool wantRead = false;
     bool wantWrite = false;
