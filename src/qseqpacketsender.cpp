@@ -109,10 +109,11 @@ QByteArray QSeqpacketSender::copyForQueue(const iovec *parts, int partCount, qin
     }
     // A new chunk is as large as twice what waits, between MinChunkBytes and MaxChunkBytes: a
     // socket that queues a packet now and then does not take 64 KiB for it.
-    if (!m_chunk.fits(qsizetype(size)))
-        m_chunk.start(qBound<qsizetype>(MinChunkBytes, 2 * (m_bytes + size + 1), MaxChunkBytes));
-    appendParts(m_chunk.next(), parts, partCount);
-    return m_chunk.take(qsizetype(size));
+    QSeqpacketChunk &chunk = buffers().chunk;
+    if (!chunk.fits(qsizetype(size)))
+        chunk.start(qBound<qsizetype>(MinChunkBytes, 2 * (m_bytes + size + 1), MaxChunkBytes));
+    appendParts(chunk.next(), parts, partCount);
+    return chunk.take(qsizetype(size));
 }
 
 QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
@@ -125,8 +126,9 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
         size_t controlBytes = 0;
         for (int i = 0; i < count; ++i)
             controlBytes += controlSpaceFor(m_queue[i].fds, m_queue[i].credentialsToSend());
-        if (m_control.size() < controlBytes)
-            m_control.resize(controlBytes);
+        std::vector<char> &control = buffers().control;
+        if (control.size() < controlBytes)
+            control.resize(controlBytes);
         size_t controlOffset = 0;
         for (int i = 0; i < count; ++i) {
             Outgoing &packet = m_queue[i];
@@ -136,7 +138,7 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
             std::memset(&header, 0, sizeof(header));
             header.msg_iov = &vectors[i];
             header.msg_iovlen = 1;
-            attachControl(&header, m_control.data() + controlOffset, packet.fds, packet.credentialsToSend());
+            attachControl(&header, control.data() + controlOffset, packet.fds, packet.credentialsToSend());
             controlOffset += controlSpaceFor(packet.fds, packet.credentialsToSend());
         }
         const int sent = QSeqpacketSystem::sendMessages(fd, headers, unsigned(count), SendFlags);
@@ -169,13 +171,14 @@ void QSeqpacketSender::dropHead()
 {
     m_bytes -= m_queue.constFirst().data.size();
     m_queue.removeFirst();
-    if (m_queue.isEmpty())
-        m_chunk.release();
+    if (m_queue.isEmpty() && m_buffers)
+        m_buffers->chunk.release();
 }
 
 void QSeqpacketSender::clear()
 {
     m_queue.clear();
     m_bytes = 0;
-    m_chunk.release();
+    if (m_buffers)
+        m_buffers->chunk.release();
 }

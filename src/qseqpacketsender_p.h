@@ -9,6 +9,7 @@
 #include <QtCore/qlist.h>
 
 #include <sys/socket.h>
+#include <memory>
 #include <vector>
 
 struct iovec;
@@ -68,10 +69,23 @@ private:
     };
     void dropHead();
 
+    // What only a socket that queues needs: made when it first does (most connections never fill
+    // the kernel's buffer, and an idle connection should cost as little as possible).
+    struct QueueBuffers
+    {
+        std::vector<char> control; // control messages of one batch, kept for the next
+        QSeqpacketChunk chunk;     // where small queued packets are copied
+    };
+    QueueBuffers &buffers()
+    {
+        if (!m_buffers)
+            m_buffers = std::make_unique<QueueBuffers>();
+        return *m_buffers;
+    }
+
     QList<Outgoing> m_queue; // allocates nothing while empty
     qint64 m_bytes = 0;
-    std::vector<char> m_control; // control messages of one batch, kept for the next
-    QSeqpacketChunk m_chunk;     // where small queued packets are copied
+    std::unique_ptr<QueueBuffers> m_buffers;
 };
 
 #endif
