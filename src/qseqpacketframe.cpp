@@ -82,6 +82,8 @@ QString checkBody(QCborStreamReader &reader)
     return reader.lastError() ? invalid() : QString();
 }
 
+QSeqpacketBody decodeBody(const uchar *start, const uchar *end, QCborParserError *error);
+
 // Decodes one frame's CBOR: exactly one definite-length array of four items, the body no deeper
 // than MaxNesting, nothing after it. Returns the reason where it is not that, empty otherwise.
 // Every frame the fast decoder below does not take comes here, and every error message.
@@ -146,8 +148,8 @@ QString decodeEnvelopeFully(const QByteArray &bytes, Envelope *envelope)
     }
 
     QCborParserError error;
-    envelope->body = QSeqpacketBody(QCborValue::fromCbor(QByteArray::fromRawData(bytes.constData() + bodyStart,
-                                                                                 qsizetype(bodyEnd - bodyStart)), &error));
+    const auto *data = reinterpret_cast<const uchar *>(bytes.constData());
+    envelope->body = decodeBody(data + bodyStart, data + bodyEnd, &error);
     if (error.error != QCborError::NoError)
         return tr("the frame's body is not valid CBOR: %1").arg(error.errorString());
     return QString();
@@ -185,6 +187,22 @@ inline bool readHead(const uchar *&p, const uchar *end, int *major, quint64 *val
         return false; // a simple value in two bytes that fits one: not well-formed
     *value = v;
     return true;
+}
+
+// The body in [\a start, \a end), one CBOR item its decoder has walked: a definite byte string
+// that fills it as its bytes alone, in a buffer of their size (see QSeqpacketBody), anything else
+// as a QCborValue (\a error says where that fails).
+QSeqpacketBody decodeBody(const uchar *start, const uchar *end, QCborParserError *error)
+{
+    const uchar *bytes = start;
+    int major;
+    quint64 size;
+    if ((*start >> 5) == 2 && readHead(bytes, end, &major, &size) && size == quint64(end - bytes)) {
+        *error = QCborParserError();
+        return QSeqpacketBody::fromBytes(QByteArray(reinterpret_cast<const char *>(bytes), qsizetype(size)));
+    }
+    return QSeqpacketBody(QCborValue::fromCbor(
+            QByteArray::fromRawData(reinterpret_cast<const char *>(start), qsizetype(end - start)), error));
 }
 
 // Walks the body at \a p as checkBody() does (nesting, item count, integers below -2^63) and
@@ -290,20 +308,10 @@ bool decodeUsualEnvelope(const QByteArray &bytes, Envelope *envelope)
     const uchar *const bodyStart = p;
     if (!walkBody(p, end) || p != end)
         return false;
-    QSeqpacketBody body;
-    const uchar *bytesStart = bodyStart;
-    quint64 bytesSize;
-    if ((*bodyStart >> 5) == 2 && readHead(bytesStart, end, &major, &bytesSize)) {
-        // A byte string (definite: walkBody() took it), the whole body: its bytes alone, in a
-        // buffer of their size.
-        body = QSeqpacketBody::fromBytes(QByteArray(reinterpret_cast<const char *>(bytesStart), qsizetype(bytesSize)));
-    } else {
-        QCborParserError error;
-        body = QSeqpacketBody(QCborValue::fromCbor(
-                QByteArray::fromRawData(reinterpret_cast<const char *>(bodyStart), qsizetype(end - bodyStart)), &error));
-        if (error.error != QCborError::NoError)
-            return false;
-    }
+    QCborParserError error;
+    QSeqpacketBody body = decodeBody(bodyStart, end, &error);
+    if (error.error != QCborError::NoError)
+        return false;
     envelope->type = QSeqpacketFrame::Type(type);
     envelope->id = id;
     envelope->name = nameSize ? QString::fromLatin1(name, qsizetype(nameSize)) : QString();
