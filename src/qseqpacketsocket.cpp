@@ -108,7 +108,7 @@ void QSeqpacketSocketPrivate::ensureWatch()
     Q_Q(QSeqpacketSocket);
     if (watch || !QAbstractEventDispatcher::instance(q->thread()) || QThread::currentThread() != q->thread())
         return; // no event loop here: the waitFor...() calls drive the socket
-    watch.emplace(this, q);
+    watch.emplace(this);
 }
 
 void QSeqpacketSocketPrivate::updateNotifiers()

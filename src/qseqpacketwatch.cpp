@@ -18,10 +18,15 @@ namespace {
 thread_local int watchesInThread = 0;
 } // namespace
 
-QSeqpacketWatch::QSeqpacketWatch(QSeqpacketSocketPrivate *socket, QObject *owner)
-    : owner(owner), socket(socket)
+QSeqpacketWatch::QSeqpacketWatch(QSeqpacketSocketPrivate *socket)
+    : socket(socket)
 {
     countInThread(true);
+}
+
+QObject *QSeqpacketWatch::owner() const
+{
+    return socket->q_ptr;
 }
 
 void QSeqpacketWatch::readyRead()
@@ -73,7 +78,7 @@ void QSeqpacketWatch::threadChanged()
         mode = Mode::Undecided;
     }
     moves.fetch_add(1, std::memory_order_release);
-    QMetaObject::invokeMethod(owner, [this] {
+    QMetaObject::invokeMethod(owner(), [this] {
         moves.load(std::memory_order_acquire);
         countInThread(true);
         apply();
@@ -155,9 +160,9 @@ void QSeqpacketWatch::applyWithNotifiers()
     // Made when first needed: most connections never fill the kernel's buffer, and an idle
     // connection should cost as little as possible.
     if (wantRead && !readNotifier)
-        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { readyRead(); }, owner);
+        readNotifier = new QSeqpacketNotifier(QSocketNotifier::Read, [this] { readyRead(); }, owner());
     if (wantWrite && !writeNotifier)
-        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { readyWrite(); }, owner);
+        writeNotifier = new QSeqpacketNotifier(QSocketNotifier::Write, [this] { readyWrite(); }, owner());
     for (QSeqpacketNotifier *notifier : { readNotifier, writeNotifier }) {
         if (!notifier)
             continue;

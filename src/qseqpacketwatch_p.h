@@ -24,7 +24,7 @@ class QSeqpacketWatch final
 {
 public:
 
-    QSeqpacketWatch(QSeqpacketSocketPrivate *socket, QObject *owner);
+    explicit QSeqpacketWatch(QSeqpacketSocketPrivate *socket);
     ~QSeqpacketWatch();
     Q_DISABLE_COPY_MOVE(QSeqpacketWatch)
 
@@ -50,7 +50,7 @@ private:
     void leaveHub();
     void countInThread(bool counted);
 
-    QObject *owner;
+    QObject *owner() const; // the socket: the notifiers' parent, the context of queued calls
     QSeqpacketSocketPrivate *socket;
     int fd = -1;
     bool wantRead = false;
