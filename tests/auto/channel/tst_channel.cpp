@@ -239,7 +239,7 @@ void tst_Channel::bodyBytes()
     QCOMPARE(message.body(), QCborValue(bytes));
     QCOMPARE(message.bodyBytes(), bytes);
     if (size > 0)
-        QCOMPARE(message.bodyBytes().constData(), bytes.constData());
+        QVERIFY(message.bodyBytes().constData() == bytes.constData()); // the same buffer, not a copy
     QCOMPARE(QSeqpacketMessage(QCborValue(bytes)).bodyBytes(), bytes);
     QVERIFY(QSeqpacketMessage(QCborMap{{1, bytes}}).bodyBytes().isEmpty());
     QVERIFY(QSeqpacketMessage(QStringLiteral("text")).bodyBytes().isEmpty());
@@ -273,11 +273,14 @@ void tst_Channel::bodyBytes()
     pair.collectAndEcho(&received);
     QVERIFY(pair.a()->send(QStringLiteral("bytes"), message));
     QVERIFY(pair.a()->send(QStringLiteral("value"), QSeqpacketMessage(QCborValue(bytes))));
-    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 2, Timeout);
+    // A name beyond ASCII: the frame goes through the full decoder, with the same result.
+    QVERIFY(pair.a()->send(QStringLiteral("bytes \u00e9"), message));
+    QTRY_COMPARE_WITH_TIMEOUT(received.size(), 3, Timeout);
     for (const ReceivedMessage &r : std::as_const(received)) {
         QCOMPARE(r.message.bodyBytes(), bytes);
         QCOMPARE(r.message.body(), QCborValue(bytes));
-        QCOMPARE(r.message.bodyBytes().constData(), r.message.bodyBytes().constData()); // shared, not copied
+        // The same buffer at every call, not a copy each (QCOMPARE would compare the bytes).
+        QVERIFY(r.message.bodyBytes().constData() == r.message.bodyBytes().constData());
     }
     const QFuture<QSeqpacketReply> reply = pair.a()->request(QStringLiteral("echo"), message);
     QVERIFY(waitFor(reply));
