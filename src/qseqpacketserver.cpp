@@ -216,12 +216,17 @@ void QSeqpacketServerPrivate::acceptConnections()
             acceptingUser.reset();
             added = added || pending.size() > before;
         }
-        updateNotifier();
+        // The notifier is brought up to date after the announcement, not before it: slots that
+        // take what is pending (most do) leave it as it was, where switching it off and on again
+        // around each round cost the event loop a wake-up and a rebuilt poll set every time. A
+        // slot that runs an event loop with the list still full finds the notifier on; that
+        // nested call accepts nothing and switches it off.
         if (added) {
             emit q->newConnection();
             if (!guard)
                 return;
         }
+        updateNotifier();
         if (!added || backlogEmpty || failed || fd < 0 || acceptPaused || pending.size() >= maxPending
             || acceptedNow >= MaxAcceptsPerActivation) {
             return;

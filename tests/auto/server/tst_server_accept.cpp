@@ -88,6 +88,7 @@ private Q_SLOTS:
     void maxPendingConnections();
     void negativeSettingsRefused();
     void burstTakenFromNewConnection();
+    void nestedLoopWithPendingFull();
     void deletedInNewConnectionBetweenRounds();
     void pendingSocketsDeletedBeforeTaken();
     void waitForNewConnection();
@@ -462,6 +463,55 @@ void tst_ServerAccept::burstTakenFromNewConnection()
     }
     QCOMPARE(pending, 2);
     QVERIFY(!server.hasPendingConnections());
+}
+
+void tst_ServerAccept::nestedLoopWithPendingFull()
+{
+    // The newConnection() slot leaves the pending list full and runs an event loop of its own
+    // (a dialog, a wait): the server switches its notifier off there, not before the signal, and
+    // must neither accept beyond the limit nor spin on the still readable listening socket.
+    QSeqpacketServer server;
+    server.setMaxPendingConnections(2);
+    QVERIFY2(server.listen(QSeqpacketAddress::fromAbstractName(abstractName("nested"))), qPrintable(server.errorString()));
+    std::vector<UniqueFd> clients;
+    for (int i = 0; i < 6; ++i) {
+        clients.emplace_back(rawConnect('@' + server.serverAddress().abstractName()));
+        QVERIFY(clients.back().isValid());
+    }
+    int announced = 0;
+    qint64 cpuInNestedLoop = -1;
+    qsizetype pendingAfterNestedLoop = -1;
+    connect(&server, &QSeqpacketServer::newConnection, this, [&] {
+        if (++announced > 1)
+            return;
+        const qint64 cpuBefore = cpuTimeMs();
+        QTest::qWait(500);
+        cpuInNestedLoop = cpuTimeMs() - cpuBefore;
+        qsizetype pending = 0;
+        while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+            delete socket;
+            ++pending;
+        }
+        pendingAfterNestedLoop = pending;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(pendingAfterNestedLoop >= 0, WaitMs);
+    QCOMPARE(pendingAfterNestedLoop, qsizetype(2));
+    QVERIFY2(cpuInNestedLoop < 150, qPrintable(QStringLiteral("%1 ms of CPU time in half a second").arg(cpuInNestedLoop)));
+    // Room again: the other four are accepted and announced (two of them may be pending already,
+    // taken by the outer round after the slot above returned).
+    int taken = 2;
+    server.disconnect(this);
+    while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+        delete socket;
+        ++taken;
+    }
+    connect(&server, &QSeqpacketServer::newConnection, this, [&] {
+        while (QSeqpacketSocket *socket = server.nextPendingConnection()) {
+            delete socket;
+            ++taken;
+        }
+    });
+    QTRY_COMPARE_WITH_TIMEOUT(taken, 6, WaitMs);
 }
 
 void tst_ServerAccept::deletedInNewConnectionBetweenRounds()
