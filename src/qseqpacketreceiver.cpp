@@ -357,13 +357,10 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(QSeqpacketBatchBuff
         } else {
             data = QByteArray(buffers.slot(i), qsizetype(stored));
         }
+        // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; the packet says what was lost.
         QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-                std::move(data), std::move(control.fds), fdsTruncated, control.credentials, control.processFd, control.receivedAt);
-        if (stored < length) {
-            // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; say what was lost.
-            packet->truncated = true;
-            packet->originalSize = qint64(length);
-        }
+                std::move(data), qint64(length), std::move(control.fds), fdsTruncated, control.credentials,
+                control.processFd, control.receivedAt);
         if (stored > SlotResidentBytes)
             buffers.discardTail(i, SlotResidentBytes);
         m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
@@ -423,13 +420,10 @@ Q_ALWAYS_INLINE QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readOne(QSeqp
     if (storedSize)
         *storedSize = qsizetype(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
+    // Only a privileged sender (SO_SNDBUFFORCE) can outgrow the buffer and the slot.
     QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
-    if (stored < size_t(length)) {
-        // Only a privileged sender (SO_SNDBUFFORCE) can outgrow the buffer and the slot.
-        packet->truncated = true;
-        packet->originalSize = qint64(length);
-    }
+            std::move(data), qint64(length), std::move(parsed.fds), fdsTruncated, parsed.credentials,
+            parsed.processFd, parsed.receivedAt);
     enqueue(packet, qint64(stored));
     result.packets = 1;
     return result;
@@ -498,13 +492,11 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     const qsizetype stored = qMin<qsizetype>(qsizetype(length), data.size());
     data.truncate(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
+    // Shorter than peeked where another reader of the same connection (a duplicate) took the
+    // peeked packet meanwhile.
     QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-            std::move(data), std::move(parsed.fds), fdsTruncated, parsed.credentials, parsed.processFd, parsed.receivedAt);
-    if (stored < length) {
-        // Another reader of the same connection (a duplicate) took the peeked packet meanwhile.
-        packet->truncated = true;
-        packet->originalSize = qint64(length);
-    }
+            std::move(data), qint64(length), std::move(parsed.fds), fdsTruncated, parsed.credentials,
+            parsed.processFd, parsed.receivedAt);
     enqueue(packet, stored);
     result.packets = 1;
     return result;
