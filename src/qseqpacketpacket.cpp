@@ -38,7 +38,7 @@ QSeqpacketPacket::~QSeqpacketPacket()
         QSeqpacketPacketPrivate::release(p);
 }
 
-QSeqpacketPacketPrivate *QSeqpacketPacketPrivate::newReceived(QByteArray &&data, qint64 sentSize,
+QSeqpacketPacketPrivate *QSeqpacketPacketPrivate::newReceived(QByteArray &&data,
                                                               QList<QSeqpacketFileDescriptor> &&fds,
                                                               bool fdsTruncated,
                                                               const QSeqpacketCredentials &credentials,
@@ -56,10 +56,6 @@ QSeqpacketPacketPrivate *QSeqpacketPacketPrivate::newReceived(QByteArray &&data,
     if (processFd.isValid())
         d->processFd = processFd;
     d->receivedAt = receivedAt;
-    if (d->data.size() < sentSize) {
-        d->truncated = true;
-        d->originalSize = sentSize;
-    }
     return d;
 }
 

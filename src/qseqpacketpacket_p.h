@@ -26,9 +26,8 @@ public:
     static void operator delete(void *block, std::size_t size) noexcept { QSeqpacketPacketPool::release(block, size); }
 
     // A private as it came off the socket, with a count of 1 (the receive queue's reference): no
-    // atomic operation until a second holder comes. Moves data and descriptors in; \a sentSize is
-    // the length the kernel reported, and a packet whose data is shorter is marked truncated.
-    static QSeqpacketPacketPrivate *newReceived(QByteArray &&data, qint64 sentSize, QList<QSeqpacketFileDescriptor> &&fds,
+    // atomic operation until a second holder comes. Moves data and descriptors in.
+    static QSeqpacketPacketPrivate *newReceived(QByteArray &&data, QList<QSeqpacketFileDescriptor> &&fds,
                                                 bool fdsTruncated, const QSeqpacketCredentials &credentials,
                                                 const QSeqpacketFileDescriptor &processFd, qint64 receivedAt);
     // A packet holding \a d, which hands it its own reference (the queue's, when it is taken).

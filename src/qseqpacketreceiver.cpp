@@ -177,6 +177,21 @@ struct ControlData
     bool any = false;
 };
 
+// A received packet's private, marked truncated where its data is shorter than \a sentSize, the
+// length the kernel reported. Here rather than in QSeqpacketPacketPrivate::newReceived(), whose
+// six arguments are all passed in registers: a seventh cost every packet ~8 instructions.
+QSeqpacketPacketPrivate *newPacket(QByteArray &&data, qint64 sentSize, ControlData *control, bool fdsTruncated)
+{
+    QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
+            std::move(data), std::move(control->fds), fdsTruncated, control->credentials, control->processFd,
+            control->receivedAt);
+    if (packet->data.size() < sentSize) {
+        packet->truncated = true;
+        packet->originalSize = sentSize;
+    }
+    return packet;
+}
+
 ControlData parseControl(msghdr *header)
 {
     ControlData result;
@@ -358,9 +373,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readBatch(QSeqpacketBatchBuff
             data = QByteArray(buffers.slot(i), qsizetype(stored));
         }
         // Only a privileged sender (SO_SNDBUFFORCE) can outgrow a slot; the packet says what was lost.
-        QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-                std::move(data), qint64(length), std::move(control.fds), fdsTruncated, control.credentials,
-                control.processFd, control.receivedAt);
+        QSeqpacketPacketPrivate *packet = newPacket(std::move(data), qint64(length), &control, fdsTruncated);
         if (stored > SlotResidentBytes)
             buffers.discardTail(i, SlotResidentBytes);
         m_largeHint = stored >= LargePacket ? qsizetype(stored) : 0;
@@ -421,9 +434,7 @@ Q_ALWAYS_INLINE QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readOne(QSeqp
         *storedSize = qsizetype(stored);
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     // Only a privileged sender (SO_SNDBUFFORCE) can outgrow the buffer and the slot.
-    QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-            std::move(data), qint64(length), std::move(parsed.fds), fdsTruncated, parsed.credentials,
-            parsed.processFd, parsed.receivedAt);
+    QSeqpacketPacketPrivate *packet = newPacket(std::move(data), qint64(length), &parsed, fdsTruncated);
     enqueue(packet, qint64(stored));
     result.packets = 1;
     return result;
@@ -494,9 +505,7 @@ QSeqpacketReceiver::ReadResult QSeqpacketReceiver::readSingle(int fd)
     const bool fdsTruncated = enforceDescriptorLimit(&parsed.fds) || (header.msg_flags & MSG_CTRUNC);
     // Shorter than peeked where another reader of the same connection (a duplicate) took the
     // peeked packet meanwhile.
-    QSeqpacketPacketPrivate *packet = QSeqpacketPacketPrivate::newReceived(
-            std::move(data), qint64(length), std::move(parsed.fds), fdsTruncated, parsed.credentials,
-            parsed.processFd, parsed.receivedAt);
+    QSeqpacketPacketPrivate *packet = newPacket(std::move(data), qint64(length), &parsed, fdsTruncated);
     enqueue(packet, stored);
     result.packets = 1;
     return result;
