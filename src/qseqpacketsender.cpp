@@ -94,7 +94,7 @@ void QSeqpacketSender::enqueue(const QByteArray &data, const QList<QSeqpacketFil
     Outgoing packet = { data, fds, ucred(), credentials != nullptr };
     if (credentials)
         packet.credentials = *credentials;
-    m_queue.push_back(std::move(packet));
+    m_queue.append(std::move(packet));
     m_bytes += data.size();
 }
 
@@ -125,13 +125,13 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
         const int count = int(qMin<qsizetype>(BatchSize, m_queue.size()));
         size_t controlBytes = 0;
         for (int i = 0; i < count; ++i)
-            controlBytes += controlSpaceFor(m_queue[i].fds, m_queue[i].credentialsToSend());
+            controlBytes += controlSpaceFor(m_queue.at(i).fds, m_queue.at(i).credentialsToSend());
         std::vector<char> &control = buffers().control;
         if (control.size() < controlBytes)
             control.resize(controlBytes);
         size_t controlOffset = 0;
         for (int i = 0; i < count; ++i) {
-            Outgoing &packet = m_queue[i];
+            Outgoing &packet = m_queue.at(i);
             // constData(): data() would detach a buffer the application still shares.
             vectors[i] = { const_cast<char *>(packet.data.constData()), size_t(packet.data.size()) };
             msghdr &header = headers[i].msg_hdr;
@@ -150,7 +150,7 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
             // EPERM: the peer refuses descriptors (SO_PASSRIGHTS) or the kernel the credentials.
             if (errno == EMSGSIZE || errno == ETOOMANYREFS || errno == EBADF || errno == EINVAL || errno == EPERM
                 || errno == ESRCH) {
-                const Outgoing &head = m_queue.constFirst();
+                const Outgoing &head = m_queue.first();
                 result.droppedSize = head.data.size();
                 result.droppedHadDescriptors = !head.fds.isEmpty();
                 result.droppedHadCredentials = head.hasCredentials;
@@ -169,7 +169,7 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
 
 void QSeqpacketSender::dropHead()
 {
-    m_bytes -= m_queue.constFirst().data.size();
+    m_bytes -= m_queue.first().data.size();
     m_queue.removeFirst();
     if (m_queue.isEmpty() && m_buffers)
         m_buffers->chunk.release();

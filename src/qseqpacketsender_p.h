@@ -2,6 +2,7 @@
 #ifndef QSEQPACKETSENDER_P_H
 #define QSEQPACKETSENDER_P_H
 
+#include "qseqpacketblockqueue_p.h"
 #include "qseqpacketchunk_p.h"
 #include "qseqpacketfiledescriptor.h"
 
@@ -83,7 +84,7 @@ private:
         return *m_buffers;
     }
 
-    QList<Outgoing> m_queue; // allocates nothing while empty
+    QSeqpacketBlockQueue<Outgoing, 128> m_queue; // allocates nothing while empty
     qint64 m_bytes = 0;
     std::unique_ptr<QueueBuffers> m_buffers;
 };
