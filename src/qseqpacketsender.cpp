@@ -124,8 +124,10 @@ QSeqpacketSender::FlushResult QSeqpacketSender::flush(int fd)
     while (!m_queue.isEmpty()) {
         const int count = int(qMin<qsizetype>(BatchSize, m_queue.size()));
         size_t controlBytes = 0;
-        for (int i = 0; i < count; ++i)
-            controlBytes += controlSpaceFor(m_queue.at(i).fds, m_queue.at(i).credentialsToSend());
+        for (int i = 0; i < count; ++i) {
+            const Outgoing &packet = m_queue.at(i);
+            controlBytes += controlSpaceFor(packet.fds, packet.credentialsToSend());
+        }
         std::vector<char> &control = buffers().control;
         if (control.size() < controlBytes)
             control.resize(controlBytes);
